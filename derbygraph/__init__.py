@@ -1,0 +1,3 @@
+"""derbygraph: a linked-data knowledge graph of NHS organisational history."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,159 @@
+"""Sources to a Dataset: parse every input into its own named graph, infer, (optionally) validate.
+
+Data flows one way: files -> pyoxigraph store (asserted graphs) -> OWL 2 RL closure
+(inferred graph) -> Dataset. The build never reads back from a running service.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pyoxigraph as ox
+
+from . import __version__, resources, vocab
+
+FORMATS = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".turtle": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".n3": ox.RdfFormat.N3,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+}
+QUAD_FORMATS = {ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG}
+
+Progress = Callable[[str], None]
+
+
+class SourceError(Exception):
+    """A source file that cannot be used; str() is a `file:line: message` line for the user."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file and the named graph its triples go into."""
+
+    path: Path
+    graph: str
+    format: ox.RdfFormat
+
+    @property
+    def keeps_own_graphs(self) -> bool:
+        return self.format in QUAD_FORMATS
+
+
+def _slug(stem: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-") or "file"
+
+
+def _expand(paths: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in FORMATS and p.is_file())
+            if not found:
+                raise SourceError(f"{path}: folder holds no RDF files ({', '.join(sorted(FORMATS))})")
+            files.extend(found)
+        elif path.is_file():
+            if path.suffix.lower() not in FORMATS:
+                raise SourceError(f"{path}: unknown RDF format (use one of {', '.join(sorted(FORMATS))})")
+            files.append(path)
+        else:
+            raise SourceError(f"{path}: no such file or folder")
+    return files
+
+
+def sources(extra: Iterable[Path] = ()) -> list[Source]:
+    """The built-in ontology and data, then the extra files, each with its graph."""
+    found = [Source(resources.ontology_file(), vocab.GRAPH_ONTOLOGY, ox.RdfFormat.TURTLE)]
+    found += [Source(p, vocab.GRAPH_DATA + _slug(p.stem), ox.RdfFormat.TURTLE) for p in resources.data_files()]
+    seen = {s.graph for s in found}
+    for path in _expand(extra):
+        graph = vocab.GRAPH_EXTRA + _slug(path.stem)
+        n = 2
+        while graph in seen:  # two extra files with one name keep apart
+            graph = f"{vocab.GRAPH_EXTRA}{_slug(path.stem)}-{n}"
+            n += 1
+        seen.add(graph)
+        found.append(Source(path, graph, FORMATS[path.suffix.lower()]))
+    return found
+
+
+def _syntax_error(source: Source, error: Exception) -> SourceError:
+    message = str(error)
+    line = re.search(r"line (\d+)", message)
+    where = f"{source.path}:{line.group(1)}" if line else str(source.path)
+    message = re.sub(r"^Parser error at line \d+ (column \d+|between columns \d+ and \d+): ", "", message)
+    return SourceError(f"{where}: {message}")
+
+
+def load_sources(store: ox.Store, found: list[Source], progress: Progress | None = None) -> None:
+    """Parse every source into `store`; a file that does not parse raises SourceError."""
+    for source in found:
+        started = time.perf_counter()
+        try:
+            with source.path.open("rb") as stream:
+                if source.keeps_own_graphs:
+                    store.bulk_load(stream, source.format)
+                else:
+                    store.bulk_load(stream, source.format, to_graph=ox.NamedNode(source.graph))
+        except SyntaxError as error:
+            raise _syntax_error(source, error) from None
+        except (OSError, ValueError) as error:
+            raise SourceError(f"{source.path}: {error}") from None
+        if progress:
+            progress(f"loaded {source.path.name} ({time.perf_counter() - started:.2f} s)")
+
+
+def fingerprint(found: list[Source]) -> str:
+    """A version tied to the exact bytes of every input and the code that built them."""
+    digest = hashlib.sha256(__version__.encode())
+    for source in found:
+        digest.update(source.graph.encode())
+        with source.path.open("rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def build_store(
+    extra: Iterable[Path] = (),
+    path: Path | None = None,
+    progress: Progress | None = None,
+) -> tuple[ox.Store, list[Source]]:
+    """Parse, infer and record the version: the store every service reads.
+
+    With `path` the store is written to that folder (RocksDB); otherwise it lives in memory.
+    """
+    from . import reasoning  # rdflib and owlrl load only when a build runs
+
+    found = sources(extra)
+    store = ox.Store(str(path)) if path else ox.Store()
+    load_sources(store, found, progress)
+    started = time.perf_counter()
+    added = reasoning.materialise(store)
+    if progress:
+        progress(f"inferred {added} triples (OWL 2 RL, {time.perf_counter() - started:.2f} s)")
+    _record_version(store, fingerprint(found))
+    return store, found
+
+
+def _record_version(store: ox.Store, version: str) -> None:
+    meta = ox.NamedNode(vocab.GRAPH_META)
+    dataset = ox.NamedNode(vocab.DATASET)
+    if store.contains_named_graph(meta):
+        store.remove_graph(meta)
+    store.add(ox.Quad(dataset, ox.NamedNode(vocab.DCT + "hasVersion"), ox.Literal(version), meta))
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    store.add(ox.Quad(dataset, ox.NamedNode(vocab.DCT + "modified"),
+                      ox.Literal(stamp, datatype=ox.NamedNode(vocab.XSD + "dateTime")), meta))

@@ -1,0 +1,270 @@
+"""The `derbygraph` command: argument parsing and printing, nothing else.
+
+Every command reads the same Dataset the server serves: the built-in graph (plus --data
+files) built in memory, or a store written by `derbygraph build --store DIR`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+DEFAULT_STORE = "derbygraph-store"
+
+
+def fail(message: str) -> None:
+    """One clear line on stderr and exit 1: never a traceback."""
+    click.echo(f"derbygraph: {message}", err=True)
+    sys.exit(1)
+
+
+def progress(message: str) -> None:
+    click.echo(f"  {message}", err=True)
+
+
+def open_dataset(data: tuple[str, ...], store: str | None, quiet: bool = True):
+    from .build import SourceError
+    from .dataset import Dataset, StoreError
+
+    try:
+        if store:
+            if data:
+                fail("give either --store (a built store) or --data (files to add), not both")
+            return Dataset.open(Path(store))
+        return Dataset.build([Path(p) for p in data], progress=None if quiet else progress)
+    except (SourceError, StoreError) as error:
+        fail(str(error))
+
+
+data_option = click.option("--data", "data", multiple=True, metavar="PATH",
+                           help="RDF file or folder to add to the built-in graph (repeatable).")
+store_option = click.option("--store", metavar="DIR", help="Use a store written by `derbygraph build`.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="derbygraph")
+def main() -> None:
+    """derbygraph: NHS organisational history as linked data."""
+
+
+@main.command()
+@data_option
+@click.option("--store", default=DEFAULT_STORE, show_default=True, metavar="DIR", help="Where to write the store.")
+def build(data: tuple[str, ...], store: str) -> None:
+    """Load ontology + data (+ extra files), validate, infer, write a persistent store."""
+    from .build import SourceError, build_store
+    from .dataset import Dataset
+    from .validate import check
+
+    click.echo("derbygraph build: checking the data", err=True)
+    try:
+        built, found = build_store([Path(p) for p in data], progress=progress)
+        problems = check(built, found)
+    except SourceError as error:
+        fail(str(error))
+    if problems:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        fail(f"{len(problems)} problem(s); the store at {store} was left as it was")
+    click.echo(f"derbygraph build: writing {store}", err=True)
+    try:
+        dataset = Dataset.write(Path(store), [Path(p) for p in data], progress=progress)
+    except (SourceError, OSError) as error:
+        fail(f"{store}: cannot write the store: {error}")
+    click.echo(f"built {store}: {len(dataset)} quads, version {dataset.version}")
+
+
+@main.command()
+@data_option
+@click.option("--sources", metavar="DIR", type=click.Path(file_okay=False),
+              help="Folder of source documents: every quote must be found in its document.")
+def check(data: tuple[str, ...], sources: str | None) -> None:
+    """Validate the data (SHACL shapes, and quotes against --sources); exit 1 on any problem."""
+    from .build import SourceError, build_store
+    from .validate import check as run_checks
+
+    if sources and not Path(sources).is_dir():
+        fail(f"{sources}: no such folder")
+    try:
+        store, found = build_store([Path(p) for p in data])
+        problems = run_checks(store, found, Path(sources) if sources else None)
+    except SourceError as error:
+        fail(str(error))
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        sys.exit(1)
+    checked = "shapes and quotes" if sources else "shapes"
+    click.echo(f"ok: {len(store)} quads, {checked} conform", err=True)
+
+
+@main.command()
+@click.argument("query")
+@click.option("--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "json", "xml", "csv", "tsv", "turtle", "nt", "jsonld"]))
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A canned query's parameter.")
+@data_option
+@store_option
+def query(query: str, fmt: str, params: tuple[str, ...], data, store) -> None:
+    """Run SPARQL (text, a .rq file, or a canned query's name) against the served graph."""
+    from . import queries
+    from .sparql import QueryError, execute
+
+    dataset = open_dataset(data, store)
+    canned = queries.catalogue().get(query)
+    text = canned.text if canned else None
+    if text is None and query.endswith((".rq", ".sparql")):
+        try:
+            text = Path(query).read_text(encoding="utf-8")
+        except OSError as error:
+            fail(f"{query}: {error.strerror or error}")
+    text = text or query
+    values = {}
+    for param in params:
+        name, sep, value = param.partition("=")
+        if not sep:
+            fail(f"--param {param!r}: write it as NAME=VALUE")
+        values[name] = value
+    try:
+        if values and not canned:
+            raise QueryError("--param works with canned queries; see `derbygraph query --help`")
+        if canned:
+            text = canned.render(dataset, values)
+        if fmt == "table":  # TSV for solutions (drawn as a table), Turtle for graphs
+            answer = execute(dataset.store, text, accept="text/tab-separated-values, text/turtle")
+        else:
+            answer = execute(dataset.store, text, format_name=fmt)
+    except QueryError as error:
+        fail(str(error))
+    if fmt == "table" and answer.form != "graph":
+        click.echo(_table(answer.body.decode("utf-8")))
+    else:
+        sys.stdout.buffer.write(answer.body if answer.body.endswith(b"\n") or not answer.body else answer.body + b"\n")
+    if answer.truncated:
+        click.echo(f"derbygraph: result cut at {answer.rows} rows", err=True)
+
+
+def _table(tsv: str) -> str:
+    """A plain-text table from SPARQL TSV results, IRIs shortened with the usual prefixes."""
+    from .vocab import PREFIXES
+
+    def short(cell: str) -> str:
+        if cell.startswith("<") and cell.endswith(">"):
+            iri = cell[1:-1]
+            for prefix, namespace in PREFIXES.items():
+                if iri.startswith(namespace):
+                    return f"{prefix}:{iri[len(namespace):]}"
+            return iri
+        if cell.startswith('"'):
+            return json.loads(cell[: cell.rindex('"') + 1]) if '"' in cell[1:] else cell
+        return cell
+
+    lines = [line.split("\t") for line in tsv.rstrip("\n").split("\n")]
+    if len(lines[0]) == 1 and lines[0][0] in ("true", "false"):
+        return lines[0][0]
+    rows = [[c.lstrip("?") for c in lines[0]]] + [[short(c) for c in line] for line in lines[1:]]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    out = [" | ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    out.insert(1, "-+-".join("-" * w for w in widths))
+    out.append(f"({len(rows) - 1} row{'s' if len(rows) != 2 else ''})")
+    return "\n".join(out)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--at", metavar="DATE", help="What it was called then: YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly what /api/lineage returns.")
+@data_option
+@store_option
+def lineage(name: str, at: str | None, as_json: bool, data, store) -> None:
+    """The lineage of an organisation: its names, events, predecessors and successors."""
+    from .dates import BadDate
+    from .lineage import LineageService, UnknownOrganisation
+
+    dataset = open_dataset(data, store)
+    try:
+        answer = LineageService(dataset).lineage(name, at)
+    except BadDate as error:
+        fail(str(error))
+    except UnknownOrganisation as error:
+        hint = f"; did you mean: {', '.join(error.suggestions)}" if error.suggestions else ""
+        fail(f"{error}{hint}")
+    if as_json:
+        click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
+        return
+    click.echo(_lineage_text(answer))
+
+
+def _lineage_text(answer: dict) -> str:
+    org = answer["organisation"]
+    lines = [f"{org['label']}  <{org['iri']}>"]
+    if answer["at"]:
+        lines.append(f"as of {answer['at']}")
+    lines.append("\nNames")
+    for name in answer["names"]:
+        lines.append(f"  {name['start'] or '?':>10} – {name['end'] or 'now':<10}  {name['label']}")
+    lines.append("\nEvents")
+    for event in answer["events"]:
+        lines.append(f"  {event['date'] or 'undated':>10}  {event['type']}: {event['label']}")
+        for source in event["sources"]:
+            lines.append(f"{'':14}“{source['quote']}” ({source['title']})")
+    for key in ("predecessors", "successors"):
+        if answer[key]:
+            lines.append(f"\n{key.capitalize()}")
+            for link in answer[key]:
+                lines.append(f"  {link['date'] or '':>10}  {link['label']} ({link['relation']})")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.option("--format", "fmt", default="turtle", show_default=True,
+              type=click.Choice(["turtle", "nt", "nq", "trig", "jsonld", "xml"]))
+@click.option("--asserted", is_flag=True, help="Leave out the inferred triples.")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
+@data_option
+@store_option
+def export(fmt: str, asserted: bool, output: str | None, data, store) -> None:
+    """The whole dataset in one RDF format (inferred triples included unless --asserted)."""
+    from .linkeddata import dump
+
+    dataset = open_dataset(data, store)
+    if output:
+        try:
+            with open(output, "wb") as stream:
+                dump(dataset, fmt, asserted, stream)
+        except OSError as error:
+            fail(f"{output}: {error.strerror or error}")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        sys.stdout.buffer.write(dump(dataset, fmt, asserted))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@data_option
+@store_option
+@click.option("--endpoint", metavar="URL", help="Serve from a remote SPARQL store instead of the embedded one.")
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64), help="Query worker processes.")
+@click.option("--query-timeout", default=30.0, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="Seconds before a SPARQL query is stopped.")
+def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeout: float) -> None:
+    """The web app (SPARQL endpoint, lineage, linked data) on a production WSGI server."""
+    from .server import run
+
+    if endpoint:
+        fail("--endpoint (a remote store) is not available in this version; serve the embedded store")
+    dataset = open_dataset(data, store, quiet=False)
+    try:
+        run(dataset, host=host, port=port, workers=workers, query_timeout=query_timeout)
+    except OSError as error:
+        fail(f"cannot serve on {host}:{port}: {error.strerror or error}")
+
+
+if __name__ == "__main__":
+    main()

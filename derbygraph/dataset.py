@@ -1,0 +1,138 @@
+"""The Dataset every service reads: a pyoxigraph store, its version and its name index."""
+
+from __future__ import annotations
+
+import shutil
+from functools import cached_property
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pyoxigraph as ox
+
+from . import vocab
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+class StoreError(Exception):
+    """A store folder that cannot be opened or written; str() is one line for the user."""
+
+
+def iri(value: str) -> ox.NamedNode:
+    return ox.NamedNode(value)
+
+
+class Dataset:
+    """Read-only view of a built store. The default graph of every query is the union of all graphs."""
+
+    def __init__(self, store: ox.Store, path: Path | None = None):
+        self.store = store
+        self.path = path
+
+    # --- opening and building -------------------------------------------------------
+
+    @classmethod
+    def build(cls, extra: Iterable[Path] = (), progress=None) -> "Dataset":
+        """The built-in graph plus `extra` files, parsed and inferred in memory."""
+        from .build import build_store
+
+        store, _ = build_store(extra, progress=progress)
+        return cls(store)
+
+    @classmethod
+    def open(cls, path: Path) -> "Dataset":
+        """A store written by `derbygraph build --store`, opened read-only in seconds."""
+        path = Path(path)
+        if not (path / "CURRENT").is_file():
+            raise StoreError(f"{path}: not a derbygraph store (run `derbygraph build --store {path}` first)")
+        try:
+            dataset = cls(ox.Store.read_only(str(path)), path)
+        except OSError as error:
+            raise StoreError(f"{path}: cannot open store: {error}") from None
+        if dataset.version == "unknown":
+            raise StoreError(f"{path}: store holds no derbygraph dataset (build it with `derbygraph build`)")
+        return dataset
+
+    @staticmethod
+    def write(path: Path, extra: Iterable[Path] = (), progress=None) -> "Dataset":
+        """Build into a fresh folder beside `path`, then put it in place of the old store.
+
+        A failed build leaves the previous store untouched.
+        """
+        from .build import build_store
+
+        path = Path(path)
+        staging = path.with_name(path.name + ".building")
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            store, _ = build_store(extra, path=staging, progress=progress)
+            store.flush()
+            store.optimize()
+            del store
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        retired = path.with_name(path.name + ".previous")
+        shutil.rmtree(retired, ignore_errors=True)
+        if path.exists():
+            path.rename(retired)
+        staging.rename(path)
+        shutil.rmtree(retired, ignore_errors=True)
+        return Dataset.open(path)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def query(self, sparql: str, **options):
+        return self.store.query(sparql, use_default_graph_as_union=True, **options)
+
+    def objects(self, subject: Term, predicate: str) -> list[Term]:
+        """Distinct objects over all graphs, in a stable order."""
+        found = {q.object for q in self.store.quads_for_pattern(subject, iri(predicate), None, None)}
+        return sorted(found, key=str)
+
+    def subjects(self, predicate: str, obj: Term) -> list[Term]:
+        found = {q.subject for q in self.store.quads_for_pattern(None, iri(predicate), obj, None)}
+        return sorted(found, key=str)
+
+    def value(self, subject: Term, predicate: str) -> Term | None:
+        for quad in self.store.quads_for_pattern(subject, iri(predicate), None, None):
+            return quad.object
+        return None
+
+    def has_type(self, subject: Term, cls: str) -> bool:
+        return any(True for _ in self.store.quads_for_pattern(subject, iri(vocab.RDF + "type"), iri(cls), None))
+
+    def types(self, subject: Term) -> list[str]:
+        return [t.value for t in self.objects(subject, vocab.RDF + "type") if isinstance(t, ox.NamedNode)]
+
+    def label(self, subject: Term) -> str:
+        """The best human label: rdfs:label, skos:prefLabel, foaf:name, dg:name, else the IRI's tail."""
+        for predicate in (vocab.RDFS + "label", vocab.SKOS + "prefLabel", vocab.FOAF + "name", vocab.DG + "name"):
+            found = self.objects(subject, predicate)
+            if found:
+                english = [t for t in found if getattr(t, "language", None) in ("en", None)]
+                return (english or found)[0].value
+        value = getattr(subject, "value", str(subject))
+        return value.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+    def quads(self) -> Iterator[ox.Quad]:
+        return iter(self.store)
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    @cached_property
+    def version(self) -> str:
+        found = self.value(iri(vocab.DATASET), vocab.DCT + "hasVersion")
+        return found.value if found else "unknown"
+
+    @cached_property
+    def modified(self) -> str | None:
+        found = self.value(iri(vocab.DATASET), vocab.DCT + "modified")
+        return found.value if found else None
+
+    @cached_property
+    def names(self):
+        from .names import NameIndex
+
+        return NameIndex.from_dataset(self)

@@ -1,0 +1,85 @@
+"""OWL 2 RL materialisation, once at build time, into a graph of its own.
+
+Queries for org:Organization, org:ChangeEvent or org:hasSite then find what the data states
+with more specific terms, and `GRAPH <.../graph/inferred>` still tells inferred from asserted.
+"""
+
+from __future__ import annotations
+
+import owlrl
+import pyoxigraph as ox
+import rdflib
+from rdflib.namespace import OWL, RDF, RDFS, XSD
+
+from . import vocab
+
+_BUILTIN = (str(RDF), str(RDFS), str(OWL), str(XSD))
+_NOISE_OBJECTS = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual}
+_REFLEXIVE = {OWL.sameAs, RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty}
+
+
+def _to_rdflib_term(term):
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+
+
+def to_ox_term(term):
+    if isinstance(term, rdflib.URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, rdflib.BNode):
+        return ox.BlankNode(str(term))
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
+
+
+def to_rdflib(quads) -> rdflib.Graph:
+    """The triples of `quads` as an rdflib graph, graph names dropped and blank nodes kept."""
+    graph = rdflib.Graph()
+    for quad in quads:
+        graph.add((_to_rdflib_term(quad.subject), _to_rdflib_term(quad.predicate), _to_rdflib_term(quad.object)))
+    return graph
+
+
+def asserted_graph(store: ox.Store) -> rdflib.Graph:
+    inferred = ox.NamedNode(vocab.GRAPH_INFERRED)
+    return to_rdflib(q for q in store if q.graph_name != inferred)
+
+
+def _worth_keeping(s, p, o) -> bool:
+    """Drop the closure's bookkeeping: facts about RDF/OWL themselves, x sameAs x, x a owl:Thing."""
+    if isinstance(s, rdflib.Literal) or str(s).startswith(_BUILTIN):
+        return False
+    if p in _REFLEXIVE and s == o:
+        return False
+    if p == RDF.type and o in _NOISE_OBJECTS:
+        return False
+    return not (p == RDF.type and isinstance(o, rdflib.URIRef) and str(o).startswith(str(RDFS)))
+
+
+def entailments(asserted: rdflib.Graph) -> rdflib.Graph:
+    """The OWL 2 RL consequences of `asserted` that it does not already state."""
+    closure = rdflib.Graph()
+    for triple in asserted:
+        closure.add(triple)
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
+    inferred = rdflib.Graph()
+    for triple in closure:
+        if triple not in asserted and _worth_keeping(*triple):
+            inferred.add(triple)
+    return inferred
+
+
+def materialise(store: ox.Store) -> int:
+    """Replace the store's inferred graph with the entailments of everything else in it."""
+    graph = ox.NamedNode(vocab.GRAPH_INFERRED)
+    if store.contains_named_graph(graph):
+        store.remove_graph(graph)
+    inferred = entailments(asserted_graph(store))
+    store.extend(ox.Quad(to_ox_term(s), to_ox_term(p), to_ox_term(o), graph) for s, p, o in inferred)
+    return len(inferred)

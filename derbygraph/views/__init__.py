@@ -1,0 +1,1 @@
+"""Blueprints of the web app, one per area: pages, the JSON API, the SPARQL endpoint."""

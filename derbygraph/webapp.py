@@ -1,0 +1,68 @@
+"""The Flask app factory: one blueprint per area, configured explicitly."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, request
+
+from . import __version__, resources
+from .dataset import Dataset
+from .lineage import LineageService
+from .sparql import Limits
+
+
+def create_app(dataset: Dataset, limits: Limits | None = None, executor=None) -> Flask:
+    """The derbygraph web app over `dataset`; `executor` runs SPARQL (in-process by default)."""
+    from .executor import InProcessExecutor
+    from .views import api, pages, sparql_endpoint
+
+    web = resources.asset_dir("web")
+    app = Flask(__name__, template_folder=str(web / "templates"), static_folder=str(web / "static"))
+    limits = limits or Limits()
+    app.config.update(
+        DATASET=dataset,
+        LIMITS=limits,
+        LINEAGE=LineageService(dataset),
+        EXECUTOR=executor or InProcessExecutor(dataset, limits),
+        MAX_CONTENT_LENGTH=limits.max_body_bytes,
+    )
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False  # keep the contract's order: organisation, query, at, names...
+    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(api.blueprint)
+    app.register_blueprint(sparql_endpoint.blueprint)
+
+    @app.after_request
+    def headers(response):
+        response.headers["Server"] = f"derbygraph/{__version__}"
+        if request.path.startswith(("/sparql", "/api/")):
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+        return response
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return _error(f"nothing at {request.path}", 404)
+
+    @app.errorhandler(405)
+    def not_allowed(error):
+        response = _error(f"{request.method} is not allowed on {request.path}", 405)
+        response.headers["Allow"] = ", ".join(error.valid_methods or [])
+        return response
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return _error(f"request body larger than {limits.max_body_bytes} bytes", 413)
+
+    return app
+
+
+def _error(message: str, status: int):
+    """An error in the form the client asked for: JSON for APIs and JSON clients, else text."""
+    best = request.accept_mimetypes.best_match(["text/plain", "application/json", "text/html"])
+    if request.path.startswith("/api/") or best == "application/json":
+        response = jsonify(error=message)
+    else:
+        response = Flask.response_class(message + "\n", mimetype="text/plain")
+    response.status_code = status
+    return response

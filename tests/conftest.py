@@ -1,0 +1,121 @@
+"""Shared fixtures: the built dataset, the source documents, the real CLI and a live server."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("DERBYGRAPH_SHARED", ROOT.parent / "shared"))
+
+
+def shared_dir(name: str) -> Path:
+    """A folder of ../shared/, or skip: a user's clone may not have it."""
+    path = SHARED / name
+    if not path.is_dir():
+        pytest.skip(f"{path} is absent (the shared/ folder beside the checkout holds it; set DERBYGRAPH_SHARED)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def seeds() -> Path:
+    return shared_dir("seeds")
+
+
+@pytest.fixture(scope="session")
+def dataset():
+    from derbygraph.dataset import Dataset
+
+    return Dataset.build()
+
+
+def derbygraph_command() -> list[str]:
+    found = shutil.which("derbygraph")
+    return [found] if found else [sys.executable, "-m", "derbygraph.cli"]
+
+
+def run_cli(*args: str, check: bool = False, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
+    """Run the real `derbygraph` command as a user would."""
+    result = subprocess.run(derbygraph_command() + list(args), capture_output=True, text=True,
+                            timeout=timeout, **kwargs)
+    if check and result.returncode != 0:
+        raise AssertionError(f"derbygraph {' '.join(args)} failed:\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def cli():
+    return run_cli
+
+
+@pytest.fixture(scope="session")
+def store(tmp_path_factory) -> str:
+    """A store written once by `derbygraph build`, so CLI tests need not rebuild the graph."""
+    path = tmp_path_factory.mktemp("store") / "derbygraph-store"
+    run_cli("build", "--store", str(path), check=True)
+    return str(path)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """A `derbygraph serve` process on a loopback port."""
+
+    def __init__(self, *args: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            derbygraph_command() + ["serve", "--port", str(self.port), *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited: {self.process.stderr.read()}")
+            try:
+                urllib.request.urlopen(self.url + "/api/search?q=derbyshire", timeout=2).read()
+                return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.2)
+        self.stop()
+        raise AssertionError("server did not start within 90 s")
+
+    def get(self, path: str, headers: dict | None = None, data: bytes | None = None, method: str | None = None):
+        """(status, headers, body) of one request; errors are answers too."""
+        request = urllib.request.Request(self.url + path, data=data, headers=headers or {}, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, response.headers, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, error.read()
+
+    def json(self, path: str, **kwargs):
+        status, _, body = self.get(path, **kwargs)
+        return status, json.loads(body)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture(scope="session")
+def server():
+    running = Server()
+    yield running
+    running.stop()

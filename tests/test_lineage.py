@@ -1,0 +1,100 @@
+"""Lineage: forgiving names, the whole chain in order, events with sources, --at."""
+
+from __future__ import annotations
+
+import pytest
+
+from derbygraph.lineage import LineageService, UnknownOrganisation
+
+DHCFT = "https://w3id.org/derbygraph/id/org/derbyshire-healthcare-nhs-foundation-trust"
+DCHS = "https://w3id.org/derbygraph/id/org/derbyshire-community-health-services-nhs-foundation-trust"
+CHCND = "https://w3id.org/derbygraph/id/org/community-health-care-north-derbyshire-nhs-trust"
+CHAIN = ["Southern Derbyshire Mental Health NHS Trust",
+         "Southern Derbyshire Community and Mental Health Services NHS Trust",
+         "Derbyshire Mental Health Services NHS Trust",
+         "Derbyshire Healthcare NHS Foundation Trust"]
+
+
+@pytest.fixture(scope="module")
+def service(dataset):
+    return LineageService(dataset)
+
+
+@pytest.mark.parametrize("query", [
+    "Southern Derbyshire Trust", "southern derbyshire mental health nhs trust", "SOUTHERN DERBYSHIRE",
+    "Derbyshire Mental Health Services National Health Service Trust", "derbyshire healthcare",
+    "Derbyshire Healthcare NHS Foundation Trust", "Southern Derbyshire Community & Mental Health Services",
+    "derbyshire mental-health services trust", "Southen Derbyshre",
+])
+def test_names_of_one_lineage_resolve_to_it(service, query):
+    assert service.lineage(query)["organisation"]["iri"] == DHCFT
+
+
+@pytest.mark.parametrize("query", ["DCHS", "dchs", "Derbyshire Community Health Services"])
+def test_acronyms_resolve(service, query):
+    assert service.lineage(query)["organisation"]["iri"] == DCHS
+
+
+def test_the_chain_of_names_in_order(service):
+    answer = service.lineage("Southern Derbyshire Trust")
+    assert [n["label"] for n in answer["names"]] == CHAIN
+    assert [(n["start"], n["end"]) for n in answer["names"]] == [
+        ("1992", "2001"), ("2001", "2002"), ("2002", "2011-02-01"), ("2011-02-01", None)]
+    assert answer["organisation"]["label"] == CHAIN[-1]
+    assert all(n["sources"] and n["sources"][0]["quote"] for n in answer["names"])
+    assert len({n["organisation"] for n in answer["names"]}) == 2  # an NHS trust, then a foundation trust
+
+
+def test_events_include_dissolution_transfer_authorisation_and_proposal(service):
+    events = service.lineage("Southern Derbyshire Trust")["events"]
+    kinds = [(e["date"], e["type"]) for e in events]
+    for expected in [("1992", "Establishment"), ("2001", "Renaming"), ("2002", "Renaming"),
+                     ("2002", "Dissolution"), ("2002", "ServiceTransfer"),
+                     ("2011-02-01", "FoundationTrustAuthorisation"),
+                     ("2016-11", "MergerProposal"), ("2017-06", "ProposalAbandonment")]:
+        assert expected in kinds
+    dated = [e["date"] for e in events if e["date"]]
+    assert dated == sorted(dated)
+    assert all(e["sources"] for e in events)
+    dissolution = next(e for e in events if e["type"] == "Dissolution")
+    assert dissolution["participants"][0]["iri"] == CHCND
+
+
+def test_abandoned_merger_links_no_lineages(service):
+    for query in ("Derbyshire Healthcare", "DCHS"):
+        answer = service.lineage(query)
+        linked = {p["iri"] for p in answer["predecessors"] + answer["successors"]}
+        assert DCHS not in linked and DHCFT not in linked
+
+
+def test_predecessors_passed_services(service):
+    predecessors = service.lineage("Derbyshire Healthcare")["predecessors"]
+    assert {(p["iri"], p["relation"], p["date"]) for p in predecessors} >= {(CHCND, "ServiceTransfer", "2002")}
+    chcnd = service.lineage("Community Health Care (North Derbyshire)")
+    assert [s["iri"] for s in chcnd["successors"]] == [
+        "https://w3id.org/derbygraph/id/org/southern-derbyshire-mental-health-nhs-trust"]
+
+
+@pytest.mark.parametrize("at, names", [
+    ("1995", [CHAIN[0]]),
+    ("2001", CHAIN[:2]),            # renamed during 2001: both names were borne that year
+    ("2005-06-30", [CHAIN[2]]),
+    ("2011-01", [CHAIN[2]]),
+    ("2011-02-01", [CHAIN[3]]),      # the day the foundation trust began
+    ("2020", [CHAIN[3]]),
+])
+def test_what_was_it_called_then(service, at, names):
+    answer = service.lineage("Derbyshire Healthcare", at=at)
+    assert [n["label"] for n in answer["names"]] == names
+    assert answer["at"] == at
+    assert answer["organisation"]["label"] == names[-1]
+    assert all(e["date"] <= at or e["date"].startswith(at[:4]) for e in answer["events"])
+
+
+def test_unknown_names_raise_with_suggestions(service):
+    with pytest.raises(UnknownOrganisation) as error:
+        service.lineage("Nowhere Hospital Authority")
+    assert error.value.suggestions == []
+    with pytest.raises(UnknownOrganisation) as error:
+        service.lineage("Derbyshire Nowhere")  # half the words match: suggested, not resolved
+    assert "Derbyshire Healthcare NHS Foundation Trust" in error.value.suggestions

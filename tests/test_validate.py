@@ -1,0 +1,88 @@
+"""`derbygraph check`: the shapes and the quote check catch broken data, with file:line messages."""
+
+from __future__ import annotations
+
+import textwrap
+
+PREFIXES = textwrap.dedent("""\
+    @prefix dg: <https://w3id.org/derbygraph/ontology#> .
+    @prefix org: <http://www.w3.org/ns/org#> .
+    @prefix oa: <http://www.w3.org/ns/oa#> .
+    @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+    @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+    @prefix src: <https://w3id.org/derbygraph/id/source/> .
+    @prefix o: <https://w3id.org/derbygraph/id/org/> .
+    @prefix n: <https://w3id.org/derbygraph/id/name/> .
+    @prefix e: <https://w3id.org/derbygraph/id/event/> .
+    """)
+QUOTE = '[ a dg:Quotation ; oa:hasSource src:dhcft-encyclopedia ; oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "Chair: Selina Ullah" ] ]'
+
+
+def write(tmp_path, body: str):
+    path = tmp_path / "extra.ttl"
+    path.write_text(PREFIXES + textwrap.dedent(body))
+    return path
+
+
+def test_built_in_data_conforms(cli, seeds):
+    result = cli("check", "--sources", str(seeds))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_overlapping_names_and_missing_sources(cli, tmp_path):
+    path = write(tmp_path, f"""
+        o:x a dg:NHSTrust ; rdfs:label "X NHS Trust" ; dg:evidence {QUOTE} ;
+            dg:hasNamePeriod n:x1 , n:x2 .
+        n:x1 dg:name "X One" ; dg:start "1990"^^xsd:gYear ; dg:end "2000"^^xsd:gYear ; dg:evidence {QUOTE} .
+        n:x2 dg:name "X Two" ; dg:start "1995-05"^^xsd:gYearMonth ; dg:evidence {QUOTE} .
+        e:y a dg:Merger ; rdfs:label "Y" ; dg:date "2002" .
+        """)
+    result = cli("check", "--data", str(path))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert any(line.startswith(f"{path}:") and "overlap" in line for line in lines)
+    assert any(line.startswith(f"{path}:") and "e:y" not in line and "needs a source" in line for line in lines)
+    assert any("dg:date must be" in line for line in lines)
+
+
+def test_successor_before_predecessor(cli, tmp_path):
+    path = write(tmp_path, f"""
+        o:old a dg:NHSTrust ; rdfs:label "Old" ; dg:evidence {QUOTE} ; dg:hasNamePeriod n:old .
+        n:old dg:name "Old" ; dg:start "2005"^^xsd:gYear ; dg:evidence {QUOTE} .
+        o:new a dg:NHSTrust ; rdfs:label "New" ; dg:evidence {QUOTE} ; dg:hasNamePeriod n:new .
+        n:new dg:name "New" ; dg:start "1999"^^xsd:gYear ; dg:evidence {QUOTE} .
+        e:m a dg:Merger ; rdfs:label "M" ; dg:date "2006"^^xsd:gYear ; dg:evidence {QUOTE} ;
+            org:originalOrganization o:old ; org:resultingOrganization o:new .
+        """)
+    result = cli("check", "--data", str(path))
+    assert result.returncode == 1
+    assert "starts before its predecessor" in result.stdout
+
+
+def test_undated_event_and_undated_names_are_refused(cli, tmp_path):
+    path = write(tmp_path, f"""
+        o:z a dg:NHSTrust ; rdfs:label "Z" ; dg:evidence {QUOTE} .
+        e:z a dg:Renaming ; rdfs:label "Z renamed" ; dg:evidence {QUOTE} ; dg:subject o:z .
+        """)
+    out = cli("check", "--data", str(path)).stdout
+    assert "needs at least one dated name" in out and "needs a dg:date" in out
+
+
+def test_a_quote_not_in_the_document(cli, tmp_path, seeds):
+    path = write(tmp_path, """
+        o:q a dg:Charity ; rdfs:label "Q" ;
+            dg:evidence [ a dg:Quotation ; oa:hasSource src:dhcft-encyclopedia ;
+                oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "Chair: Someone Else" ] ] .
+        """)
+    result = cli("check", "--data", str(path), "--sources", str(seeds))
+    assert result.returncode == 1
+    assert f"{path}:" in result.stdout and "quote not found" in result.stdout
+
+
+def test_syntax_error_points_at_the_line(cli, tmp_path):
+    path = tmp_path / "broken.ttl"
+    path.write_text(PREFIXES + "o:a rdfs:label \"unterminated .\n")
+    result = cli("check", "--data", str(path))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"derbygraph: {path}:1") or f"{path}:" in result.stderr
+    assert "Traceback" not in result.stderr
