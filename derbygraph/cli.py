@@ -255,15 +255,27 @@ def export(fmt: str, asserted: bool, output: str | None, data, store) -> None:
               help="Seconds before a SPARQL query is stopped.")
 def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeout: float) -> None:
     """The web app (SPARQL endpoint, lineage, linked data) on a production WSGI server."""
-    from .server import run
+    import shutil
+
+    from .build import SourceError
+    from .dataset import StoreError
+    from .server import prepare, run
 
     if endpoint:
         fail("--endpoint (a remote store) is not available in this version; serve the embedded store")
-    dataset = open_dataset(data, store, quiet=False)
+    if store and data:
+        fail("give either --store (a built store) or --data (files to add), not both")
+    try:
+        dataset, scratch = prepare(Path(store) if store else None, [Path(p) for p in data], progress)
+    except (SourceError, StoreError) as error:
+        fail(str(error))
     try:
         run(dataset, host=host, port=port, workers=workers, query_timeout=query_timeout)
     except OSError as error:
         fail(f"cannot serve on {host}:{port}: {error.strerror or error}")
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

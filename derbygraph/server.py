@@ -1,25 +1,52 @@
-"""Serving the app on waitress, a production WSGI server."""
+"""Serving the app on waitress, a production WSGI server, with SPARQL in worker processes."""
 
 from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
 
 import click
 import waitress
 
 from .dataset import Dataset
+from .executor import WorkerPool
 from .sparql import Limits
 from .webapp import create_app
 
 
+def prepare(store: Path | None, extra: list[Path], progress) -> tuple[Dataset, Path | None]:
+    """The dataset to serve, always backed by a store on disk (query workers open it too).
+
+    Without --store the built-in graph (plus --data) is built into a temporary store, removed
+    again when the server stops; the second value is that folder.
+    """
+    if store is not None:
+        return Dataset.open(store), None
+    scratch = Path(tempfile.mkdtemp(prefix="derbygraph-"))
+    try:
+        return Dataset.write(scratch / "store", extra, progress=progress), scratch
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+
+
 def run(dataset: Dataset, host: str, port: int, workers: int, query_timeout: float) -> None:
     limits = Limits(timeout=query_timeout)
-    app = create_app(dataset, limits)
-    server = waitress.create_server(app, host=host, port=port, threads=max(4, workers * 2),
-                                    max_request_body_size=limits.max_body_bytes, ident="derbygraph")
-    address = f"http://{host}:{server.effective_port}/"
-    click.echo(f"derbygraph: serving {len(dataset)} quads (version {dataset.version}) at {address}", err=True)
+    server = None
+    pool = WorkerPool(dataset.path, limits, workers)
     try:
+        app = create_app(dataset, limits, executor=pool)
+        # Threads: enough that requests waiting on slow queries leave others answered.
+        server = waitress.create_server(app, host=host, port=port, threads=workers * 2 + 4,
+                                        max_request_body_size=limits.max_body_bytes, ident="derbygraph",
+                                        channel_timeout=30)
+        address = f"http://{host}:{server.effective_port}/"
+        click.echo(f"derbygraph: serving {len(dataset)} quads (version {dataset.version}) at {address}", err=True)
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
-        app.config["EXECUTOR"].close()
+        pool.close()
+        if server is not None:
+            server.close()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime
+
 from flask import Flask, jsonify, request
 
 from . import __version__, resources
@@ -13,7 +16,7 @@ from .sparql import Limits
 def create_app(dataset: Dataset, limits: Limits | None = None, executor=None) -> Flask:
     """The derbygraph web app over `dataset`; `executor` runs SPARQL (in-process by default)."""
     from .executor import InProcessExecutor
-    from .views import api, pages, sparql_endpoint
+    from .views import api, canned, pages, sparql_endpoint
 
     web = resources.asset_dir("web")
     app = Flask(__name__, template_folder=str(web / "templates"), static_folder=str(web / "static"))
@@ -30,10 +33,25 @@ def create_app(dataset: Dataset, limits: Limits | None = None, executor=None) ->
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(sparql_endpoint.blueprint)
+    app.register_blueprint(canned.blueprint)
+
+    @app.before_request
+    def not_modified():
+        """A GET whose answer this dataset version already gave: 304, without running anything."""
+        if request.method in ("GET", "HEAD") and request.if_none_match.contains(_etag(dataset)):
+            response = Flask.response_class(status=304)
+            response.set_etag(_etag(dataset))
+            return response
+        return None
 
     @app.after_request
     def headers(response):
         response.headers["Server"] = f"derbygraph/{__version__}"
+        if request.method in ("GET", "HEAD") and response.status_code == 200 and "ETag" not in response.headers:
+            response.set_etag(_etag(dataset))
+            response.vary.add("Accept")
+            if dataset.modified:
+                response.last_modified = datetime.fromisoformat(dataset.modified.replace("Z", "+00:00"))
         if request.path.startswith(("/sparql", "/api/")):
             response.headers["Access-Control-Allow-Origin"] = "*"
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
@@ -55,6 +73,12 @@ def create_app(dataset: Dataset, limits: Limits | None = None, executor=None) ->
         return _error(f"request body larger than {limits.max_body_bytes} bytes", 413)
 
     return app
+
+
+def _etag(dataset: Dataset) -> str:
+    """One tag per dataset version, address and Accept header: the same GET gets the same answer."""
+    key = "\n".join((dataset.version, request.full_path, request.headers.get("Accept", "")))
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
 def _error(message: str, status: int):

@@ -1,0 +1,66 @@
+"""Pages for people: the query page, canned queries at stable URLs, the home page."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import urllib.parse
+
+
+def test_home_page_links_the_way_in(server):
+    status, headers, body = server.get("/", {"Accept": "text/html"})
+    page = body.decode()
+    assert status == 200 and headers.get_content_type() == "text/html"
+    for link in ('href="/query"', 'href="/queries"', 'href="/sparql"'):
+        assert link in page
+    assert "Derbyshire Healthcare NHS Foundation Trust" in page
+
+
+def test_query_page_runs_the_permalinked_query(server):
+    query = "SELECT ?org ?name WHERE { ?org dg:hasNamePeriod/dg:name ?name } ORDER BY ?name"
+    status, _, body = server.get("/query?" + urllib.parse.urlencode({"query": query}))
+    page = body.decode()
+    assert status == 200
+    assert "Southern Derbyshire Mental Health NHS Trust" in page
+    assert 'href="/derbygraph/id/org/southern-derbyshire-mental-health-nhs-trust"' in page  # IRIs link into the app
+    for fmt in ("json", "xml", "csv", "tsv"):
+        assert f"format={fmt}" in page
+    assert "/static/style.css" in page and "https://cdn" not in page
+
+
+def test_query_page_shows_errors_and_escapes_them(server):
+    status, _, body = server.get("/query?" + urllib.parse.urlencode({"query": "SELECT <script>alert(1)</script>"}))
+    page = body.decode()
+    assert status == 200 and "malformed query" in page
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_canned_query_urls(server):
+    status, _, body = server.get("/queries/name-on-a-date.json?date=2001")
+    names = [b["name"]["value"] for b in json.loads(body)["results"]["bindings"]]
+    assert status == 200 and names == ["Southern Derbyshire Mental Health NHS Trust",
+                                       "Southern Derbyshire Community and Mental Health Services NHS Trust"]
+    status, headers, body = server.get("/queries/name-on-a-date.csv?date=2011-02-01&org=Southern%20Derbyshire")
+    rows = list(csv.reader(io.StringIO(body.decode())))
+    assert headers.get_content_type() == "text/csv" and rows[1][0] == "Derbyshire Healthcare NHS Foundation Trust"
+    status, _, body = server.get("/queries/name-on-a-date?date=2001")
+    page = body.decode()
+    assert status == 200 and '<input name="date" value="2001"' in page and "<table>" in page
+
+
+def test_canned_query_errors(server):
+    assert server.get("/queries/no-such-query")[0] == 404
+    assert server.get("/queries/name-on-a-date.exe")[0] == 404
+    status, _, body = server.get("/queries/name-on-a-date.csv?date=2011-13")
+    assert status == 400 and b"not a real date" in body
+    status, _, body = server.get("/queries/name-on-a-date.json?org=Nowhere%20Authority")
+    assert status == 404 and b"no organisation matches" in body
+    status, _, body = server.get("/queries/name-on-a-date.json?colour=blue")
+    assert status == 400 and b"no parameter colour" in body
+
+
+def test_canned_query_index(server):
+    status, body = server.json("/queries", headers={"Accept": "application/json"})
+    assert status == 200 and {"names-of-an-organisation", "name-on-a-date"} <= {q["name"] for q in body}
+    assert all(q["title"] and q["url"] == f"/queries/{q['name']}" for q in body)
