@@ -16,7 +16,7 @@ from .sparql import Limits
 def create_app(dataset: Dataset, limits: Limits | None = None, executor=None) -> Flask:
     """The derbygraph web app over `dataset`; `executor` runs SPARQL (in-process by default)."""
     from .executor import InProcessExecutor
-    from .views import api, canned, pages, sparql_endpoint
+    from .views import api, canned, linked, pages, sparql_endpoint
 
     web = resources.asset_dir("web")
     app = Flask(__name__, template_folder=str(web / "templates"), static_folder=str(web / "static"))
@@ -34,6 +34,7 @@ def create_app(dataset: Dataset, limits: Limits | None = None, executor=None) ->
     app.register_blueprint(api.blueprint)
     app.register_blueprint(sparql_endpoint.blueprint)
     app.register_blueprint(canned.blueprint)
+    app.register_blueprint(linked.blueprint)
 
     @app.before_request
     def not_modified():

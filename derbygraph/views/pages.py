@@ -1,11 +1,19 @@
-"""HTML pages for people: the home page and the SPARQL query page."""
+"""HTML pages for people: the home page, the lineage view and the SPARQL query page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+import csv
+import io
+import urllib.parse
 
-from .. import queries, vocab
-from .results import download_links, run_for_page
+from flask import Blueprint, Response, current_app, render_template, request
+
+from .. import queries, timeline, vocab
+from ..dataset import iri
+from ..dates import BadDate
+from ..lineage import UnknownOrganisation
+from ..names import RESOLVE_AT
+from .results import download_links, local_href, run_for_page
 
 blueprint = Blueprint("pages", __name__)
 
@@ -21,8 +29,11 @@ ORDER BY ?organisation ?start"""
 @blueprint.get("/")
 def home():
     dataset = current_app.config["DATASET"]
-    return render_template("home.html", dataset=dataset, organisations=[
-        (iri, dataset.names.names_of(iri)) for iri in dataset.names.organisations()], queries=queries.catalogue())
+    organisations = sorted(((o, dataset.names.names_of(o)) for o in dataset.names.organisations()),
+                           key=lambda entry: entry[1][0])
+    documents = [(d.value, dataset.label(d)) for d in dataset.subjects(vocab.RDF + "type", iri(vocab.DG + "SourceDocument"))]
+    return render_template("home.html", dataset=dataset, organisations=organisations, documents=documents,
+                           queries=queries.catalogue(), local_href=local_href, ontology=vocab.ONTOLOGY)
 
 
 @blueprint.get("/query")
@@ -34,3 +45,70 @@ def query_page():
     return render_template("query.html", dataset=current_app.config["DATASET"], query=text or STARTER,
                            result=result, downloads=download_links(text, form) if text else [],
                            prefixes=vocab.PREFIXES, queries=queries.catalogue())
+
+
+def _candidates(name: str) -> list[dict]:
+    """Other lineages a name matches about as well as the best one: the page asks which is meant."""
+    dataset, service = current_app.config["DATASET"], current_app.config["LINEAGE"]
+    found = dataset.names.search(name, 8)
+    if not found or not RESOLVE_AT <= found[0].score < 0.95:  # unknown, or named exactly
+        return []
+    heads: dict[str, dict] = {}
+    for match in found:
+        if found[0].score - match.score <= 0.05:
+            head = service.members(match.iri)[-1]
+            heads.setdefault(head, {"iri": head, "label": dataset.label(iri(head)), "matched": match.name})
+    return list(heads.values()) if len(heads) > 1 else []
+
+
+@blueprint.get("/lineage")
+def lineage_page():
+    dataset, service = current_app.config["DATASET"], current_app.config["LINEAGE"]
+    name = request.args.get("org", "").strip()
+    at = request.args.get("at", "").strip() or None
+    if not name:
+        return render_template("lineage_missing.html", dataset=dataset, query="", suggestions=[],
+                               message="Type the name of an organisation, or part of it."), 400
+    if not request.args.get("exact") and (candidates := _candidates(name)):
+        return render_template("lineage_choose.html", dataset=dataset, query=name, at=at, candidates=candidates)
+    try:
+        answer = service.lineage(name, at)
+    except BadDate as error:
+        return render_template("lineage_missing.html", dataset=dataset, query=name, suggestions=[],
+                               message=str(error)), 400
+    except UnknownOrganisation as error:
+        return render_template("lineage_missing.html", dataset=dataset, query=name, suggestions=error.suggestions,
+                               message=f"No organisation is called “{name}”."), 404
+    full = service.lineage(name) if at else answer
+    picture = timeline.layout(full["names"], full["events"])
+    return render_template("lineage.html", dataset=dataset, answer=answer, picture=picture, name=name, at=at,
+                           local_href=local_href, query_string=urllib.parse.urlencode(
+                               {k: v for k, v in (("org", name), ("at", at)) if v}))
+
+
+@blueprint.get("/lineage.csv")
+def lineage_csv():
+    """The lineage as one table: a row per name, event, predecessor and successor."""
+    service = current_app.config["LINEAGE"]
+    name = request.args.get("org", "").strip()
+    if not name:
+        return Response("give the organisation as ?org=NAME\n", 400, mimetype="text/plain")
+    try:
+        answer = service.lineage(name, request.args.get("at") or None)
+    except (BadDate, UnknownOrganisation) as error:
+        return Response(f"{error}\n", 404 if isinstance(error, UnknownOrganisation) else 400, mimetype="text/plain")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["kind", "date_or_start", "end", "label", "type_or_relation", "iri", "source", "quote"])
+    for n in answer["names"]:
+        for source in n["sources"] or [{}]:
+            writer.writerow(["name", n["start"], n["end"], n["label"], "", n["organisation"],
+                             source.get("title", ""), source.get("quote", "")])
+    for e in answer["events"]:
+        for source in e["sources"] or [{}]:
+            writer.writerow(["event", e["date"], "", e["label"], e["type"], e["iri"],
+                             source.get("title", ""), source.get("quote", "")])
+    for kind in ("predecessors", "successors"):
+        for link in answer[kind]:
+            writer.writerow([kind[:-1], link["date"], "", link["label"], link["relation"], link["iri"], "", ""])
+    return Response(out.getvalue(), mimetype="text/csv")

@@ -1,0 +1,183 @@
+"""Linked data: every IRI of the dataset at its own path, the ontology, VoID and dumps.
+
+An IRI https://w3id.org/derbygraph/PATH is answered at /derbygraph/PATH on whatever host the
+app runs, in HTML or RDF by content negotiation (or ?format=turtle|nt|jsonld|xml|html).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
+
+import pyoxigraph as ox
+
+from .. import linkeddata, vocab
+from ..dataset import iri
+from ..sparql import GRAPH_FORMATS, Format, QueryError, choose
+from .results import local_href, short
+
+blueprint = Blueprint("linked", __name__)
+
+HTML = Format("html", "text/html", None, ("application/xhtml+xml",))
+DOCUMENT_FORMATS = [HTML] + GRAPH_FORMATS
+RDF_FORMATS = GRAPH_FORMATS  # machine descriptions default to Turtle
+PAGE_SIZE = 50
+INFERRED = ox.NamedNode(vocab.GRAPH_INFERRED)
+HIDDEN = {vocab.RDF + "type", vocab.RDFS + "label", vocab.SKOS + "prefLabel", vocab.DG + "evidence",
+          vocab.RDFS + "comment"}
+
+
+def _negotiate(formats: list[Format]) -> Format | Response:
+    try:
+        return choose(formats, request.headers.get("Accept"), request.args.get("format"))
+    except QueryError as error:
+        return Response(str(error) + "\n", error.status, mimetype="text/plain")
+
+
+def _rdf_response(triples: list[ox.Triple], fmt: Format) -> Response:
+    body = ox.serialize(triples, format=fmt.oxigraph, prefixes=vocab.PREFIXES)
+    response = Response(body, mimetype=fmt.media_type)
+    response.vary.add("Accept")
+    return response
+
+
+def _term_view(dataset, term) -> dict:
+    """How a value is shown: its label, and a link when it is a resource."""
+    if isinstance(term, ox.NamedNode):
+        return {"text": dataset.label(term) if term.value.startswith(vocab.BASE) else short(term.value),
+                "href": local_href(term.value) or term.value, "iri": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"text": "(details)", "href": None, "iri": None}
+    note = term.language or (short(term.datatype.value) if term.datatype.value != vocab.XSD + "string" else None)
+    return {"text": term.value, "href": None, "iri": None, "note": note}
+
+
+def _facts(dataset, node) -> tuple[list[dict], list[dict]]:
+    """(asserted, inferred) statements about `node`, grouped by property, in plain words.
+    An inferred statement the data also states is shown once, as asserted."""
+    graphs: tuple[dict, dict] = ({}, {})
+    for quad in dataset.store.quads_for_pattern(node, None, None, None):
+        if quad.predicate.value not in HIDDEN:
+            graphs[quad.graph_name == INFERRED].setdefault(quad.predicate.value, {})[quad.object] = None
+    asserted, inferred = graphs
+    for predicate, objects in list(inferred.items()):
+        for term in asserted.get(predicate, {}):
+            objects.pop(term, None)
+        if not objects:
+            del inferred[predicate]
+
+    def rows(groups: dict) -> list[dict]:
+        found = [{"property": _property_view(dataset, p),
+                  "objects": sorted((_term_view(dataset, t) for t in terms), key=lambda v: v["text"])}
+                 for p, terms in groups.items()]
+        return sorted(found, key=lambda r: r["property"]["text"])
+
+    return rows(asserted), rows(inferred)
+
+
+def _property_view(dataset, predicate: str) -> dict:
+    label = dataset.label(iri(predicate)) if dataset.objects(iri(predicate), vocab.RDFS + "label") else short(predicate)
+    return {"text": label, "href": local_href(predicate) or predicate, "iri": predicate}
+
+
+def _sources(dataset, node) -> list[dict]:
+    return current_app.config["LINEAGE"].sources(node)
+
+
+@blueprint.get("/derbygraph/<path:rest>")
+def resource(rest: str):
+    dataset = current_app.config["DATASET"]
+    value = vocab.BASE + rest
+    if value == vocab.ONTOLOGY:
+        return ontology()
+    node = iri(value)
+    if not linkeddata.exists(dataset, node):
+        abort(404)
+    fmt = _negotiate(DOCUMENT_FORMATS)
+    if isinstance(fmt, Response):
+        return fmt
+    if fmt is not HTML:
+        return _rdf_response(linkeddata.describe(dataset, node), fmt)
+    try:
+        page = max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        page = 1
+    incoming = [(quad.subject, quad.predicate) for quad in dataset.store.quads_for_pattern(None, None, node, None)
+                if not isinstance(quad.subject, ox.BlankNode) and quad.graph_name != INFERRED]
+    incoming = sorted(set(incoming), key=lambda sp: (sp[1].value, dataset.label(sp[0])))
+    shown = incoming[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    asserted, inferred = _facts(dataset, node)
+    is_organisation = dataset.has_type(node, vocab.ORG + "Organization")
+    response = Response(render_template(
+        "resource.html", dataset=dataset, iri=value, label=dataset.label(node),
+        types=[_term_view(dataset, iri(t)) for t in dataset.types(node) if not t.startswith(vocab.OWL)],
+        comment=(dataset.value(node, vocab.RDFS + "comment") or ox.Literal("")).value,
+        facts=asserted, inferred=inferred, sources=_sources(dataset, node),
+        incoming=[{"subject": _term_view(dataset, s), "property": _property_view(dataset, p.value)} for s, p in shown],
+        page=page, pages=max((len(incoming) + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        is_organisation=is_organisation,
+        formats=[(f.name, f"?format={f.name}") for f in GRAPH_FORMATS]), mimetype="text/html")
+    response.vary.add("Accept")
+    return response
+
+
+def ontology():
+    """The ontology IRI: the OWL ontology as RDF, or its documentation page."""
+    dataset = current_app.config["DATASET"]
+    fmt = _negotiate(DOCUMENT_FORMATS)
+    if isinstance(fmt, Response):
+        return fmt
+    if fmt is not HTML:
+        return _rdf_response(linkeddata.ontology_triples(dataset), fmt)
+    rows = dataset.query(f"""SELECT ?term ?kind ?label ?comment
+        (GROUP_CONCAT(DISTINCT STR(?super); separator=" ") AS ?supers)
+        (GROUP_CONCAT(DISTINCT STR(?domain); separator=" ") AS ?domains)
+        (GROUP_CONCAT(DISTINCT STR(?range); separator=" ") AS ?ranges)
+        WHERE {{ GRAPH <{vocab.GRAPH_ONTOLOGY}> {{
+          ?term a ?kind ; rdfs:label ?label ; rdfs:comment ?comment .
+          VALUES ?kind {{ owl:Class owl:ObjectProperty owl:DatatypeProperty }}
+          FILTER STRSTARTS(STR(?term), "{vocab.DG}")
+          OPTIONAL {{ ?term rdfs:subClassOf|rdfs:subPropertyOf ?super FILTER isIRI(?super) }}
+          OPTIONAL {{ ?term rdfs:domain ?domain FILTER isIRI(?domain) }}
+          OPTIONAL {{ ?term rdfs:range ?range FILTER isIRI(?range) }} }} }}
+        GROUP BY ?term ?kind ?label ?comment ORDER BY ?kind ?label""", prefixes=vocab.PREFIXES)
+    terms = [{"id": r["term"].value[len(vocab.DG):], "kind": r["kind"].value[len(vocab.OWL):],
+              "label": r["label"].value, "comment": r["comment"].value,
+              **{key: [_link(v) for v in (r[key].value if r[key] else "").split()] for key in ("supers", "domains", "ranges")}}
+             for r in rows]
+    header = iri(vocab.ONTOLOGY)
+    response = Response(render_template(
+        "ontology.html", dataset=dataset, terms=terms, ontology_iri=vocab.ONTOLOGY,
+        title=dataset.label(header), comment=(dataset.value(header, vocab.RDFS + "comment") or ox.Literal("")).value,
+        version=(dataset.value(header, vocab.OWL + "versionInfo") or ox.Literal("")).value,
+        formats=[(f.name, f"?format={f.name}") for f in GRAPH_FORMATS]), mimetype="text/html")
+    response.vary.add("Accept")
+    return response
+
+
+def _link(value: str) -> dict:
+    if value.startswith(vocab.DG):
+        return {"text": value[len(vocab.DG):], "href": "#" + value[len(vocab.DG):]}
+    return {"text": short(value), "href": value}
+
+
+@blueprint.get("/.well-known/void")
+def void():
+    dataset = current_app.config["DATASET"]
+    fmt = _negotiate(RDF_FORMATS)
+    if isinstance(fmt, Response):
+        return fmt
+    return _rdf_response(linkeddata.void_description(dataset, request.host_url.rstrip("/")), fmt)
+
+
+@blueprint.get("/dumps/<name>")
+def dumps(name: str):
+    dataset = current_app.config["DATASET"]
+    for format_name, filename in linkeddata.DUMPS.items():
+        if name == filename:
+            path = linkeddata.dump_file(dataset, format_name)
+            return send_file(path, mimetype=linkeddata.DUMP_FORMATS[format_name][1], conditional=True,
+                             etag=f"{dataset.version}-{format_name}", last_modified=path.stat().st_mtime)
+        if name == filename + ".sha256":
+            return Response(linkeddata.dump_file(dataset, format_name).with_name(name).read_text(),
+                            mimetype="text/plain")
+    abort(404)

@@ -1,0 +1,111 @@
+"""Linked data on the live app: IRIs dereference in five formats, the ontology, VoID, dumps."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import urllib.parse
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+
+from derbygraph import vocab
+
+FORMATS = {"text/turtle": "turtle", "application/n-triples": "nt", "application/ld+json": "json-ld",
+           "application/rdf+xml": "xml"}
+
+
+def path_of(iri: str) -> str:
+    return urllib.parse.urlsplit(iri).path
+
+
+@pytest.fixture(scope="module")
+def every_iri(dataset) -> list[str]:
+    """Every IRI minted under our namespace that the dataset describes."""
+    found = {q.subject.value for q in dataset.store if isinstance(q.subject, ox.NamedNode)
+             and q.subject.value.startswith(vocab.ID)}
+    return sorted(found)
+
+
+def test_every_iri_dereferences_in_every_format(server, every_iri):
+    assert len(every_iri) > 200
+    failures = []
+    for number, value in enumerate(every_iri):
+        # HTML for all; each RDF format for a rotating share, all four for every 10th
+        wanted = ["text/html"] + (list(FORMATS) if number % 10 == 0 else [list(FORMATS)[number % 4]])
+        for accept in wanted:
+            status, headers, body = server.get(path_of(value), {"Accept": accept})
+            if status != 200 or headers.get_content_type() != accept:
+                failures.append((value, accept, status))
+                continue
+            if accept in FORMATS:
+                graph = rdflib.Graph().parse(data=body, format=FORMATS[accept])
+                if not any(str(s) == value for s in graph.subjects()):
+                    failures.append((value, accept, "not described"))
+    assert failures == []
+
+
+def test_format_in_the_url_and_vary(server):
+    path = "/derbygraph/id/org/derbyshire-healthcare-nhs-foundation-trust"
+    status, headers, body = server.get(path + "?format=jsonld", {"Accept": "text/html"})
+    assert status == 200 and headers.get_content_type() == "application/ld+json"
+    json.loads(body)
+    assert "Accept" in server.get(path)[1]["Vary"]
+
+
+def test_resource_page_shows_facts_sources_and_links(server):
+    status, _, body = server.get("/derbygraph/id/event/2002-dissolution-community-health-care-north-derbyshire",
+                                 {"Accept": "text/html"})
+    page = body.decode()
+    assert status == 200
+    assert "Community Health Care (North Derbyshire) NHS Trust dissolved" in page
+    assert "which was dissolved" in page  # the quote
+    assert 'href="/derbygraph/id/source/dhcft-encyclopedia"' in page
+    assert 'href="/derbygraph/id/org/community-health-care-north-derbyshire-nhs-trust"' in page
+
+
+def test_unknown_iri_is_404(server):
+    assert server.get("/derbygraph/id/org/no-such-trust", {"Accept": "text/turtle"})[0] == 404
+
+
+def test_ontology_iri(server):
+    status, headers, body = server.get("/derbygraph/ontology", {"Accept": "text/turtle"})
+    graph = rdflib.Graph().parse(data=body, format="turtle")
+    assert status == 200 and (rdflib.URIRef(vocab.ONTOLOGY), rdflib.RDF.type, rdflib.OWL.Ontology) in graph
+    status, _, body = server.get("/derbygraph/ontology", {"Accept": "text/html"})
+    page = body.decode()
+    assert status == 200 and 'id="MergerProposal"' in page and "org:ChangeEvent" in page
+
+
+def test_ontology_is_in_the_sparql_dataset(server):
+    status, _, body = server.get("/sparql?query=" + urllib.parse.quote("SELECT ?o WHERE { ?o a owl:Ontology }"),
+                                 {"Accept": "application/sparql-results+json"})
+    found = [b["o"]["value"] for b in json.loads(body)["results"]["bindings"]]
+    assert vocab.ONTOLOGY in found
+
+
+def test_void_and_dumps(server):
+    status, _, body = server.get("/.well-known/void")
+    graph = rdflib.Graph().parse(data=body, format="turtle")
+    void = rdflib.Namespace(vocab.VOID)
+    node = rdflib.URIRef(vocab.DATASET)
+    assert status == 200 and (node, rdflib.RDF.type, void.Dataset) in graph
+    assert int(graph.value(node, void.triples)) > 4000
+    assert any(True for _ in graph.objects(node, void.classPartition))
+    dumps = sorted(str(u) for u in graph.objects(node, void.dataDump))
+    assert [d.rsplit("/", 1)[1] for d in dumps] == ["derbygraph.nq", "derbygraph.ttl"]
+    construct = urllib.parse.quote("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    everything = server.get(f"/sparql?query={construct}", {"Accept": "application/n-triples"})[2]
+    served = {(t.subject, t.predicate, t.object) for t in ox.parse(everything, ox.RdfFormat.N_TRIPLES)}
+    for url in dumps:
+        status, headers, content = server.get(path_of(url))
+        assert status == 200 and headers["ETag"]
+        digest = server.get(path_of(url) + ".sha256")[2].decode().split()[0]
+        assert digest == hashlib.sha256(content).hexdigest()
+        assert server.get(path_of(url), {"If-None-Match": headers["ETag"]})[0] == 304
+        fmt = ox.RdfFormat.N_QUADS if url.endswith(".nq") else ox.RdfFormat.TURTLE
+        parsed = {(q.subject, q.predicate, q.object) for q in ox.parse(content, fmt)}
+        blank_free = {t for t in served if not any(isinstance(x, ox.BlankNode) for x in t)}
+        assert blank_free <= parsed  # every triple the endpoint serves (blank nodes aside) is in the dump
+        assert len(parsed) >= len(served) - 1
