@@ -19,6 +19,8 @@ class Bar:
     y: float
     open_start: bool  # the source gives no start: the bar fades in
     open_end: bool    # the name is still in force
+    label_x: float    # labels sit above their bar, kept inside the picture
+    anchor: str       # "start" or "end"
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,10 @@ def layout(names: list[dict], events: list[dict], today: datetime.date | None = 
         # A name that ended "2001" and one that began "2001" share that year; draw the join at its start.
         if name["end"] and len(name["end"]) == 4 and number + 1 < len(names) and names[number + 1]["start"] == name["end"]:
             end = _year_fraction(name["end"])
-        bars.append(Bar(name["label"], name["start"], name["end"], x(start), max(x(end) - x(start), 3),
-                        margin + number * row, name["start"] is None, name["end"] is None))
+        left, right = x(start), x(start) + max(x(end) - x(start), 3)
+        late = left > width / 2
+        bars.append(Bar(name["label"], name["start"], name["end"], left, right - left, margin + number * row,
+                        name["start"] is None, name["end"] is None, right if late else left, "end" if late else "start"))
     axis_y = margin + len(names) * row + 6
     marks = [Mark(e["label"], e["date"], e["type"], x(_year_fraction(e["date"]))) for e in events if e["date"]]
     step = 1 if span <= 12 else 2 if span <= 24 else 5 if span <= 60 else 10
