@@ -38,6 +38,14 @@ class SourceError(Exception):
     """A source file that cannot be used; str() is a `file:line: message` line for the user."""
 
 
+class DataProblems(Exception):
+    """The data parsed but breaks the shapes or misquotes its sources."""
+
+    def __init__(self, problems: list):
+        super().__init__(f"{len(problems)} problem(s) in the data")
+        self.problems = problems
+
+
 @dataclass(frozen=True)
 class Source:
     """One input file and the named graph its triples go into."""

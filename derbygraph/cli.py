@@ -57,25 +57,21 @@ def main() -> None:
 @click.option("--store", default=DEFAULT_STORE, show_default=True, metavar="DIR", help="Where to write the store.")
 def build(data: tuple[str, ...], store: str) -> None:
     """Load ontology + data (+ extra files), validate, infer, write a persistent store."""
-    from .build import SourceError, build_store
+    from .build import DataProblems, SourceError
     from .dataset import Dataset
     from .validate import check
 
-    click.echo("derbygraph build: checking the data", err=True)
+    click.echo(f"derbygraph build: {store}", err=True)
     try:
-        built, found = build_store([Path(p) for p in data], progress=progress)
-        problems = check(built, found)
+        dataset = Dataset.write(Path(store), [Path(p) for p in data], progress=progress, check=check)
     except SourceError as error:
-        fail(str(error))
-    if problems:
-        for problem in problems:
+        fail(f"{error} (the store at {store} was left as it was)")
+    except DataProblems as error:
+        for problem in error.problems:
             click.echo(str(problem), err=True)
-        fail(f"{len(problems)} problem(s); the store at {store} was left as it was")
-    click.echo(f"derbygraph build: writing {store}", err=True)
-    try:
-        dataset = Dataset.write(Path(store), [Path(p) for p in data], progress=progress)
-    except (SourceError, OSError) as error:
-        fail(f"{store}: cannot write the store: {error}")
+        fail(f"{error}; the store at {store} was left as it was")
+    except OSError as error:
+        fail(f"{store}: cannot write the store: {error.strerror or error} (the previous store was left as it was)")
     click.echo(f"built {store}: {len(dataset)} quads, version {dataset.version}")
 
 

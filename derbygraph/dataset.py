@@ -47,25 +47,29 @@ class Dataset:
             raise StoreError(f"{path}: not a derbygraph store (run `derbygraph build --store {path}` first)")
         try:
             dataset = cls(ox.Store.read_only(str(path)), path)
-        except OSError as error:
+        except (OSError, RuntimeError) as error:  # RocksDB reports corruption as RuntimeError
             raise StoreError(f"{path}: cannot open store: {error}") from None
         if dataset.version == "unknown":
             raise StoreError(f"{path}: store holds no derbygraph dataset (build it with `derbygraph build`)")
         return dataset
 
-    @staticmethod
-    def write(path: Path, extra: Iterable[Path] = (), progress=None) -> "Dataset":
-        """Build into a fresh folder beside `path`, then put it in place of the old store.
+    @classmethod
+    def write(cls, path: Path, extra: Iterable[Path] = (), progress=None, check=None) -> "Dataset":
+        """Build into a fresh folder beside `path`, check it, then put it in place of the old store.
 
-        A failed build leaves the previous store untouched.
+        `check(store, sources)` returns problems; any problem, or any failure (a broken file, a
+        full disk), leaves the previous store untouched and raises.
         """
-        from .build import build_store
+        from .build import DataProblems, build_store
 
         path = Path(path)
         staging = path.with_name(path.name + ".building")
         shutil.rmtree(staging, ignore_errors=True)
         try:
-            store, _ = build_store(extra, path=staging, progress=progress)
+            store, found = build_store(extra, path=staging, progress=progress)
+            problems = check(store, found) if check else []
+            if problems:
+                raise DataProblems(problems)
             store.flush()
             store.optimize()
             del store
@@ -78,7 +82,7 @@ class Dataset:
             path.rename(retired)
         staging.rename(path)
         shutil.rmtree(retired, ignore_errors=True)
-        return Dataset.open(path)
+        return cls.open(path)
 
     # --- reading ------------------------------------------------------------------------
 

@@ -13,6 +13,11 @@ from .lineage import LineageService
 from .sparql import Limits
 
 
+# Pages use only the app's own scripts and styles: injected markup could run nothing.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+
 def create_app(dataset: Dataset, limits: Limits | None = None, executor=None) -> Flask:
     """The derbygraph web app over `dataset`; `executor` runs SPARQL (in-process by default)."""
     from .executor import InProcessExecutor
@@ -48,6 +53,9 @@ def create_app(dataset: Dataset, limits: Limits | None = None, executor=None) ->
     @app.after_request
     def headers(response):
         response.headers["Server"] = f"derbygraph/{__version__}"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        if response.mimetype == "text/html":
+            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         if request.method in ("GET", "HEAD") and response.status_code == 200 and "ETag" not in response.headers:
             response.set_etag(_etag(dataset))
             response.vary.add("Accept")
