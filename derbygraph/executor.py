@@ -89,8 +89,8 @@ class WorkerPool:
         return self._start()
 
     def run(self, query: str, **options) -> Answer:
-        try:
-            worker = self._idle.get(timeout=self.limits.timeout)
+        try:  # a worker frees up within one time limit (plus a restart) even if all run away
+            worker = self._idle.get(timeout=self.limits.timeout + 10)
         except queue.Empty:
             raise QueryError("every query worker is busy; try again shortly", 503) from None
         try:

@@ -86,6 +86,7 @@ class Limits:
     timeout: float = 30.0          # seconds before a query is cut off
     max_rows: int = 10_000         # solutions or triples in one answer; more are cut with notice
     max_query_bytes: int = 100_000  # the query text
+    max_nesting: int = 100         # brackets inside brackets: deeper would exhaust the parser's stack
     max_body_bytes: int = 1_000_000  # a request body
 
 
@@ -99,7 +100,8 @@ class Answer:
 
 
 def tokens(query: str):
-    """(kind, text) of the tokens of a query that matter here: "word", "pname", "iri" and "var".
+    """(kind, text) of the tokens of a query that matter here: "word", "pname", "iri", "var",
+    and "open"/"close" for brackets.
 
     Strings, comments and language tags are skipped. A string left open ends the scan (such a
     query cannot parse anyway).
@@ -115,6 +117,10 @@ def tokens(query: str):
             position = closing.end()
         elif kind in ("word", "pname", "iri", "var"):
             yield kind, token.group()
+        elif kind == "other" and token.group() in "{([":
+            yield "open", token.group()
+        elif kind == "other" and token.group() in "})]":
+            yield "close", token.group()
 
 
 def keywords(query: str) -> list[str]:
@@ -165,6 +171,12 @@ def check(query: str, limits: Limits = Limits()) -> None:
         raise QueryError("SPARQL Update is not accepted: this endpoint is read-only", 403)
     if "SERVICE" in words:
         raise QueryError("SERVICE is not allowed: this endpoint makes no outbound requests", 403)
+    depth = deepest = 0
+    for kind, _ in tokens(query):
+        depth += {"open": 1, "close": -1}.get(kind, 0)
+        deepest = max(deepest, depth)
+    if deepest > limits.max_nesting:
+        raise QueryError(f"query nests brackets {deepest} deep; the limit is {limits.max_nesting}", 400)
 
 
 def choose(formats: list[Format], accept: str | None, name: str | None) -> Format:

@@ -75,11 +75,6 @@ def test_a_killed_worker_is_replaced(limited):
     assert status == 200 and b"true" in body
 
 
-def test_request_body_limit(server):
-    status, _, body = server.get("/sparql", {"Content-Type": "application/sparql-query"}, b"#" * 2_000_000)
-    assert status == 413
-
-
 def test_result_rows_are_capped_with_notice(server):
     status, headers, body = sparql(server, "SELECT * WHERE { ?s ?p ?o . ?x ?y ?z } LIMIT 20000",
                                    Accept="text/tab-separated-values")
