@@ -41,6 +41,20 @@ def open_dataset(data: tuple[str, ...], store: str | None, quiet: bool = True):
         fail(str(error))
 
 
+def open_remote(endpoint: str, timeout: float = 30.0):
+    """A dataset served by a remote SPARQL store that `derbygraph push` filled."""
+    from .dataset import Dataset
+    from .remote import RemoteError, RemoteStore
+
+    dataset = Dataset(RemoteStore(endpoint, timeout))
+    try:
+        if dataset.version == "unknown":
+            fail(f"{endpoint}: holds no derbygraph dataset (load one with `derbygraph push --endpoint ...`)")
+    except RemoteError as error:
+        fail(str(error))
+    return dataset
+
+
 data_option = click.option("--data", "data", multiple=True, metavar="PATH",
                            help="RDF file or folder to add to the built-in graph (repeatable).")
 store_option = click.option("--store", metavar="DIR", help="Use a store written by `derbygraph build`.")
@@ -257,12 +271,13 @@ def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeo
     from .dataset import StoreError
     from .server import prepare, run
 
-    if endpoint:
-        fail("--endpoint (a remote store) is not available in this version; serve the embedded store")
-    if store and data:
-        fail("give either --store (a built store) or --data (files to add), not both")
+    if sum(map(bool, (store, data, endpoint))) > 1:
+        fail("give one of --store (a built store), --data (files to add) or --endpoint (a remote store)")
     try:
-        dataset, scratch = prepare(Path(store) if store else None, [Path(p) for p in data], progress)
+        if endpoint:
+            dataset, scratch = open_remote(endpoint, query_timeout), None
+        else:
+            dataset, scratch = prepare(Path(store) if store else None, [Path(p) for p in data], progress)
     except (SourceError, StoreError) as error:
         fail(str(error))
     try:
@@ -272,6 +287,41 @@ def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeo
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+@main.command()
+@click.option("--endpoint", required=True, metavar="URL", help="The store's SPARQL Update endpoint.")
+@click.option("--gsp", metavar="URL", help="The store's Graph Store Protocol endpoint (used instead of Update).")
+@data_option
+@store_option
+def push(endpoint: str, gsp: str | None, data, store) -> None:
+    """Load the built dataset into a remote SPARQL 1.1 store, replacing its graphs."""
+    from .remote import RemoteError, push as push_quads
+
+    dataset = open_dataset(data, store)
+    try:
+        count = push_quads(dataset.quads(), endpoint, gsp, progress=progress)
+    except RemoteError as error:
+        fail(str(error))
+    click.echo(f"pushed {count} quads (version {dataset.version}) to {gsp or endpoint}")
+
+
+@main.command("import-ods")
+@click.option("--succ", "succ", required=True, metavar="FILE", help="The ODS successor file (succ.csv).")
+@click.option("--etr", "etr", metavar="FILE", help="The ODS NHS trust file (etr.csv): names, dates, addresses.")
+@click.option("-o", "--output", default="ods.nt", show_default=True, metavar="FILE",
+              help="Where to write the RDF (N-Triples); add it to the graph with --data FILE.")
+def import_ods(succ: str, etr: str | None, output: str) -> None:
+    """Turn NHS ODS registry files into RDF under the derbygraph ontology."""
+    from .ods import OdsError, import_files
+
+    try:
+        summary = import_files(Path(succ), Path(etr) if etr else None, Path(output))
+    except OdsError as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"{error.filename or output}: {error.strerror or error}")
+    click.echo(summary)
 
 
 if __name__ == "__main__":

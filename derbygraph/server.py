@@ -10,7 +10,7 @@ import click
 import waitress
 
 from .dataset import Dataset
-from .executor import WorkerPool
+from .executor import InProcessExecutor, WorkerPool
 from .sparql import Limits
 from .webapp import create_app
 
@@ -32,9 +32,11 @@ def prepare(store: Path | None, extra: list[Path], progress) -> tuple[Dataset, P
 
 
 def run(dataset: Dataset, host: str, port: int, workers: int, query_timeout: float) -> None:
+    """Serve `dataset`: SPARQL in worker processes over its store on disk, or passed through to
+    a remote store (which enforces its own limits; ours cut the request off at the time limit)."""
     limits = Limits(timeout=query_timeout)
     server = None
-    pool = WorkerPool(dataset.path, limits, workers)
+    pool = WorkerPool(dataset.path, limits, workers) if dataset.path else InProcessExecutor(dataset, limits)
     try:
         app = create_app(dataset, limits, executor=pool)
         # Threads: enough that requests waiting on slow queries leave others answered.
@@ -42,7 +44,9 @@ def run(dataset: Dataset, host: str, port: int, workers: int, query_timeout: flo
                                         max_request_body_size=limits.max_body_bytes, ident="derbygraph",
                                         channel_timeout=30)
         address = f"http://{host}:{server.effective_port}/"
-        click.echo(f"derbygraph: serving {len(dataset)} quads (version {dataset.version}) at {address}", err=True)
+        engine = f"the store at {dataset.store.endpoint}" if not dataset.path else "the embedded store"
+        click.echo(f"derbygraph: serving {len(dataset)} quads (version {dataset.version}) from {engine} "
+                   f"at {address}", err=True)
         server.run()
     except KeyboardInterrupt:
         pass

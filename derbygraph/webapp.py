@@ -10,7 +10,7 @@ from flask import Flask, jsonify, request
 from . import __version__, resources
 from .dataset import Dataset
 from .lineage import LineageService
-from .sparql import Limits
+from .sparql import Limits, QueryError
 
 
 # Pages use only the app's own scripts and styles: injected markup could run nothing.
@@ -76,6 +76,10 @@ def create_app(dataset: Dataset, limits: Limits | None = None, executor=None) ->
         response = _error(f"{request.method} is not allowed on {request.path}", 405)
         response.headers["Allow"] = ", ".join(error.valid_methods or [])
         return response
+
+    @app.errorhandler(QueryError)
+    def refused(error: QueryError):  # e.g. a remote store that stopped answering, under any page
+        return _error(str(error), error.status)
 
     @app.errorhandler(413)
     def too_large(error):
