@@ -89,7 +89,10 @@ def resource(rest: str):
     value = vocab.BASE + rest
     if value == vocab.ONTOLOGY:
         return ontology()
-    node = iri(value)
+    try:
+        node = iri(value)
+    except ValueError:  # not even an IRI (a NUL, a space...): nothing of ours is there
+        abort(404)
     if not linkeddata.exists(dataset, node):
         abort(404)
     fmt = _negotiate(DOCUMENT_FORMATS)
