@@ -3,8 +3,16 @@
 A lineage is one history that may span several bodies: a trust that is renamed stays one
 organisation; a trust that gains a new status (an NHS trust authorised as a foundation trust)
 is a new body continuing the same lineage. Other organisations that merged in, passed services
-on, or took them over are predecessors and successors. A proposal that was abandoned stays an
-event and never links two lineages.
+on, or took them over are predecessors and successors, followed transitively (the predecessors
+of a predecessor are predecessors too). A proposal that was abandoned stays an event and never
+links two lineages.
+
+Registry data (NHS ODS, see `derbygraph.ods`) joins in two ways: a registry code linked to an
+organisation of the documents (`dg:sameOrganisationAs`) is the same lineage, so its successions
+appear beside the documents' events, each with its source (the registry row); and where a lineage
+combines both kinds of source, each organisational change says whether the other kind of source
+records it at the same time (`agreement`), and `reconciliation` lists the links and comparisons.
+A code of the registry (an organisation's or a site's) resolves to its lineage.
 """
 
 from __future__ import annotations
@@ -16,17 +24,31 @@ import pyoxigraph as ox
 from . import dates, vocab
 from .dataset import Dataset, iri
 
-DG, ORG = vocab.DG, vocab.ORG
+DG, ORG, PROV = vocab.DG, vocab.ORG, vocab.PROV
 
 # Events whose original and resulting organisations are one lineage under another name or status.
 CONTINUING = (DG + "StatusChange", DG + "Renaming")
+# Two descriptions of one organisation (a registry code and a document's organisation): one lineage.
+SAME = DG + "sameOrganisationAs"
+# Sites take part in registry successions in roles of their own (a site is not an agent).
+SITE_ROLES = (DG + "originalSite", DG + "resultingSite")
 # Events that pass something from one lineage to another: who gives, who receives.
-GIVING = (ORG + "originalOrganization", DG + "transferredFrom")
-RECEIVING = (ORG + "resultingOrganization", DG + "transferredTo")
-LINKING = (DG + "Merger", DG + "ServiceTransfer", DG + "Establishment", DG + "StatusChange", DG + "Dissolution")
+GIVING = (ORG + "originalOrganization", DG + "transferredFrom", DG + "originalSite")
+RECEIVING = (ORG + "resultingOrganization", DG + "transferredTo", DG + "resultingSite")
+LINKING = (DG + "Merger", DG + "ServiceTransfer", DG + "Establishment", DG + "StatusChange", DG + "Dissolution",
+           DG + "Succession", DG + "SiteSuccession")
 # How a predecessor ended and a successor began: shown in the history of the lineage they link to.
-ENDING = (DG + "Dissolution", DG + "Merger")
-BEGINNING = (DG + "Establishment", DG + "Merger")
+ENDING = (DG + "Dissolution", DG + "Merger", DG + "Succession")
+BEGINNING = (DG + "Establishment", DG + "Merger", DG + "Succession")
+# Organisational changes a registry of successions could also record: compared across sources.
+COMPARABLE = (DG + "Establishment", DG + "Renaming", DG + "StatusChange", DG + "Dissolution", DG + "Merger",
+              DG + "ServiceTransfer", DG + "Succession", DG + "SiteSuccession")
+# Why the registry's successor file has nothing to say about a document's event.
+NOT_IN_REGISTRY = {
+    "Renaming": "the registry's successor file does not record renamings: a code keeps its number through a change of name",
+    "StatusChange": "the registry records no succession then: a code continues through a change of status",
+    "FoundationTrustAuthorisation": "the registry records no succession then: a code continues through a change of status",
+}
 
 
 def _same_time(date: str | None, other: str | None) -> bool:
@@ -60,6 +82,10 @@ class LineageService:
         seen, todo = {org}, [org]
         while todo:
             node = iri(todo.pop())
+            for other in self.dataset.objects(node, SAME) + self.dataset.subjects(SAME, node):
+                if isinstance(other, ox.NamedNode) and other.value not in seen:
+                    seen.add(other.value)
+                    todo.append(other.value)
             for role in (ORG + "originalOrganization", ORG + "resultingOrganization"):
                 for event in self.dataset.subjects(role, node):
                     if not any(self.dataset.has_type(event, c) for c in CONTINUING):
@@ -95,7 +121,27 @@ class LineageService:
                 continue
             title = self._literal(document, vocab.DCT + "title") or self.dataset.label(document)
             found.append({"iri": document.value, "title": title, "quote": exact})
-        return sorted(found, key=lambda s: (s["iri"], s["quote"]))
+        found += self.records(node)
+        return sorted(found, key=lambda s: (s["iri"], s.get("line") or 0, s["quote"]))
+
+    def records(self, node) -> list[dict]:
+        """Each registry row a node rests on: the file's IRI and title, the row's text and line."""
+        found = []
+        for record in self.dataset.objects(node, PROV + "wasDerivedFrom"):
+            if not self.dataset.has_type(record, DG + "RegistryRecord"):
+                continue
+            file = self.dataset.value(record, vocab.DCT + "source")
+            text, line = self._literal(record, PROV + "value"), self._literal(record, DG + "line")
+            if file is None or text is None:
+                continue
+            found.append({"iri": file.value, "title": self._literal(file, vocab.DCT + "title") or self.dataset.label(file),
+                          "quote": text, "record": record.value, "line": int(line) if line else None})
+        return found
+
+    def from_registry(self, node) -> bool:
+        """The node rests on registry rows (a registry organisation, site, name or event)."""
+        return any(self.dataset.has_type(q.object, DG + "RegistryRecord")
+                   for q in self.dataset.store.quads_for_pattern(node, iri(PROV + "wasDerivedFrom"), None, None))
 
     def event_type(self, event) -> str:
         """The most specific derbygraph class of an event (alphabetical among equals)."""
@@ -117,7 +163,7 @@ class LineageService:
         found = []
         inferred = iri(vocab.GRAPH_INFERRED)
         roles = self.dataset.subjects(vocab.RDFS + "subPropertyOf", iri(DG + "participant"))
-        for role in roles:
+        for role in roles + [iri(r) for r in SITE_ROLES]:
             for quad in self.dataset.store.quads_for_pattern(event, role, None, None):
                 if quad.graph_name == inferred:
                     continue
@@ -132,6 +178,8 @@ class LineageService:
         found: set = set()
         for member in members:
             found.update(self.dataset.subjects(DG + "participant", iri(member)))
+            for role in SITE_ROLES:
+                found.update(self.dataset.subjects(role, iri(member)))
             for period in self._periods(member):
                 for link in (DG + "beganWith", DG + "endedWith"):
                     found.update(self.dataset.objects(period, link))
@@ -139,17 +187,39 @@ class LineageService:
 
     # --- the answer -----------------------------------------------------------------------
 
+    def resolve(self, query: str) -> str | None:
+        """The IRI a name, code or IRI means: a registry code (an organisation's or a site's) exactly,
+        else the forgiving name index."""
+        text = query.strip()
+        if text.startswith(("http://", "https://")) and " " not in text:
+            node = iri(text)  # an IRI: a site has no name to index, so look for its code
+            if self.dataset.value(node, vocab.SKOS + "notation") is not None:
+                return text
+        code = text.upper()
+        if code and " " not in code and "/" not in code and ":" not in code:
+            for quad in self.dataset.store.quads_for_pattern(None, iri(vocab.SKOS + "notation"), ox.Literal(code), None):
+                if isinstance(quad.subject, ox.NamedNode):
+                    return quad.subject.value
+        match = self.dataset.names.resolve(query)
+        return match.iri if match is not None else None
+
     def lineage(self, query: str, at: str | None = None) -> dict:
         """The contract's lineage JSON for the organisation `query` names, as of `at` if given."""
         if at is not None:
             at = dates.parse(at)
-        match = self.dataset.names.resolve(query)
-        if match is None:
+        found_iri = self.resolve(query)
+        if found_iri is None:
             raise UnknownOrganisation(query, [m.name for m in self.dataset.names.search(query, 5)])
-        members = self.members(match.iri)
+        members = self.members(found_iri)
+        # A registry code linked to an organisation of the documents is reported beside the
+        # documents' names (under "reconciliation"), not as a name of its own: the registry's
+        # date for it is the day the code opened, not the day the name was first borne.
+        linked = {m for m in members if self.from_registry(iri(m)) and self._linked_to(m, members)}
 
         names = []
         for member in members:
+            if member in linked:
+                continue
             for period in self._periods(member):
                 start, end = self._literal(period, DG + "start"), self._literal(period, DG + "end")
                 if at is not None and not dates.in_force(at, start, end):
@@ -161,9 +231,14 @@ class LineageService:
 
         predecessors, successors = [], []
         found = self.events_of(members)
+        direct = list(found)
         for event in found:
             if any(self.dataset.has_type(event, c) for c in LINKING):
                 self._links(event, self._literal(event, DG + "date"), set(members), predecessors, successors)
+        # Predecessors of predecessors, successors of successors.
+        seen = set(members) | {p["iri"] for p in predecessors + successors}
+        for links, backwards in ((predecessors, True), (successors, False)):
+            self._follow(links, seen, backwards, found)
         # How a predecessor ended, or a successor began, at the time of the link belongs here too.
         for links, roles, kinds in ((predecessors, GIVING, ENDING), (successors, RECEIVING, BEGINNING)):
             for link in links:
@@ -186,7 +261,7 @@ class LineageService:
             successors = [p for p in successors if p["date"] is None or not dates.after(p["date"], at)]
 
         current = self._current_name(members, names)
-        return {
+        answer = {
             "organisation": {"iri": current["organisation"], "label": current["label"]},
             "query": query,
             "at": at,
@@ -195,6 +270,21 @@ class LineageService:
             "predecessors": sorted(predecessors, key=lambda p: (p["date"] or "", p["label"])),
             "successors": sorted(successors, key=lambda p: (p["date"] or "", p["label"])),
         }
+        reconciliation = self._reconciliation(members, linked, events, {e.value for e in direct}, at)
+        if reconciliation is not None:  # only where the lineage joins the registry and the documents
+            answer["reconciliation"] = reconciliation
+        return answer
+
+    def _linked_to(self, member: str, members: list[str]) -> bool:
+        node = iri(member)
+        return any(o.value in members for o in self.dataset.objects(node, SAME) + self.dataset.subjects(SAME, node))
+
+    def _entry(self, other: str, event, date) -> dict:
+        entry = {"iri": other, "label": self.dataset.label(iri(other)), "relation": self.event_type(event), "date": date}
+        code = self.dataset.value(iri(other), vocab.SKOS + "notation")
+        if code is not None:
+            entry["code"] = code.value
+        return entry
 
     def _links(self, event, date, members: set[str], predecessors: list, successors: list) -> None:
         givers = {o.value for r in GIVING for o in self.dataset.objects(event, r)}
@@ -203,10 +293,113 @@ class LineageService:
             if not (givers if into is successors else receivers) & members:
                 continue
             for other in sorted(others):
-                entry = {"iri": other, "label": self.dataset.label(iri(other)),
-                         "relation": self.event_type(event), "date": date}
+                entry = self._entry(other, event, date)
                 if entry not in into:
                     into.append(entry)
+
+    def _follow(self, links: list, seen: set[str], backwards: bool, found: list) -> None:
+        """Add the predecessors of each predecessor (or successors of each successor), transitively,
+        each with the organisation it links to (`via`), and the events that link them."""
+        towards, away = (RECEIVING, GIVING) if backwards else (GIVING, RECEIVING)
+        todo = [link["iri"] for link in links]
+        while todo:
+            node = todo.pop(0)
+            lineage = self.members(node)
+            seen.update(lineage)  # its other names and bodies are the same lineage, not its neighbours
+            for member in lineage:
+                for role in towards:
+                    for event in self.dataset.subjects(role, iri(member)):
+                        if not any(self.dataset.has_type(event, c) for c in LINKING):
+                            continue
+                        others = {o.value for r in away for o in self.dataset.objects(event, r)} - seen
+                        if not others:
+                            continue
+                        date = self._literal(event, DG + "date")
+                        for other in sorted(others):
+                            seen.add(other)
+                            todo.append(other)
+                            links.append(self._entry(other, event, date) | {"via": node})
+                        if event not in found:
+                            found.append(event)
+
+    # --- registry and documents side by side ------------------------------------------------
+
+    def _reconciliation(self, members: list[str], linked: set[str], events: list[dict], direct: set[str],
+                        at: str | None) -> dict | None:
+        """Where a lineage combines the registry and the documents: the links between them, and for
+        each organisational change whether the other kind of source records it at the same time."""
+        if not linked:
+            return None
+        links, openings = [], []
+        for member in sorted(linked):
+            for node in self.dataset.subjects(DG + "registryOrganisation", iri(member)):
+                document = self.dataset.value(node, DG + "documentOrganisation")
+                if document is not None and document.value in members:
+                    links.append(self._link(node, iri(member), document))
+            code = self._literal(iri(member), vocab.SKOS + "notation") or _local_name(member)
+            for period in self._periods(member):
+                for which, verb in ((DG + "start", "opened"), (DG + "end", "closed")):
+                    date = self._literal(period, which)
+                    if date and (at is None or not dates.after(date, at)):
+                        openings.append({"iri": member, "date": date, "type": verb.capitalize(),
+                                         "label": f"ODS {code} {verb} (registry trust file)"})
+        registry, document = [], []
+        for event in events:
+            node = iri(event["iri"])
+            if self.from_registry(node):
+                if event["iri"] in direct and event["type"] in _COMPARABLE_NAMES:
+                    registry.append(event)
+            elif event["type"] in _COMPARABLE_NAMES or any(self.dataset.has_type(node, c) for c in COMPARABLE):
+                document.append(event)
+        by_date: dict[str, list[dict]] = {}
+        for fact in sorted(registry + openings, key=lambda f: f["date"] or "9999"):
+            by_date.setdefault(fact["date"], []).append(fact)
+        comparisons = [_compare(facts, [d for d in document if _same_time(d["date"], date)], "registry")
+                       for date, facts in by_date.items()]
+        comparisons += [_compare([event], [], "document") for event in document
+                        if not any(_same_time(r["date"], event["date"]) for r in registry + openings)]
+        comparisons.sort(key=lambda c: (c["date"] or "9999", c["status"]))
+        for event in registry + document:  # each change says how it compares, and with what
+            mine = "registry" if event in registry else "document"
+            found = [c for c in comparisons if any(f["iri"] == event["iri"] for f in c[mine])]
+            others = list(dict.fromkeys(o["iri"] for c in found for o in c["document" if mine == "registry" else "registry"]))
+            event["agreement"] = {"status": found[0]["status"], "note": " | ".join(c["note"] for c in found),
+                                  "with": others}
+        for link in links:
+            opened = next((c for c in comparisons if c["status"] == "agrees" and any(
+                f["type"] == "Opened" and f["iri"] == link["registry"]["iri"] for f in c["registry"])), None)
+            if link["status"] == "differs" and opened is not None:
+                shared = min((_shared(opened["date"], d["date"]) for d in opened["document"]), key=len)
+                link["note"] += f"; the code's opening agrees with the documents' changes of {shared}"
+        return {"links": links, "comparisons": comparisons}
+
+    def _link(self, node, registry, document) -> dict:
+        sources = []
+        for origin in self.dataset.objects(node, PROV + "wasDerivedFrom"):
+            if not self.dataset.has_type(origin, DG + "RegistryRecord"):
+                sources += self.sources(origin)  # the document's name, with its quotations
+        sources += self.records(node)
+        periods = self._periods(registry.value)
+        opened = self._literal(periods[0], DG + "start") if periods else None
+        closed = self._literal(periods[0], DG + "end") if periods else None
+        first = self._first_start(document.value)
+        code = self._literal(registry, vocab.SKOS + "notation")
+        entry = {
+            "registry": {"iri": registry.value, "code": code, "label": self.dataset.label(registry),
+                         "name": self._literal(registry, vocab.SKOS + "altLabel"), "opened": opened, "closed": closed},
+            "document": {"iri": document.value, "label": self.dataset.label(document), "start": first},
+            "method": self._literal(node, DG + "matchMethod"),
+            "matched": sorted(o.value for o in self.dataset.objects(node, DG + "matchedName")),
+            "sources": sources,
+        }
+        if opened and first:
+            agree = _same_time(opened, first)
+            entry["status"] = "agrees" if agree else "differs"
+            entry["note"] = (f"document: {entry['document']['label']} from {first}; registry: {code} opened {opened}"
+                             f" — {'dates agree (' + _shared(opened, first) + ')' if agree else 'dates differ'}")
+        else:
+            entry["status"], entry["note"] = "not dated", "one of the two sources gives no date to compare"
+        return entry
 
     def _current_name(self, members: list[str], names: list[dict]) -> dict:
         if names:
@@ -214,3 +407,39 @@ class LineageService:
             return (open_names or names)[-1]
         last = members[-1]
         return {"organisation": last, "label": self.dataset.label(iri(last))}
+
+
+_COMPARABLE_NAMES = {_local_name(c) for c in COMPARABLE} | {"FoundationTrustAuthorisation"}
+
+
+def _shared(date: str, other: str) -> str:
+    """The part of two dates both state: "2002" for "2002" and "2002-04-01"."""
+    return date[:min(len(date), len(other))]
+
+
+def _say(facts: list[dict]) -> str:
+    return ", ".join(f"{f['label']} ({f['date'] or 'undated'})" for f in facts)
+
+
+def _strip(fact: dict) -> dict:
+    return {k: fact[k] for k in ("iri", "date", "type", "label") if k in fact}
+
+
+def _compare(facts: list[dict], others: list[dict], side: str) -> dict:
+    """One comparison: facts of one kind of source on one date, and what the other kind says then."""
+    other_side = "document" if side == "registry" else "registry"
+    date = facts[0]["date"]
+    entry = {"date": date, "status": "", side: [_strip(f) for f in facts], other_side: [_strip(o) for o in others]}
+    if others:
+        shared = min((_shared(date, o["date"]) for o in others), key=len)
+        said = {side: _say(facts), other_side: _say(others)}
+        entry["status"] = "agrees"
+        entry["note"] = f"document: {said['document']}; registry: {said['registry']} — dates agree ({shared})"
+    elif side == "registry":
+        entry["status"] = "registry only"
+        entry["note"] = f"registry: {_say(facts)}; the documents record no change at that time"
+    else:
+        entry["status"] = "document only"
+        why = NOT_IN_REGISTRY.get(facts[0]["type"], "the registry records no succession at that time")
+        entry["note"] = f"document: {_say(facts)}; {why}"
+    return entry
