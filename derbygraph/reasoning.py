@@ -11,6 +11,7 @@ Together they give the entailments owlrl gives on the whole graph (a test checks
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 
 import owlrl
@@ -100,13 +101,11 @@ def materialise(store: ox.Store) -> int:
         store.remove_graph(graph)
     asserted = [g for g in store.named_graphs() if g != graph] + [ox.DefaultGraph()]
     schema = to_rdflib(store.quads_for_pattern(None, None, None, ox.NamedNode(vocab.GRAPH_ONTOLOGY)))
-    found = list(_reasonable_entailments(store, asserted)) + list(entailments(schema))
-    added = 0
-    for s, p, o in found:
-        if not _worth_keeping(s, p, o):
-            continue
-        quad = (to_ox_term(s), to_ox_term(p), to_ox_term(o))
-        if next(iter(store.quads_for_pattern(*quad, None)), None) is None:
-            store.add(ox.Quad(*quad, graph))
-            added += 1
-    return added
+    found = itertools.chain(_reasonable_entailments(store, asserted), entailments(schema))
+    store.bulk_extend(ox.Quad(to_ox_term(s), to_ox_term(p), to_ox_term(o), graph)
+                      for s, p, o in found if _worth_keeping(s, p, o))
+    # The reasoners also return what was asserted: keep only what is new (one join, not a lookup each).
+    store.update(f"""DELETE {{ GRAPH <{vocab.GRAPH_INFERRED}> {{ ?s ?p ?o }} }}
+        WHERE {{ GRAPH <{vocab.GRAPH_INFERRED}> {{ ?s ?p ?o }}
+                 {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{vocab.GRAPH_INFERRED}>) }} UNION {{ ?s ?p ?o }} }}""")
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
