@@ -29,10 +29,13 @@ ORDER BY ?organisation ?start"""
 @blueprint.get("/")
 def home():
     dataset = current_app.config["DATASET"]
-    organisations = sorted(((o, dataset.names.names_of(o)) for o in dataset.names.organisations()),
-                           key=lambda entry: entry[1][0])
+    # The organisations the documents tell of; registry-only ones (thousands) are found by search.
+    everything = dataset.names.organisations()
+    described = [o for o in everything if dataset.objects(iri(o), vocab.DG + "evidence")]
+    organisations = sorted(((o, dataset.names.names_of(o)) for o in described), key=lambda entry: entry[1][0])
     documents = [(d.value, dataset.label(d)) for d in dataset.subjects(vocab.RDF + "type", iri(vocab.DG + "SourceDocument"))]
     return render_template("home.html", dataset=dataset, organisations=organisations, documents=documents,
+                           others=len(everything) - len(described),
                            queries=queries.catalogue(), local_href=local_href, ontology=vocab.ONTOLOGY)
 
 
