@@ -22,8 +22,15 @@ def iri(value: str) -> ox.NamedNode:
     return ox.NamedNode(value)
 
 
+DEFAULT = ox.DefaultGraph()
+
+
 class Dataset:
-    """Read-only view of a built store. The default graph of every query is the union of all graphs."""
+    """Read-only view of a built store.
+
+    Every triple lives in the named graph of its source (or the inferred graph), and once more
+    in the default graph, which the build makes the union of them all: what queries see.
+    """
 
     def __init__(self, store: ox.Store, path: Path | None = None):
         self.store = store
@@ -87,24 +94,30 @@ class Dataset:
     # --- reading ------------------------------------------------------------------------
 
     def query(self, sparql: str, **options):
-        return self.store.query(sparql, use_default_graph_as_union=True, **options)
+        return self.store.query(sparql, **options)
 
     def objects(self, subject: Term, predicate: str) -> list[Term]:
-        """Distinct objects over all graphs, in a stable order."""
-        found = {q.object for q in self.store.quads_for_pattern(subject, iri(predicate), None, None)}
+        """Distinct objects (asserted or inferred), in a stable order."""
+        found = {q.object for q in self.store.quads_for_pattern(subject, iri(predicate), None, DEFAULT)}
         return sorted(found, key=str)
 
     def subjects(self, predicate: str, obj: Term) -> list[Term]:
-        found = {q.subject for q in self.store.quads_for_pattern(None, iri(predicate), obj, None)}
+        found = {q.subject for q in self.store.quads_for_pattern(None, iri(predicate), obj, DEFAULT)}
         return sorted(found, key=str)
 
     def value(self, subject: Term, predicate: str) -> Term | None:
-        for quad in self.store.quads_for_pattern(subject, iri(predicate), None, None):
+        for quad in self.store.quads_for_pattern(subject, iri(predicate), None, DEFAULT):
             return quad.object
         return None
 
     def has_type(self, subject: Term, cls: str) -> bool:
-        return any(True for _ in self.store.quads_for_pattern(subject, iri(vocab.RDF + "type"), iri(cls), None))
+        return any(True for _ in self.store.quads_for_pattern(subject, iri(vocab.RDF + "type"), iri(cls), DEFAULT))
+
+    def asserted(self, subject: Term | None = None, predicate: Term | None = None, obj: Term | None = None):
+        """Quads as their sources state them, each in its source's graph (no inferences, no union)."""
+        inferred = iri(vocab.GRAPH_INFERRED)
+        return (q for q in self.store.quads_for_pattern(subject, predicate, obj, None)
+                if not isinstance(q.graph_name, ox.DefaultGraph) and q.graph_name != inferred)
 
     def types(self, subject: Term) -> list[str]:
         return [t.value for t in self.objects(subject, vocab.RDF + "type") if isinstance(t, ox.NamedNode)]
@@ -120,10 +133,15 @@ class Dataset:
         return value.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
     def quads(self) -> Iterator[ox.Quad]:
-        return iter(self.store)
+        """Every quad in its named graph (the default graph only repeats them)."""
+        return (q for q in self.store if not isinstance(q.graph_name, ox.DefaultGraph))
 
     def __len__(self) -> int:
-        return len(self.store)
+        return self._size
+
+    @cached_property
+    def _size(self) -> int:
+        return int(next(iter(self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")))["n"].value)
 
     @cached_property
     def version(self) -> str:

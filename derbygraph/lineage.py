@@ -144,29 +144,20 @@ class LineageService:
                    for q in self.dataset.store.quads_for_pattern(node, iri(PROV + "wasDerivedFrom"), None, None))
 
     def event_type(self, event) -> str:
-        """The most specific derbygraph class of an event (alphabetical among equals)."""
+        """The event's most specific derbygraph class; among equals, the one the data states."""
         types = [t for t in self.dataset.types(event) if t.startswith(DG)]
         specific = [t for t in types if not any(
-            other != t and self.dataset.has_type(iri(other), vocab.OWL + "Class")
-            and iri(t) in self.dataset.objects(iri(other), vocab.RDFS + "subClassOf") for other in types)]
-        asserted = self._asserted_types(event)
-        chosen = sorted(specific, key=lambda t: (t not in asserted, t))
+            other != t and iri(t) in self.dataset.objects(iri(other), vocab.RDFS + "subClassOf") for other in types)]
+        stated = {q.object.value for q in self.dataset.asserted(event, iri(vocab.RDF + "type"))}
+        chosen = sorted(specific, key=lambda t: (t not in stated, t))
         return _local_name(chosen[0]) if chosen else "ChangeEvent"
-
-    def _asserted_types(self, node) -> list[str]:
-        inferred = iri(vocab.GRAPH_INFERRED)
-        return [q.object.value for q in self.dataset.store.quads_for_pattern(node, iri(vocab.RDF + "type"), None, None)
-                if q.graph_name != inferred]
 
     def participants(self, event) -> list[dict]:
         """Who took part in an event and in what role, from the roles the data states."""
         found = []
-        inferred = iri(vocab.GRAPH_INFERRED)
         roles = self.dataset.subjects(vocab.RDFS + "subPropertyOf", iri(DG + "participant"))
         for role in roles + [iri(r) for r in SITE_ROLES]:
-            for quad in self.dataset.store.quads_for_pattern(event, role, None, None):
-                if quad.graph_name == inferred:
-                    continue
+            for quad in self.dataset.asserted(event, role):
                 entry = {"iri": quad.object.value, "label": self.dataset.label(quad.object),
                          "role": _local_name(role.value)}
                 if entry not in found:

@@ -57,7 +57,7 @@ def to_rdflib(quads) -> rdflib.Graph:
 
 def asserted_graph(store: ox.Store) -> rdflib.Graph:
     inferred = ox.NamedNode(vocab.GRAPH_INFERRED)
-    return to_rdflib(q for q in store if q.graph_name != inferred)
+    return to_rdflib(q for q in store if q.graph_name != inferred and not isinstance(q.graph_name, ox.DefaultGraph))
 
 
 def _worth_keeping(s, p, o) -> bool:
@@ -99,7 +99,7 @@ def materialise(store: ox.Store) -> int:
     graph = ox.NamedNode(vocab.GRAPH_INFERRED)
     if store.contains_named_graph(graph):
         store.remove_graph(graph)
-    asserted = [g for g in store.named_graphs() if g != graph] + [ox.DefaultGraph()]
+    asserted = [g for g in store.named_graphs() if g != graph]
     schema = to_rdflib(store.quads_for_pattern(None, None, None, ox.NamedNode(vocab.GRAPH_ONTOLOGY)))
     found = itertools.chain(_reasonable_entailments(store, asserted), entailments(schema))
     store.bulk_extend(ox.Quad(to_ox_term(s), to_ox_term(p), to_ox_term(o), graph)
@@ -107,5 +107,5 @@ def materialise(store: ox.Store) -> int:
     # The reasoners also return what was asserted: keep only what is new (one join, not a lookup each).
     store.update(f"""DELETE {{ GRAPH <{vocab.GRAPH_INFERRED}> {{ ?s ?p ?o }} }}
         WHERE {{ GRAPH <{vocab.GRAPH_INFERRED}> {{ ?s ?p ?o }}
-                 {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{vocab.GRAPH_INFERRED}>) }} UNION {{ ?s ?p ?o }} }}""")
+                 GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{vocab.GRAPH_INFERRED}>) }}""")
     return sum(1 for _ in store.quads_for_pattern(None, None, None, graph))

@@ -26,7 +26,7 @@ from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from . import __version__, vocab
-from .sparql import QueryError
+from .sparql import QueryError, states_dataset
 
 SKOLEM = vocab.BASE + ".well-known/genid/"
 RESULT_TYPES = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
@@ -81,14 +81,16 @@ class RemoteStore:
             raise RemoteError(f"{self.endpoint}: {getattr(error, 'reason', error)}") from None
 
     def query(self, sparql: str, prefixes: dict | None = None, base_iri: str | None = None,
-              use_default_graph_as_union: bool = False, default_graph=None, named_graphs=None, **_):
-        """Like pyoxigraph's Store.query; the remote's default graph is already the union."""
+              default_graph=None, named_graphs=None):
+        """Like pyoxigraph's Store.query on a built store: the default graph is the union of all graphs
+        (named to the remote store as default-graph-uri and named-graph-uri), unless the caller
+        names graphs or the query its own dataset (FROM)."""
         prologue = f"BASE <{base_iri}>\n" if base_iri else ""
         prologue += "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in (prefixes or {}).items())
         if isinstance(default_graph, ox.NamedNode):
             default_graph = [default_graph]
-        if use_default_graph_as_union and default_graph is None:  # every graph, merged and by name
-            default_graph, named_graphs = self._graphs, self._graphs
+        if default_graph is None and named_graphs is None and not states_dataset(sparql):
+            default_graph, named_graphs = self._graphs, self._graphs  # every graph, merged and by name
         try:
             media_type, body = self._ask(prologue + sparql, default_graph, named_graphs)
         except SyntaxError as error:  # report positions in the caller's text, not ours
@@ -105,13 +107,18 @@ class RemoteStore:
     # --- what the services read ------------------------------------------------------------
 
     def quads_for_pattern(self, subject=None, predicate=None, obj=None, graph_name=None):
+        """Quads in the named graphs, or with graph_name DefaultGraph() in the union of them all."""
         if any(isinstance(t, ox.BlankNode) for t in (subject, obj, graph_name)):
             return iter(())  # a pushed store holds no blank nodes
-        names = {"s": subject, "p": predicate, "o": obj, "g": graph_name}
-        pattern = " ".join(_sparql_term(t) if t is not None else f"?{n}" for n, t in names.items() if n != "g")
+        names = {"s": subject, "p": predicate, "o": obj}
+        pattern = " ".join(_sparql_term(t) if t is not None else f"?{n}" for n, t in names.items())
+        if isinstance(graph_name, ox.DefaultGraph):
+            rows = self.query(f"SELECT * WHERE {{ {pattern} }}")
+            return (ox.Quad(*(row[n] if names[n] is None else names[n] for n in "spo"), graph_name) for row in rows)
         graph = _sparql_term(graph_name) if graph_name is not None else "?g"
         rows = self.query(f"SELECT * WHERE {{ GRAPH {graph} {{ {pattern} }} }}")
-        return (ox.Quad(*(row[n] if names[n] is None else names[n] for n in ("s", "p", "o", "g"))) for row in rows)
+        return (ox.Quad(*(row[n] if names[n] is None else names[n] for n in "spo"),
+                        graph_name if graph_name is not None else row["g"]) for row in rows)
 
     def __iter__(self):
         return self.quads_for_pattern()
@@ -123,8 +130,8 @@ class RemoteStore:
     @cached_property
     def _graphs(self) -> list[ox.NamedNode]:
         """The store's graphs, read once: the app only reads, and `push` replaces whole datasets."""
-        return [row["g"] for row in self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
-                if isinstance(row["g"], ox.NamedNode)]
+        rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", default_graph=[], named_graphs=[])
+        return [row["g"] for row in rows if isinstance(row["g"], ox.NamedNode)]
 
     def named_graphs(self):
         return iter(self._graphs)

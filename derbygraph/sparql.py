@@ -223,8 +223,6 @@ def execute(
         if default_graphs or named_graphs:
             options["default_graph"] = [ox.NamedNode(g) for g in default_graphs or ()]
             options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or ()]
-        elif not states_dataset(query):
-            options["use_default_graph_as_union"] = True
     except ValueError as error:
         raise QueryError(f"not a graph IRI: {_tidy(error)}", 400) from None
     try:

@@ -64,6 +64,17 @@ class Locator:
             self._lines[path] = path.read_text(encoding="utf-8", errors="replace").splitlines()
         return self._lines[path]
 
+    def owner(self, node: rdflib.BNode) -> rdflib.URIRef | None:
+        """The named node whose description holds a blank node (its quotation, its selector...)."""
+        term, seen = ox.BlankNode(str(node)), set()
+        while isinstance(term, ox.BlankNode) and term not in seen:
+            seen.add(term)
+            holder = next(iter(self._store.quads_for_pattern(None, None, term, ox.DefaultGraph())), None)
+            if holder is None:
+                return None
+            term = holder.subject
+        return rdflib.URIRef(term.value) if isinstance(term, ox.NamedNode) else None
+
     def source_of(self, node: rdflib.term.Node) -> Source | None:
         if isinstance(node, rdflib.Literal):
             return None
@@ -96,9 +107,11 @@ class Locator:
 
 
 def _report(focus: rdflib.term.Node, message: str, locator: Locator) -> Problem:
+    """A problem at the node's description; a blank node is reported at the node that holds it."""
     message = re.sub(r"https://w3id\.org/derbygraph/(id/|ontology#)", "", message)
-    file, line = locator.locate(focus)
-    label = re.split(r"[/#]", str(focus))[-1] if isinstance(focus, rdflib.URIRef) else "a blank node"
+    owner = locator.owner(focus) if isinstance(focus, rdflib.BNode) else focus
+    file, line = locator.locate(owner if owner is not None else focus)
+    label = re.split(r"[/#]", str(owner))[-1] if isinstance(owner, rdflib.URIRef) else "a blank node"
     return Problem(file, line, f"{label}: {message}")
 
 
@@ -165,7 +178,7 @@ class _Compiler:
         """`cls` and every class below it in the data's rdfs:subClassOf hierarchy."""
         if cls not in self._subclasses:
             query = f"SELECT DISTINCT ?c WHERE {{ ?c <{rdflib.RDFS.subClassOf}>* {_term(cls)} }}"
-            found = {f"<{row['c'].value}>" for row in self.store.query(query, use_default_graph_as_union=True)
+            found = {f"<{row['c'].value}>" for row in self.store.query(query)
                      if isinstance(row["c"], ox.NamedNode)}
             self._subclasses[cls] = sorted(found | {_term(cls)})
         return self._subclasses[cls]
@@ -382,7 +395,7 @@ def check_shapes_fast(store: ox.Store, locator: Locator) -> list[Problem]:
     shapes = rdflib.Graph().parse(resources.shapes_file(), format="turtle")
     problems = []
     for query, message, _ in compile_shapes(shapes, store):
-        for solution in store.query(query, use_default_graph_as_union=True):
+        for solution in store.query(query):
             focus = solution["this"]
             if isinstance(focus, ox.Literal):  # a value checked on its own; its owner is reported too
                 continue
@@ -439,7 +452,7 @@ WHERE {
 
 def quoted(store: ox.Store) -> rdflib.Graph:
     """Just what the quote check reads: documents, quotations and their exact words."""
-    return to_rdflib(store.query(vocab.sparql_prologue() + _QUOTED, use_default_graph_as_union=True))
+    return to_rdflib(store.query(vocab.sparql_prologue() + _QUOTED))
 
 
 def check(store: ox.Store, found: list[Source], sources_dir: Path | None = None) -> list[Problem]:

@@ -86,3 +86,17 @@ def test_syntax_error_points_at_the_line(cli, tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith(f"derbygraph: {path}:1") or f"{path}:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_quotations_without_exact_words_are_reported_at_their_owner(cli, tmp_path):
+    path = write(tmp_path, """
+        o:q a dg:Charity ; rdfs:label "Q" ;
+            dg:evidence [ a dg:Quotation ; oa:hasSource src:dhcft-encyclopedia ; oa:hasSelector [ a oa:TextQuoteSelector ] ] .
+        o:r a dg:Charity ; rdfs:label "R" ;
+            dg:evidence [ a dg:Quotation ; oa:hasSource src:dhcft-encyclopedia ; oa:hasSelector [ oa:exact 42 ] ] .
+        """)
+    result = cli("check", "--data", str(path))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert any(line.startswith(f"{path}:") and "q: a quotation needs the exact words" in line for line in lines)
+    assert any(line.startswith(f"{path}:") and "r: a quotation needs the exact words" in line for line in lines)

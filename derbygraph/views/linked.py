@@ -56,7 +56,7 @@ def _facts(dataset, node) -> tuple[list[dict], list[dict]]:
     An inferred statement the data also states is shown once, as asserted."""
     graphs: tuple[dict, dict] = ({}, {})
     for quad in dataset.store.quads_for_pattern(node, None, None, None):
-        if quad.predicate.value not in HIDDEN:
+        if quad.predicate.value not in HIDDEN and not isinstance(quad.graph_name, ox.DefaultGraph):
             graphs[quad.graph_name == INFERRED].setdefault(quad.predicate.value, {})[quad.object] = None
     asserted, inferred = graphs
     for predicate, objects in list(inferred.items()):
@@ -104,8 +104,8 @@ def resource(rest: str):
         page = max(int(request.args.get("page", 1)), 1)
     except ValueError:
         page = 1
-    incoming = [(quad.subject, quad.predicate) for quad in dataset.store.quads_for_pattern(None, None, node, None)
-                if not isinstance(quad.subject, ox.BlankNode) and quad.graph_name != INFERRED]
+    incoming = [(quad.subject, quad.predicate) for quad in dataset.asserted(obj=node)
+                if not isinstance(quad.subject, ox.BlankNode)]
     incoming = sorted(set(incoming), key=lambda sp: (sp[1].value, dataset.label(sp[0])))
     shown = incoming[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     asserted, inferred = _facts(dataset, node)
