@@ -65,22 +65,30 @@ class Match:
     name: str
 
 
-def _token_weight(query_token: str, name_tokens: tuple[str, ...]) -> float:
-    """How well one query word is found among a name's words: 1 exact, less for a prefix or typo."""
+def _token_weight(query_token: str, name_tokens: tuple[str, ...], typos: frozenset[str]) -> float:
+    """How well one query word is found among a name's words: 1 exact, less for a prefix or a
+    typo (`typos`: the words close to it, looked up once per query, not once per name)."""
     best = 0.0
     for token in name_tokens:
         if token == query_token:
             return 1.0
         if len(query_token) >= 3 and token.startswith(query_token):
             best = max(best, 0.8)
-        elif len(query_token) >= 4 and difflib.SequenceMatcher(None, query_token, token).ratio() >= 0.8:
+        elif token in typos:
             best = max(best, 0.6)
     return best
 
 
-def score(query: str, entry: Entry) -> float:
-    """0 (no match) to 1 (the name exactly)."""
-    tokens = words(query)
+def close_words(token: str, vocabulary: list[str]) -> frozenset[str]:
+    """Words of `vocabulary` a typo of `token` may mean (four letters or more, 80% alike)."""
+    if len(token) < 4:
+        return frozenset()
+    return frozenset(difflib.get_close_matches(token, vocabulary, n=8, cutoff=0.8))
+
+
+def score(query: str | list[str], entry: Entry, typos: dict[str, frozenset[str]] | None = None) -> float:
+    """0 (no match) to 1 (the name exactly); `query` as text or as its words."""
+    tokens = words(query) if isinstance(query, str) else query
     if not tokens:
         return 0.0
     if tuple(tokens) == entry.tokens:
@@ -94,7 +102,9 @@ def score(query: str, entry: Entry) -> float:
         return 0.0
     if len(wanted) == 1 and wanted[0] == _initials(entry):
         return 0.9
-    weights = [_token_weight(t, entry.core) for t in wanted]
+    if typos is None:
+        typos = {t: close_words(t, list(entry.core)) for t in wanted}
+    weights = [_token_weight(t, entry.core, typos.get(t, frozenset())) for t in wanted]
     found = [w for w in weights if w > 0]
     if not entry.core or len(found) < max(1, (len(wanted) + 1) // 2):
         return 0.0
@@ -121,6 +131,9 @@ class NameIndex:
             if entry.kind != "code" and entry.name not in self._names[entry.org]:
                 self._names[entry.org].append(entry.name)
         self._sorted_tokens = sorted(self._by_token)
+        self._exact: dict[tuple[str, ...], Entry] = {}
+        for entry in entries:  # the first entry of a name wins, as search's ordering would have it
+            self._exact.setdefault(entry.tokens, entry)
 
     @classmethod
     def from_dataset(cls, dataset) -> "NameIndex":
@@ -139,8 +152,10 @@ class NameIndex:
     def organisations(self) -> list[str]:
         return sorted(self._names)
 
-    def _candidates(self, query: str) -> set[int]:
+    def _candidates(self, query: str) -> tuple[set[int], dict[str, frozenset[str]]]:
+        """Entries sharing a word, a word's prefix or a likely typo with the query; and the typos."""
         found: set[int] = set()
+        typos: dict[str, frozenset[str]] = {}
         for token in set(core(words(query))) or set(words(query)):
             found |= self._by_token.get(token, set())
             if len(token) >= 3:  # prefixes: "derb" finds "derbyshire"
@@ -148,17 +163,20 @@ class NameIndex:
                 while at < len(self._sorted_tokens) and self._sorted_tokens[at].startswith(token):
                     found |= self._by_token[self._sorted_tokens[at]]
                     at += 1
-            if len(token) >= 4 and token not in self._by_token:  # typos
-                for close in difflib.get_close_matches(token, self._sorted_tokens, n=5, cutoff=0.8):
+            if token not in self._by_token:  # typos
+                typos[token] = close_words(token, self._sorted_tokens)
+                for close in typos[token]:
                     found |= self._by_token[close]
-        return found
+        return found, typos
 
     def search(self, query: str, limit: int = 10) -> list[Match]:
         """Organisations whose names match `query`, best first, one match per organisation."""
         best: dict[str, Match] = {}
-        for number in self._candidates(query):
+        candidates, typos = self._candidates(query)
+        tokens = words(query)
+        for number in candidates:
             entry = self.entries[number]
-            value = score(query, entry)
+            value = score(tokens, entry, typos)
             if value > 0 and (entry.org not in best or value > best[entry.org].score):
                 best[entry.org] = Match(entry.org, value, entry.name)
         ranked = sorted(best.values(), key=lambda m: (-m.score, m.name, m.iri))
@@ -169,5 +187,8 @@ class NameIndex:
         query = query.strip()
         if query in self._names:
             return Match(query, 1.0, self._names[query][0])
+        exact = self._exact.get(tuple(words(query)))
+        if exact is not None:  # a name as written: no need to weigh every candidate
+            return Match(exact.org, 1.0, exact.name)
         found = self.search(query, limit=1)
         return found[0] if found and found[0].score >= RESOLVE_AT else None
