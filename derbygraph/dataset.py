@@ -67,19 +67,18 @@ class Dataset:
         `check(store, sources)` returns problems; any problem, or any failure (a broken file, a
         full disk), leaves the previous store untouched and raises.
         """
-        from .build import DataProblems, build_store
+        from .build import DataProblems, build_store, save
 
         path = Path(path)
         staging = path.with_name(path.name + ".building")
         shutil.rmtree(staging, ignore_errors=True)
         try:
-            store, found = build_store(extra, path=staging, progress=progress)
+            store, found = build_store(extra, progress=progress)
             problems = check(store, found) if check else []
             if problems:
                 raise DataProblems(problems)
-            store.flush()
-            store.optimize()
-            del store
+            written = save(store, staging, progress)
+            del written  # closed before it is moved into place
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
