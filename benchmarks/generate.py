@@ -193,6 +193,11 @@ class Generator:
         org = self.mint("org")
         self.counts["organisations"] += 1
         t, rng = self.w.t, self.rng
+        # Years of the renamings, strictly between start and end.
+        first, last = (start if start is not None else (end or LAST_YEAR) - 10), (end or LAST_YEAR)
+        inner = list(range(first + 1, last))
+        changes = sorted(rng.sample(inner, min(len(names) - 1, len(inner))))
+        names = names[: len(changes) + 1]
         t(org, RDF_TYPE, f"<{DG}{cls}>")
         t(org, RDFS_LABEL, self.en(names[-1]))
         acronym = None
@@ -201,11 +206,6 @@ class Generator:
             if 2 < len(initials) <= 7:
                 acronym = initials
                 t(org, DG + "acronym", _lit(acronym))
-        # Years of the renamings, strictly between start and end.
-        first, last = (start if start is not None else (end or LAST_YEAR) - 10), (end or LAST_YEAR)
-        inner = list(range(first + 1, last))
-        changes = sorted(rng.sample(inner, min(len(names) - 1, len(inner))))
-        names = names[: len(changes) + 1]
         bounds = [start_literal or (self.date(start) if start is not None else None)]
         bounds += [f'"{y}"^^<{XSD}gYear>' for y in changes]
         bounds += [end_literal or (self.date(end) if end is not None else None)]
@@ -314,11 +314,12 @@ class Generator:
         # Years of the mergers, strictly increasing, leaving room after the last.
         years = sorted(rng.sample(range(start + 2, LAST_YEAR - 1), depth))
         chain_places = [home]
+        merger_dates = [self.date(y) for y in years]
 
         est = self.event("Establishment", f"{self.area([home])} trust established", start, [],
                          f"The trust was established in {start}")
         current = self.organisation(self.names_for(self.area([home]), kind, self.name_count()), start, years[0],
-                                    "NHSTrust", began=est)
+                                    "NHSTrust", began=est, end_literal=merger_dates[0])
         t(est, ORG + "resultingOrganization", f"<{current['iri']}>")
         self.sites([current["iri"]], home)
         self.recent.append(current)
@@ -335,11 +336,11 @@ class Generator:
                 partner = self.organisation(self.names_for(self.area([place]), rng.choice(KINDS),
                                                            self.name_count()),
                                             p_start, year, rng.choice(["NHSTrust", "NHSTrust", "PrimaryCareTrust"]),
-                                            began=p_est)
+                                            began=p_est, end_literal=merger_dates[level])
                 t(p_est, ORG + "resultingOrganization", f"<{partner['iri']}>")
                 self.sites([partner["iri"]], place)
                 partners.append(partner)
-            merger_date = self.date(year)
+            merger_date = merger_dates[level]
             area = self.area(sorted(set(chain_places[-2:])))
             new_names = self.names_for(area, rng.choice(KINDS), self.name_count())
             merger = self.event("Merger", f"{' and '.join(p['names'][-1] for p in [current] + partners)} merge "
@@ -351,7 +352,8 @@ class Generator:
             for p in partners:
                 self._end_with(p, merger)
             end = years[level + 1] if level + 1 < len(years) else None
-            result = self.organisation(new_names, year, end, "NHSTrust", began=merger, start_literal=merger_date)
+            result = self.organisation(new_names, year, end, "NHSTrust", began=merger, start_literal=merger_date,
+                                       end_literal=merger_dates[level + 1] if end else None)
             t(merger, ORG + "resultingOrganization", f"<{result['iri']}>")
             self.sites([result["iri"]] + ([current["iri"]] if rng.random() < 0.3 else []), home)
             self.recent.extend(partners)
