@@ -412,18 +412,7 @@ def test_lineage_without_the_registry_is_unchanged(dataset):
 
 # --- validation at registry scale: the shapes as SPARQL give pySHACL's answers ----------------------
 
-_PREFIXES = """@prefix dg: <https://w3id.org/derbygraph/ontology#> .
-@prefix org: <http://www.w3.org/ns/org#> .
-@prefix oa: <http://www.w3.org/ns/oa#> .
-@prefix prov: <http://www.w3.org/ns/prov#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix src: <https://w3id.org/derbygraph/id/source/> .
-@prefix o: <https://w3id.org/derbygraph/id/org/> .
-@prefix n: <https://w3id.org/derbygraph/id/name/> .
-@prefix e: <https://w3id.org/derbygraph/id/event/> .
-"""
-_QUOTE = '[ a dg:Quotation ; oa:hasSource src:dhcft-encyclopedia ; oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "Chair: Selina Ullah" ] ]'
+from test_validate import PREFIXES as _PREFIXES, QUOTE as _QUOTE  # noqa: E402
 
 
 @pytest.mark.parametrize("body", [
@@ -481,20 +470,11 @@ def test_shapes_as_sparql_agree_with_pyshacl_on_a_registry_import(tmp_path):
 @pytest.mark.skipif(__import__("shutil").which("java") is None, reason="HermiT needs Java (apt-get install default-jre-headless)")
 def test_registry_data_is_consistent_for_hermit(tmp_path):
     """The registry terms (a symmetric link, a functional line number, sites in successions) have a model."""
-    owlready2 = pytest.importorskip("owlready2")
-    from test_ontology import _without_unsupported_datatypes
-
-    from derbygraph.reasoning import asserted_graph
+    from test_ontology import run_hermit
 
     _, _, out = import_small(tmp_path, [
         succ_row("RKX", "RXM", "20020401"), succ_row("RW2", "RXM", "20020401"), succ_row("RKXAF", "RXM44", "20020401"),
         succ_row("4YD16", "RW2", "19990401"), succ_row("RXM", "Z9D4Z", "20210401"),
     ], [etr_row("RXM", "DERBYSHIRE HEALTHCARE NHS FOUNDATION TRUST")], documents=None)
     store, _ = build_store([out])
-    graph = _without_unsupported_datatypes(asserted_graph(store))
-    path = tmp_path / "all.nt"
-    graph.serialize(path, format="nt", encoding="utf-8")
-    world = owlready2.World()
-    world.get_ontology(path.as_uri()).load()
-    owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
-    assert list(world.inconsistent_classes()) == []
+    run_hermit(store, tmp_path)

@@ -73,32 +73,32 @@ def _without_unsupported_datatypes(graph: rdflib.Graph) -> rdflib.Graph:
     return out
 
 
-@pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs Java (apt-get install default-jre-headless)")
-def test_ontology_and_data_are_consistent_for_hermit(dataset, tmp_path):
+def run_hermit(store, tmp_path, extra: list | None = None) -> None:
+    """HermiT (through owlready2) on the asserted graph of `store` plus `extra` triples; raises
+    OwlReadyInconsistentOntologyError when the ontology plus data has no model."""
     owlready2 = pytest.importorskip("owlready2")
     from derbygraph.reasoning import asserted_graph
 
-    graph = _without_unsupported_datatypes(asserted_graph(dataset.store))
+    graph = _without_unsupported_datatypes(asserted_graph(store))
+    for triple in extra or []:
+        graph.add(triple)
     path = tmp_path / "all.nt"
     graph.serialize(path, format="nt", encoding="utf-8")
     world = owlready2.World()
     world.get_ontology(path.as_uri()).load()
-    # Raises OwlReadyInconsistentOntologyError when the ontology plus data has no model.
     owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
     assert list(world.inconsistent_classes()) == []
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs Java (apt-get install default-jre-headless)")
+def test_ontology_and_data_are_consistent_for_hermit(dataset, tmp_path):
+    run_hermit(dataset.store, tmp_path)
 
 
 @pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs Java")
 def test_hermit_finds_a_merger_proposal_that_is_a_merger_inconsistent(dataset, tmp_path):
     """The consistency check can fail: a proposal typed as a merger contradicts the ontology."""
     owlready2 = pytest.importorskip("owlready2")
-    from derbygraph.reasoning import asserted_graph
-
-    graph = _without_unsupported_datatypes(asserted_graph(dataset.store))
-    graph.add((rdflib.URIRef(vocab.ID + "event/2016-merger-proposal-dhcft-dchs"), RDF.type, DG.Merger))
-    path = tmp_path / "broken.nt"
-    graph.serialize(path, format="nt", encoding="utf-8")
-    world = owlready2.World()
-    world.get_ontology(path.as_uri()).load()
+    proposal = rdflib.URIRef(vocab.ID + "event/2016-merger-proposal-dhcft-dchs")
     with pytest.raises(owlready2.OwlReadyInconsistentOntologyError):
-        owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+        run_hermit(dataset.store, tmp_path, [(proposal, RDF.type, DG.Merger)])

@@ -8,6 +8,7 @@ PREFIXES = textwrap.dedent("""\
     @prefix dg: <https://w3id.org/derbygraph/ontology#> .
     @prefix org: <http://www.w3.org/ns/org#> .
     @prefix oa: <http://www.w3.org/ns/oa#> .
+    @prefix prov: <http://www.w3.org/ns/prov#> .
     @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
     @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
     @prefix src: <https://w3id.org/derbygraph/id/source/> .
