@@ -1,6 +1,6 @@
 """The derbygraph benchmark: one command, every figure side by side with two baselines.
 
-    python benchmarks/run.py --sizes 100k,1M            # the full run (about 25 minutes)
+    python benchmarks/run.py --sizes 100k,1M            # the full run (about 15 minutes)
     python benchmarks/run.py --sizes 100k --quick       # a smoke run (about 3 minutes)
 
 For each size it generates an org-history graph (benchmarks/generate.py), then measures, in

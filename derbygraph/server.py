@@ -37,6 +37,7 @@ def run(dataset: Dataset, host: str, port: int, workers: int, query_timeout: flo
     limits = Limits(timeout=query_timeout)
     server = None
     pool = WorkerPool(dataset.path, limits, workers) if dataset.path else InProcessExecutor(dataset, limits)
+    dataset.names  # built while the workers start, not on the first search
     try:
         app = create_app(dataset, limits, executor=pool)
         # Threads: enough that requests waiting on slow queries leave others answered.
