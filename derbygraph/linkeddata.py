@@ -136,18 +136,18 @@ def void_description(dataset: Dataset, base_url: str) -> list[ox.Triple]:
     add(dataset_node, vocab.VOID + "properties", lit(row["properties"].value, "integer"))
     add(dataset_node, vocab.VOID + "distinctObjects", lit(row["objects"].value, "integer"))
 
-    for number, row in enumerate(dataset.query(
-            "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class")):
-        part = n(f"{vocab.DATASET}/class/{number}")
-        add(dataset_node, vocab.VOID + "classPartition", part)
-        add(part, vocab.VOID + "class", row["class"])
-        add(part, vocab.VOID + "entities", lit(row["n"].value, "integer"))
-    for number, row in enumerate(dataset.query(
-            "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p")):
-        part = n(f"{vocab.DATASET}/property/{number}")
-        add(dataset_node, vocab.VOID + "propertyPartition", part)
-        add(part, vocab.VOID + "property", row["p"])
-        add(part, vocab.VOID + "triples", lit(row["n"].value, "integer"))
+    partitions = (  # (kind, partition property, what it groups by, what it counts, query)
+        ("class", "classPartition", "class", "entities",
+         "SELECT ?key (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?key } GROUP BY ?key ORDER BY ?key"),
+        ("property", "propertyPartition", "property", "triples",
+         "SELECT ?key (COUNT(*) AS ?n) WHERE { ?s ?key ?o } GROUP BY ?key ORDER BY ?key"),
+    )
+    for kind, partition, key, counted, query in partitions:
+        for number, row in enumerate(dataset.query(query)):
+            part = n(f"{vocab.DATASET}/{kind}/{number}")
+            add(dataset_node, vocab.VOID + partition, part)
+            add(part, vocab.VOID + key, row["key"])
+            add(part, vocab.VOID + counted, lit(row["n"].value, "integer"))
 
     for format_name, filename in DUMPS.items():
         url = n(f"{base_url}/dumps/{filename}")
