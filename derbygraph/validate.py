@@ -1,4 +1,5 @@
-"""Checks that guard the data: SHACL shapes, and every quotation found in its source document.
+"""Checks that guard the data: SHACL shapes, every quotation found in its source document, and
+every statement of the documents' data resting on a quotation (statement coverage).
 
 Each problem is reported as `file:line: message`, pointing at the statement to fix.
 
@@ -25,6 +26,7 @@ from rdflib.namespace import RDF, SH
 
 from . import resources, vocab
 from .build import Source
+from .derive import STATEMENTS
 from .reasoning import to_rdflib
 
 DG = rdflib.Namespace(vocab.DG)
@@ -455,6 +457,54 @@ def quoted(store: ox.Store) -> rdflib.Graph:
     return to_rdflib(store.query(vocab.sparql_prologue() + _QUOTED))
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """How many statements of the documents' data rest on a quotation, and which do not."""
+
+    quoted: int
+    total: int
+    unquoted: list  # (subject, predicate, object) terms
+
+    def __str__(self) -> str:
+        share = 100 * self.quoted / self.total if self.total else 100
+        return f"statement coverage: {self.quoted}/{self.total} ({share:.0f}%) with a quote"
+
+
+# Statements of document fact nodes: in the built-in documents' graphs, or about a node that
+# carries quotations in an extra file (registry facts rest on rows instead, see `why`).
+_DOCUMENT_STATEMENTS = f"""
+SELECT DISTINCT ?s ?p ?o ?quoted WHERE {{
+  {STATEMENTS}
+  FILTER (STRSTARTS(STR(?g), "{vocab.GRAPH_DATA}") || EXISTS {{ ?s dg:evidence [] }})
+  BIND (EXISTS {{ ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; dg:restsOn [] }} AS ?quoted)
+}}"""
+
+
+def coverage(store: ox.Store) -> Coverage:
+    """Read the statement provenance the build derived (derbygraph.derive) for every statement."""
+    quoted, unquoted = 0, []
+    for row in store.query(vocab.sparql_prologue() + _DOCUMENT_STATEMENTS):
+        if row["quoted"].value == "true":
+            quoted += 1
+        else:
+            unquoted.append((row["s"], row["p"], row["o"]))
+    return Coverage(quoted, quoted + len(unquoted), unquoted)
+
+
+def check_coverage(found: Coverage, locator: Locator) -> list[Problem]:
+    """A problem for each statement of the documents' data that no quotation supports."""
+    return _in_order([_report(rdflib.URIRef(s.value), f"no quotation supports {_short(p)} {_short(o)} "
+                              f"(add a quote holding its words, or dg:supports {_short(p)} on the quote that does)",
+                              locator) for s, p, o in found.unquoted])
+
+
+def _short(term) -> str:
+    text = str(term)
+    for prefix, namespace in vocab.PREFIXES.items():
+        text = text.replace(f"<{namespace}", f"{prefix}:")
+    return text.replace(">", "") if text.startswith(tuple(f"{p}:" for p in vocab.PREFIXES)) else text
+
+
 def check(store: ox.Store, found: list[Source], sources_dir: Path | None = None) -> list[Problem]:
     """All checks on a built store; an empty list means the data is sound."""
     locator = Locator(store, found)
@@ -462,6 +512,7 @@ def check(store: ox.Store, found: list[Source], sources_dir: Path | None = None)
         problems = check_shapes_fast(store, locator)
     except Unsupported:
         problems = check_shapes(to_rdflib(store), locator)
+    problems += check_coverage(coverage(store), locator)
     if sources_dir is not None:
         problems += check_quotes(quoted(store), Path(sources_dir), locator)
     return problems
