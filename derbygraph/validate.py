@@ -15,6 +15,7 @@ else are checked by pySHACL (`check_shapes`), which stays the reference the test
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -466,8 +467,9 @@ class Coverage:
     unquoted: list  # (subject, predicate, object) terms
 
     def __str__(self) -> str:
-        share = 100 * self.quoted / self.total if self.total else 100
-        return f"statement coverage: {self.quoted}/{self.total} ({share:.0f}%) with a quote"
+        # rounded down: 100% only when every statement has a quote
+        share = "100" if self.quoted == self.total else f"{math.floor(1000 * self.quoted / self.total) / 10:.1f}"
+        return f"statement coverage: {self.quoted}/{self.total} ({share}%) with a quote"
 
 
 # Statements of document fact nodes: in the built-in documents' graphs, or about a node that

@@ -38,12 +38,15 @@ SELECT DISTINCT ?iri ?title ?quote ?line ?record WHERE {
   { $s prov:wasDerivedFrom ?record . ?record a dg:RegistryRecord ; dct:source ?iri ; prov:value ?quote .
     OPTIONAL { ?record dg:line ?line } OPTIONAL { ?iri dct:title ?title } }
 }"""
-# What an entailment follows from: a shortcut the build derived, or one step of OWL 2 RL.
-_PREMISES = """
+# What an entailment follows from: a shortcut the build derived, else one step of OWL 2 RL.
+_DERIVED_FROM = """
 SELECT DISTINCT ?s1 ?p1 ?o1 WHERE {
-  { ?st rdf:subject $s ; rdf:predicate $p ; rdf:object $o ; prov:wasDerivedFrom ?premise .
-    ?premise rdf:subject ?s1 ; rdf:predicate ?p1 ; rdf:object ?o1 }
-  UNION { ?p1 rdfs:subPropertyOf+ $p . $s ?p1 $o . BIND ($s AS ?s1) BIND ($o AS ?o1) }
+  ?st rdf:subject $s ; rdf:predicate $p ; rdf:object $o ; prov:wasDerivedFrom ?premise .
+  ?premise rdf:subject ?s1 ; rdf:predicate ?p1 ; rdf:object ?o1
+}"""
+_ENTAILED_FROM = """
+SELECT DISTINCT ?s1 ?p1 ?o1 WHERE {
+  { ?p1 rdfs:subPropertyOf+ $p . $s ?p1 $o . BIND ($s AS ?s1) BIND ($o AS ?o1) }
   UNION { { ?p1 owl:inverseOf $p } UNION { $p owl:inverseOf ?p1 } . $o ?p1 $s . BIND ($o AS ?s1) BIND ($s AS ?o1) }
   UNION { $p a owl:SymmetricProperty . $o $p $s . BIND ($o AS ?s1) BIND ($p AS ?p1) BIND ($s AS ?o1) }
   UNION { FILTER (sameTerm($p, rdf:type)) ?o1 rdfs:subClassOf+ $o . $s rdf:type ?o1 .
@@ -93,6 +96,9 @@ class WhyService:
             found.append(source)
         return sorted(found, key=lambda x: (x["iri"], x.get("line") or 0, x["quote"]))
 
+    def _premises(self, query: str, terms) -> set:
+        return {(r["s1"], r["p1"], r["o1"]) for r in self.dataset.query(_bind(query, *terms))}
+
     def _statement(self, s, p, o) -> dict:
         return {"statement": {"s": s.value, "p": p.value, "o": _show(o)},
                 "asserted": self._ask(_ASSERTED, s, p, o), "sources": self.sources(s, p, o)}
@@ -104,7 +110,7 @@ class WhyService:
             raise UnknownStatement(f"the dataset does not hold the statement {s} {p} {o}")
         answer = self._statement(*terms)
         if not answer["asserted"]:
-            premises = {(r["s1"], r["p1"], r["o1"]) for r in self.dataset.query(_bind(_PREMISES, *terms))}
+            premises = self._premises(_DERIVED_FROM, terms) or self._premises(_ENTAILED_FROM, terms)
             answer["derivedFrom"] = [self._statement(*premise) for premise in sorted(premises, key=str)
                                      if premise != terms]
         return answer
