@@ -11,7 +11,8 @@ tells asserted from derived:
   statement of its node when it holds the statement's words (SUPPORT below) or says so with
   `dg:supports` (a number written as words, a type the text states another way).
 - **Shortcuts.** `dg:provides` and `org:hasSite`/`org:siteOf` from the `dg:ServiceProvision` nodes
-  that carry the quotes; each shortcut's statement node is `prov:wasDerivedFrom` the statements
+  that carry the quotes; `org:heldBy`/`org:holds` and the membership's `org:role` from the
+  `dg:PostHolding` nodes; each shortcut's statement node is `prov:wasDerivedFrom` the statements
   of the provision it follows from.
 - **Identity.** Which bodies form one lineage: every organisation gets `dg:inLineage` a
   `dg:Lineage`, joined through continuing changes (renamings and changes of status: the original
@@ -40,7 +41,7 @@ EDITORIAL = (vocab.RDFS + "label", vocab.RDFS + "comment", DG + "evidence",
              vocab.SKOS + "inScheme", vocab.SKOS + "topConceptOf")
 # Nodes that are the graph's vocabulary or its sources, described without quotations.
 UNQUOTED_KINDS = (DG + "SourceDocument", DG + "Quotation", vocab.OA + "TextQuoteSelector",
-                  DG + "Quantity", DG + "Qualifier", DG + "Unit", vocab.SKOS + "ConceptScheme")
+                  DG + "Quantity", DG + "Qualifier", DG + "Unit", vocab.ORG + "Role", vocab.SKOS + "ConceptScheme")
 # The statements of fact nodes in the documents' graphs (the built-in data and extra files).
 STATEMENTS = f"""
   GRAPH ?g {{ ?s ?p ?o }}
@@ -112,6 +113,20 @@ SELECT DISTINCT ?s ?p ?o ?s1 ?p1 ?o1 ?s2 ?p2 ?o2 WHERE {{
   BIND (?s AS ?s2) BIND (org:hasSite AS ?p2) BIND (?parent AS ?o2)
   {_NEW}
 }}""", f"""
+SELECT DISTINCT ?s ?p ?o ?s1 ?p1 ?o1 ?s2 ?p2 ?o2 WHERE {{
+  ?s1 a dg:PostHolding ; dg:post ?s ; org:member ?o . BIND (org:heldBy AS ?p)
+  BIND (dg:post AS ?p1) BIND (?s AS ?o1) BIND (?s1 AS ?s2) BIND (org:member AS ?p2) BIND (?o AS ?o2)
+  {_NEW}
+}}""", f"""
+SELECT DISTINCT ?s ?p ?o ?s1 ?p1 ?o1 WHERE {{
+  ?o org:heldBy ?s . BIND (org:holds AS ?p) BIND (?o AS ?s1) BIND (org:heldBy AS ?p1) BIND (?s AS ?o1)
+  {_NEW}
+}}""", f"""
+SELECT DISTINCT ?s ?p ?o ?s1 ?p1 ?o1 ?s2 ?p2 ?o2 WHERE {{
+  ?s a dg:PostHolding ; dg:post ?post . ?post org:role ?o . BIND (org:role AS ?p)
+  BIND (?s AS ?s1) BIND (dg:post AS ?p1) BIND (?post AS ?o1) BIND (?post AS ?s2) BIND (org:role AS ?p2) BIND (?o AS ?o2)
+  {_NEW}
+}}""", f"""
 SELECT DISTINCT ?s ?p ?o ?s1 ?p1 ?o1 WHERE {{
   ?o org:hasSite ?s . BIND (org:siteOf AS ?p) BIND (?o AS ?s1) BIND (org:hasSite AS ?p1) BIND (?s AS ?o1)
   {_NEW}
@@ -119,8 +134,8 @@ SELECT DISTINCT ?s ?p ?o ?s1 ?p1 ?o1 WHERE {{
 
 
 def _shortcuts(store: ox.Store) -> int:
-    """The shortcut triples of the n-ary provisions (and the sites within their sites, and the
-    inverse), each with a statement node derived from the statements it follows from."""
+    """The shortcut triples of the n-ary provisions and post holdings (and the sites within their
+    sites, and the inverse), each with a statement node derived from the statements it follows from."""
     added = 0
     for rule in _SHORTCUT_RULES:  # in order: a later rule reads what an earlier one added
         quads = []
