@@ -34,6 +34,7 @@ DG, RDF = vocab.DG, vocab.RDF
 DERIVED = ox.NamedNode(vocab.GRAPH_DERIVED)
 STATEMENT = vocab.ID + "statement/"
 LINEAGE = vocab.ID + "lineage/"
+INSTANT = vocab.ID + "instant/"
 
 # Statements that are the graph's own bookkeeping, not something a source says: display labels,
 # editors' notes, the quotation links themselves, membership of the project's SKOS schemes.
@@ -202,12 +203,17 @@ def _instants(store: ox.Store) -> list[ox.Quad]:
         property_ = _TIME_PROPERTY.get(row["date"].datatype.value)
         if property_ is None or not isinstance(row["period"], ox.NamedNode):
             continue
-        instant = ox.NamedNode(f"{row['period'].value}#{row['edge'].value}")
+        instant = ox.NamedNode(f"{INSTANT}{_tail(row['period'].value)}/{row['edge'].value}")
         link = "hasBeginning" if row["edge"].value == "start" else "hasEnd"
         quads += [ox.Quad(row["period"], ox.NamedNode(vocab.TIME + link), instant, DERIVED),
                   ox.Quad(instant, ox.NamedNode(RDF + "type"), ox.NamedNode(vocab.TIME + "Instant"), DERIVED),
                   ox.Quad(instant, ox.NamedNode(vocab.TIME + property_), row["date"], DERIVED)]
     return quads
+
+
+def _tail(value: str) -> str:
+    """A readable, dereferenceable path for a node's IRI: its path under the dataset's base."""
+    return value[len(vocab.ID):] if value.startswith(vocab.ID) else hashlib.sha256(value.encode()).hexdigest()[:16]
 
 
 def derive(store: ox.Store) -> int:

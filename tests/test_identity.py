@@ -74,3 +74,13 @@ def test_a_registry_code_resolves_to_the_lineage_of_its_document_organisation(wi
     assert by_code["names"] == by_name["names"]
     assert [r["name"] for r in run(with_registry, "names-of-an-organisation", org="Derbyshire Healthcare")][0] == \
         "Southern Derbyshire Mental Health NHS Trust"
+
+
+def test_why_a_registry_statement_holds_names_its_rows(with_registry):
+    from derbygraph.why import WhyService
+
+    rxm = "https://w3id.org/derbygraph/id/ods/org/RXM"
+    answer = WhyService(with_registry).why(rxm, "skos:notation", '"RXM"')
+    assert answer["asserted"] is True
+    assert answer["sources"] and all(s["title"] and s["quote"] and s["line"] for s in answer["sources"])
+    assert any("RXM" in s["quote"] for s in answer["sources"])
