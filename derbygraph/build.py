@@ -7,6 +7,7 @@ Data flows one way: files -> pyoxigraph store (asserted graphs) -> OWL 2 RL clos
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import tempfile
 import time
@@ -154,21 +155,29 @@ def build_store(extra: Iterable[Path] = (), progress: Progress | None = None) ->
     return store, found
 
 
-def save(store: ox.Store, path: Path, progress: Progress | None = None) -> ox.Store:
-    """Write an in-memory store to a folder as an on-disk (RocksDB) store.
+def save(dataset, folder: Path, progress: Progress | None = None) -> None:
+    """Write a dataset held in memory into a new store folder (see `storefolder`): the on-disk
+    (RocksDB) store, the dumps and the VoID statistics, all computed once here.
 
     Building in memory and bulk-loading the result is several times faster than building on disk.
     """
+    from . import linkeddata, storefolder
+
     started = time.perf_counter()
-    disk = ox.Store(str(path))
-    with tempfile.NamedTemporaryFile(suffix=".nq") as dump:
-        store.dump(dump.name, ox.RdfFormat.N_QUADS)
+    disk = ox.Store(str(folder / storefolder.ENGINE))
+    with tempfile.NamedTemporaryFile(suffix=".nq", dir=folder) as dump:
+        dataset.store.dump(dump.name, ox.RdfFormat.N_QUADS)
         disk.bulk_load(path=dump.name, format=ox.RdfFormat.N_QUADS)
     disk.flush()
     disk.optimize()
+    del disk  # closed before the folder is checksummed and moved
+    (folder / storefolder.DUMPS).mkdir()
+    for format_name, filename in linkeddata.DUMPS.items():
+        with (folder / storefolder.DUMPS / filename).open("xb") as stream:
+            linkeddata.dump(dataset, format_name, output=stream)
+    (folder / storefolder.STATISTICS).write_text(json.dumps(linkeddata.statistics(dataset)), encoding="utf-8")
     if progress:
-        progress(f"wrote {path} ({time.perf_counter() - started:.2f} s)")
-    return disk
+        progress(f"wrote the store, dumps and statistics ({time.perf_counter() - started:.2f} s)")
 
 
 def materialise_union(store: ox.Store) -> None:

@@ -26,7 +26,8 @@ from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from . import __version__, vocab
-from .sparql import QueryError, states_dataset
+from .errors import QueryError
+from .querycheck import states_dataset
 
 SKOLEM = vocab.BASE + ".well-known/genid/"
 RESULT_TYPES = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
