@@ -17,21 +17,11 @@ from typing import Callable, Iterable
 
 import pyoxigraph as ox
 
-from . import __version__, resources, vocab
+from . import __version__, formats, resources, vocab
 
-FORMATS = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".turtle": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".trig": ox.RdfFormat.TRIG,
-    ".n3": ox.RdfFormat.N3,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-    ".xml": ox.RdfFormat.RDF_XML,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-}
-QUAD_FORMATS = {ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG}
+# The files the build reads, by suffix: from the one format registry.
+FORMATS = {f".{extension}": fmt.oxigraph for fmt in formats.READABLE for extension in fmt.extensions}
+QUAD_FORMATS = {fmt.oxigraph for fmt in formats.DATASETS}
 
 Progress = Callable[[str], None]
 
@@ -55,6 +45,11 @@ class Source:
     path: Path
     graph: str
     format: ox.RdfFormat
+
+    @property
+    def base_iri(self) -> str:
+        """Relative IRIs in a file resolve against the file's own address, as RDF parsers do."""
+        return self.path.resolve().as_uri()
 
     @property
     def keeps_own_graphs(self) -> bool:
@@ -117,9 +112,10 @@ def load_sources(store: ox.Store, found: list[Source], progress: Progress | None
                     own = ox.NamedNode(source.graph)
                     store.bulk_extend(q if not isinstance(q.graph_name, ox.DefaultGraph) else
                                       ox.Quad(q.subject, q.predicate, q.object, own)
-                                      for q in ox.parse(stream, source.format))
+                                      for q in ox.parse(stream, source.format, base_iri=source.base_iri))
                 else:
-                    store.bulk_load(stream, source.format, to_graph=ox.NamedNode(source.graph))
+                    store.bulk_load(stream, source.format, base_iri=source.base_iri,
+                                    to_graph=ox.NamedNode(source.graph))
         except SyntaxError as error:
             raise _syntax_error(source, error) from None
         except (OSError, ValueError) as error:

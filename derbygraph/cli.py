@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, formats
 from .config import DEFAULT
 
 DEFAULT_STORE = "derbygraph-store"
@@ -100,6 +100,7 @@ def build(data: tuple[str, ...], store: str) -> None:
 def check(data: tuple[str, ...], sources: str | None) -> None:
     """Validate the data (SHACL shapes, and quotes against --sources); exit 1 on any problem."""
     from .build import SourceError, build_store
+    from .dataset import Dataset
     from .validate import check as run_checks
 
     if sources and not Path(sources).is_dir():
@@ -114,7 +115,7 @@ def check(data: tuple[str, ...], sources: str | None) -> None:
     if problems:
         sys.exit(1)
     checked = "shapes and quotes" if sources else "shapes"
-    click.echo(f"ok: {len(store)} quads, {checked} conform", err=True)
+    click.echo(f"ok: {len(Dataset(store))} quads, {checked} conform", err=True)
 
 
 @main.command()
@@ -247,16 +248,21 @@ def _lineage_text(answer: dict) -> str:
 
 
 @main.command()
-@click.option("--format", "fmt", default="turtle", show_default=True,
-              type=click.Choice(["turtle", "nt", "nq", "trig", "jsonld", "xml"]))
+@click.option("--format", "fmt", default="turtle", show_default=True, metavar="FORMAT",
+              help=f"One of {', '.join(f.name for f in formats.EXPORTS)} (or a file extension such as ttl).")
 @click.option("--asserted", is_flag=True, help="Leave out the inferred triples.")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
 @data_option
 @store_option
 def export(fmt: str, asserted: bool, output: str | None, data, store) -> None:
     """The whole dataset in one RDF format (inferred triples included unless --asserted)."""
+    from .errors import QueryError
     from .linkeddata import dump
 
+    try:
+        fmt = formats.by_name(formats.EXPORTS, fmt).name
+    except QueryError as error:
+        fail(str(error))
     dataset = open_dataset(data, store)
     if output:
         try:

@@ -52,6 +52,22 @@ class Reply:
             self.pieces.close()
 
 
+class Admission:
+    """At most `Config.sparql_slots` queries running or waiting; the next is refused at once."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self._slots = threading.BoundedSemaphore(config.sparql_slots)
+
+    def enter(self) -> None:
+        if not self._slots.acquire(blocking=False):
+            raise QueryError(f"the endpoint is busy ({self.config.sparql_slots} queries running or waiting); "
+                             "try again in a few seconds", 503, retry_after=5)
+
+    def leave(self) -> None:
+        self._slots.release()
+
+
 class InProcessExecutor:
     """Runs queries in the calling process: for a dataset held in memory (tests, `derbygraph
     query`) or a remote store, which enforces its own limits (ours cut the request off)."""
@@ -59,10 +75,15 @@ class InProcessExecutor:
     def __init__(self, dataset, config: Config):
         self.dataset = dataset
         self.config = config
+        self.admission = Admission(config)
 
     def run(self, query: str, **options) -> Reply:
         querycheck.check(query, self.config)
-        return Reply(execute(self.dataset.store, query, config=self.config, **options))
+        self.admission.enter()
+        try:
+            return Reply(execute(self.dataset.store, query, config=self.config, **options))
+        finally:
+            self.admission.leave()
 
     def close(self) -> None:
         pass
@@ -158,7 +179,7 @@ class WorkerPool:
         self._store_path = str(store_path)
         self._context = multiprocessing.get_context("spawn")  # no fork of a process holding a store
         self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._slots = threading.BoundedSemaphore(config.sparql_slots)
+        self.admission = Admission(config)
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
         for _ in range(config.workers):
@@ -179,13 +200,11 @@ class WorkerPool:
 
     def run(self, query: str, **options) -> Reply:
         querycheck.check(query, self.config)
-        if not self._slots.acquire(blocking=False):
-            raise QueryError(f"the endpoint is busy ({self.config.sparql_slots} queries running or waiting); "
-                             "try again in a few seconds", 503, retry_after=5)
+        self.admission.enter()
         try:
             worker = self._idle.get(timeout=self.config.timeout)
         except queue.Empty:
-            self._slots.release()
+            self.admission.leave()
             raise QueryError("every query worker stayed busy; try again shortly", 503, retry_after=5) from None
         if not worker.ready():
             worker = self._replace(worker)
@@ -214,7 +233,7 @@ class WorkerPool:
 
     def _release(self, worker: _Worker, replace: bool) -> None:
         self._idle.put(self._replace(worker) if replace else worker)
-        self._slots.release()
+        self.admission.leave()
 
     def close(self) -> None:
         with self._lock:

@@ -8,30 +8,33 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import __version__, storefolder, vocab
+from . import __version__, formats, storefolder, vocab
 from .dataset import Dataset, iri
-
-DUMP_FORMATS = {
-    "turtle": (ox.RdfFormat.TURTLE, "text/turtle", "ttl"),
-    "nt": (ox.RdfFormat.N_TRIPLES, "application/n-triples", "nt"),
-    "nq": (ox.RdfFormat.N_QUADS, "application/n-quads", "nq"),
-    "trig": (ox.RdfFormat.TRIG, "application/trig", "trig"),
-    "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json", "jsonld"),
-    "xml": (ox.RdfFormat.RDF_XML, "application/rdf+xml", "rdf"),
-}
-QUAD_DUMPS = {"nq", "trig"}
-
 
 def dump(dataset: Dataset, format_name: str = "turtle", asserted: bool = False, output=None):
     """The whole dataset in one format. Quad formats keep the named graphs (provenance);
     triple formats merge them. `asserted` leaves out the inferred graph."""
-    rdf_format = DUMP_FORMATS[format_name][0]
+    fmt = formats.by_name(formats.EXPORTS, format_name)
+    rdf_format = fmt.oxigraph
     inferred = ox.NamedNode(vocab.GRAPH_INFERRED)
     quads = (q for q in dataset.quads() if not (asserted and q.graph_name == inferred))
-    if format_name in QUAD_DUMPS:
+    if fmt in formats.DATASETS:
         return ox.serialize(quads, output, rdf_format, prefixes=vocab.PREFIXES)
     triples = dict.fromkeys(q.triple for q in quads)  # one copy of a triple stated in two graphs
     return ox.serialize(triples, output, rdf_format, prefixes=vocab.PREFIXES)
+
+
+def context() -> dict:
+    """The JSON-LD context published at /context.jsonld: the prefixes every answer uses, and the
+    keys of the JSON API (`iri`, `label`, `start`...), so its answers read as linked data too."""
+    return {"@context": {
+        **vocab.PREFIXES,
+        "iri": "@id", "label": "rdfs:label", "title": "dct:title", "quote": "oa:exact",
+        "names": {"@id": "dg:hasNamePeriod", "@container": "@set"}, "events": {"@reverse": "dg:participant"},
+        "start": "dg:start", "end": "dg:end", "date": "dg:date",
+        "organisation": {"@reverse": "dg:hasNamePeriod", "@type": "@id"},
+        "sources": {"@id": "dg:evidence", "@container": "@set"},
+    }}
 
 
 # --- one resource -------------------------------------------------------------------------
@@ -103,6 +106,8 @@ def statistics(dataset: Dataset) -> dict:
             ("classes", "SELECT ?key (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?key } GROUP BY ?key ORDER BY ?key"),
             ("propertyCounts", "SELECT ?key (COUNT(*) AS ?n) WHERE { ?s ?key ?o } GROUP BY ?key ORDER BY ?key")):
         found[key] = [[r["key"].value, int(r["n"].value)] for r in dataset.query(query) if isinstance(r["key"], ox.NamedNode)]
+    found["graphs"] = sorted([graph.value, sum(1 for _ in dataset.store.quads_for_pattern(None, None, None, graph))]
+                             for graph in dataset.store.named_graphs() if isinstance(graph, ox.NamedNode))
     return found
 
 
@@ -153,7 +158,7 @@ def void_description(dataset: Dataset, base_url: str) -> list[ox.Triple]:
 
     for format_name, filename in DUMPS.items():
         url = n(f"{base_url}/dumps/{filename}")
-        media_type = DUMP_FORMATS[format_name][1]
+        media_type = formats.by_name(formats.EXPORTS, format_name).media_type
         add(dataset_node, vocab.VOID + "dataDump", url)
         distribution = n(f"{vocab.DATASET}/distribution/{format_name}")
         add(dataset_node, vocab.DCAT + "distribution", distribution)

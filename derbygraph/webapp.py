@@ -67,6 +67,8 @@ def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Fla
             response.vary.add("Accept")
             if dataset.modified:
                 response.last_modified = datetime.fromisoformat(dataset.modified.replace("Z", "+00:00"))
+        if response.mimetype == "application/json" and request.path.startswith("/api/"):  # JSON-LD, read so
+            response.headers["Link"] = f'<{request.url_root}context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"'
         # Everything here is public and read-only: any page may fetch it (POST only where it reads).
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"

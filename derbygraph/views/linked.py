@@ -7,6 +7,7 @@ app runs, in HTML or RDF by content negotiation (or ?format=turtle|nt|jsonld|xml
 from __future__ import annotations
 
 import itertools
+import json
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 
@@ -164,6 +165,11 @@ def _link(value: str) -> dict:
     if value.startswith(vocab.DG):
         return {"text": value[len(vocab.DG):], "href": "#" + value[len(vocab.DG):]}
     return {"text": short(value), "href": value}
+
+
+@blueprint.get("/context.jsonld")
+def jsonld_context():
+    return Response(json.dumps(linkeddata.context(), indent=1), content_type=formats.JSON_LD.content_type)
 
 
 @blueprint.get("/.well-known/void")
