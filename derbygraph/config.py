@@ -30,6 +30,7 @@ class Config:
     base_url: str | None = None        # public address for links, redirects and VoID; None: the bound one
     connection_limit: int = 1000       # open connections the server keeps (slow clients included)
     channel_timeout: float = 20.0      # seconds a connection may stay silent before it is closed
+    send_buffer: int = 1 * MiB         # answer bytes held for a client that does not read; then its query waits
     page_threads: int = 8              # server threads kept for pages and the API, never taken by SPARQL
 
     @property

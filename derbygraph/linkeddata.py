@@ -70,6 +70,27 @@ def ontology_triples(dataset: Dataset) -> list[ox.Triple]:
     return [q.triple for q in dataset.store.quads_for_pattern(None, None, None, iri(vocab.GRAPH_ONTOLOGY))]
 
 
+def ontology_terms(dataset: Dataset) -> list[dict]:
+    """The ontology's own terms for its documentation: id, kind, label, comment, and the IRIs of
+    their super-terms, domains and ranges."""
+    rows = dataset.query(f"""SELECT ?term ?kind ?label ?comment
+        (GROUP_CONCAT(DISTINCT STR(?super); separator=" ") AS ?supers)
+        (GROUP_CONCAT(DISTINCT STR(?domain); separator=" ") AS ?domains)
+        (GROUP_CONCAT(DISTINCT STR(?range); separator=" ") AS ?ranges)
+        WHERE {{ GRAPH <{vocab.GRAPH_ONTOLOGY}> {{
+          ?term a ?kind ; rdfs:label ?label ; rdfs:comment ?comment .
+          VALUES ?kind {{ owl:Class owl:ObjectProperty owl:DatatypeProperty }}
+          FILTER STRSTARTS(STR(?term), "{vocab.DG}")
+          OPTIONAL {{ ?term rdfs:subClassOf|rdfs:subPropertyOf ?super FILTER isIRI(?super) }}
+          OPTIONAL {{ ?term rdfs:domain ?domain FILTER isIRI(?domain) }}
+          OPTIONAL {{ ?term rdfs:range ?range FILTER isIRI(?range) }} }} }}
+        GROUP BY ?term ?kind ?label ?comment ORDER BY ?kind ?label""", prefixes=vocab.PREFIXES)
+    return [{"id": r["term"].value[len(vocab.DG):], "kind": r["kind"].value[len(vocab.OWL):],
+             "label": r["label"].value, "comment": r["comment"].value,
+             **{key: (r[key].value if r[key] else "").split() for key in ("supers", "domains", "ranges")}}
+            for r in rows]
+
+
 # --- the dataset description and its dumps ----------------------------------------------------
 
 DUMPS = {"turtle": "derbygraph.ttl", "nq": "derbygraph.nq"}

@@ -7,7 +7,9 @@ store removed.
 
 Waitress reads requests in its event loop and hands only complete ones to its threads, so slow
 clients cost a connection, not a thread; `connection_limit` is set far above the 100 it allows
-by default, and idle connections are closed after `channel_timeout`.
+by default, and idle connections are closed after `channel_timeout`. A client that does not read
+its answer holds at most `send_buffer` bytes; past that its request waits (holding its admission
+slot), so unread answers cannot pile up in memory or temporary files.
 """
 
 from __future__ import annotations
@@ -88,7 +90,8 @@ def run(dataset: Dataset, listener: socket.socket, config: Config) -> None:
         server = waitress.create_server(
             app, sockets=[listener], threads=config.threads, connection_limit=config.connection_limit,
             channel_timeout=config.channel_timeout, cleanup_interval=max(1, int(config.channel_timeout // 4)),
-            asyncore_use_poll=True, max_request_body_size=config.max_body_bytes, ident="derbygraph")
+            asyncore_use_poll=True, outbuf_high_watermark=config.send_buffer, outbuf_overflow=config.send_buffer,
+            max_request_body_size=config.max_body_bytes, ident="derbygraph")
         engine = f"the store at {dataset.store.endpoint}" if not dataset.path else "the embedded store"
         click.echo(f"derbygraph: serving {len(dataset)} quads (version {dataset.version}) from {engine} "
                    f"at {config.base_url}/", err=True)

@@ -135,22 +135,8 @@ def ontology():
     fmt = _negotiate(formats.DOCUMENTS)
     if fmt is not formats.HTML:
         return _rdf_response(linkeddata.ontology_triples(dataset), fmt)
-    rows = dataset.query(f"""SELECT ?term ?kind ?label ?comment
-        (GROUP_CONCAT(DISTINCT STR(?super); separator=" ") AS ?supers)
-        (GROUP_CONCAT(DISTINCT STR(?domain); separator=" ") AS ?domains)
-        (GROUP_CONCAT(DISTINCT STR(?range); separator=" ") AS ?ranges)
-        WHERE {{ GRAPH <{vocab.GRAPH_ONTOLOGY}> {{
-          ?term a ?kind ; rdfs:label ?label ; rdfs:comment ?comment .
-          VALUES ?kind {{ owl:Class owl:ObjectProperty owl:DatatypeProperty }}
-          FILTER STRSTARTS(STR(?term), "{vocab.DG}")
-          OPTIONAL {{ ?term rdfs:subClassOf|rdfs:subPropertyOf ?super FILTER isIRI(?super) }}
-          OPTIONAL {{ ?term rdfs:domain ?domain FILTER isIRI(?domain) }}
-          OPTIONAL {{ ?term rdfs:range ?range FILTER isIRI(?range) }} }} }}
-        GROUP BY ?term ?kind ?label ?comment ORDER BY ?kind ?label""", prefixes=vocab.PREFIXES)
-    terms = [{"id": r["term"].value[len(vocab.DG):], "kind": r["kind"].value[len(vocab.OWL):],
-              "label": r["label"].value, "comment": r["comment"].value,
-              **{key: [_link(v) for v in (r[key].value if r[key] else "").split()] for key in ("supers", "domains", "ranges")}}
-             for r in rows]
+    terms = [{**term, **{key: [_link(v) for v in term[key]] for key in ("supers", "domains", "ranges")}}
+             for term in linkeddata.ontology_terms(dataset)]
     header = iri(vocab.ONTOLOGY)
     response = Response(render_template(
         "ontology.html", dataset=dataset, terms=terms, ontology_iri=vocab.ONTOLOGY,
