@@ -130,7 +130,7 @@ def query(query: str | None, fmt: str, params: tuple[str, ...], list_canned: boo
     """Run SPARQL (text, a .rq file, or a canned query's name) against the served graph."""
     from . import queries
     from .errors import QueryError
-    from .executor import InProcessExecutor
+    from .executor import InProcessExecutor, WorkerPool
 
     if list_canned:
         for canned in queries.catalogue().values():
@@ -158,14 +158,19 @@ def query(query: str | None, fmt: str, params: tuple[str, ...], list_canned: boo
             raise QueryError("--param works with canned queries; see `derbygraph query --help`")
         if canned:
             text = canned.render(dataset, values)
-        executor = InProcessExecutor(dataset, DEFAULT)
-        if fmt == "table":  # TSV for solutions (drawn as a table), Turtle for graphs
-            reply = executor.run(text, accept="text/tab-separated-values, text/turtle")
-        else:
-            reply = executor.run(text, format_name=fmt)
+        # A store on disk is queried as the server queries it: one sandboxed worker, time limit.
+        executor = WorkerPool(dataset.path, DEFAULT.replace(workers=1)) if dataset.path else \
+            InProcessExecutor(dataset, DEFAULT)
+        try:
+            if fmt == "table":  # TSV for solutions (drawn as a table), Turtle for graphs
+                reply = executor.run(text, accept="text/tab-separated-values, text/turtle")
+            else:
+                reply = executor.run(text, format_name=fmt)
+            answer, body = reply.answer, reply.read()
+        finally:
+            executor.close()
     except QueryError as error:
         fail(str(error))
-    answer, body = reply.answer, reply.read()
     if fmt == "table" and answer.form != "graph":
         click.echo(_table(body.decode("utf-8")))
     else:

@@ -15,6 +15,7 @@ the API answer on.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import signal
 import threading
@@ -102,6 +103,9 @@ def _serve_queries(connection, store_path: str, config: Config) -> None:
         connection.send(("failed", str(error)))
         return
     connection.send(("ready", None))
+    # From here every failure is reported through the pipe; the allocator's own last words when
+    # the heap cap is met ("memory allocation of N bytes failed") would only clutter the terminal.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
     while True:
         try:
             message = connection.recv()
