@@ -292,10 +292,12 @@ def export(fmt: str, asserted: bool, output: str | None, data, store) -> None:
               help="Seconds before a SPARQL query is stopped.")
 @click.option("--worker-memory", default=DEFAULT.worker_memory >> 20, show_default=True, metavar="MIB",
               type=click.IntRange(64, 1 << 20), help="Heap of one query worker in MiB; past it the query is stopped.")
+@click.option("--queue", default=DEFAULT.queue, show_default=True, type=click.IntRange(0, 1024),
+              help="SPARQL requests that may wait for a worker; past them the answer is 503 at once.")
 @click.option("--base-url", metavar="URL", help="The public address (behind a proxy) for links, redirects and "
               "VoID; by default the address bound. The Host header is never used.")
 def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeout: float, worker_memory: int,
-          base_url: str | None) -> None:
+          queue: int, base_url: str | None) -> None:
     """The web app (SPARQL endpoint, lineage, linked data) on a production WSGI server."""
     from .build import SourceError
     from .dataset import Dataset, StoreError
@@ -305,7 +307,7 @@ def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeo
         fail("give one of --store (a built store), --data (files to add) or --endpoint (a remote store)")
     if base_url and not base_url.startswith(("http://", "https://")):
         fail(f"--base-url {base_url!r}: give an http:// or https:// address")
-    config = DEFAULT.replace(workers=workers, timeout=query_timeout, worker_memory=worker_memory << 20,
+    config = DEFAULT.replace(workers=workers, timeout=query_timeout, worker_memory=worker_memory << 20, queue=queue,
                              base_url=base_url.rstrip("/") if base_url else None)
     try:
         listener = bind(host, port)

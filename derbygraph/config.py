@@ -25,7 +25,7 @@ class Config:
     # The processes that run queries.
     workers: int = 4                   # query worker processes
     worker_memory: int = 1024 * MiB    # heap of one worker (RLIMIT_DATA); a worker past it is replaced
-    queue: int = 8                     # SPARQL requests that may wait for a worker; more get a fast 503
+    queue: int = 32                    # SPARQL requests that may wait for a worker; more get a fast 503
     # The HTTP server.
     base_url: str | None = None        # public address for links, redirects and VoID; None: the bound one
     connection_limit: int = 1000       # open connections the server keeps (slow clients included)

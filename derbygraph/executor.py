@@ -205,8 +205,8 @@ class WorkerPool:
     def run(self, query: str, **options) -> Reply:
         querycheck.check(query, self.config)
         self.admission.enter()
-        try:
-            worker = self._idle.get(timeout=self.config.timeout)
+        try:  # a worker frees up within one time limit (a runaway is then killed and replaced)
+            worker = self._idle.get(timeout=self.config.timeout + 10)
         except queue.Empty:
             self.admission.leave()
             raise QueryError("every query worker stayed busy; try again shortly", 503, retry_after=5) from None

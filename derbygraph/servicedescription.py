@@ -22,8 +22,10 @@ PREFIXES = {"sd": SD, "void": vocab.VOID, "rdfs": vocab.RDFS, "dct": vocab.DCT, 
 
 
 def result_formats() -> list[str]:
-    """Every format /sparql answers in, from the format registry: solutions, then graphs."""
-    return [fmt.oxigraph.iri for fmt in (*formats.SOLUTIONS, *formats.GRAPHS)]
+    """Every format /sparql answers in, from the format registry: solutions, then graphs.
+    pyoxigraph names JSON-LD by another page; clients compare with the W3C registry's IRI."""
+    return [FORMATS + "JSON-LD" if fmt is formats.JSON_LD else fmt.oxigraph.iri
+            for fmt in (*formats.SOLUTIONS, *formats.GRAPHS)]
 
 
 def describe(dataset: Dataset, endpoint: str, void: str) -> list[ox.Triple]:
