@@ -33,30 +33,6 @@ def server():
     running.stop()
 
 
-@pytest.fixture(scope="module")
-def listener():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    sock.settimeout(0.2)
-    hits: list[int] = []
-    stop = threading.Event()
-
-    def accept():
-        while not stop.is_set():
-            try:
-                sock.accept()[0].close()
-                hits.append(1)
-            except OSError:
-                continue
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield sock.getsockname()[1], hits
-    stop.set()
-    thread.join()
-    sock.close()
-
-
 def sparql(server, query: str, **headers):
     return server.get("/sparql?query=" + urllib.parse.quote(query), headers)
 
@@ -107,7 +83,7 @@ def during(attack, server, rounds: int = 4) -> list[float]:
 
 
 def test_service_in_every_spelling_reaches_nothing(server, listener):
-    port, hits = listener
+    port, hits = listener.port, listener.hits
     address = f"http://127.0.0.1:{port}/x"
     attacks = [
         f"PREFIX : <{address}> SELECT * WHERE {{ SERVICE: {{ ?x ?y ?z }} }}",
