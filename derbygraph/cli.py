@@ -100,8 +100,9 @@ def build(data: tuple[str, ...], store: str) -> None:
 def check(data: tuple[str, ...], sources: str | None) -> None:
     """Validate the data (SHACL shapes, and quotes against --sources); exit 1 on any problem."""
     from .build import SourceError, build_store
+    from .coverage import Coverage
     from .dataset import Dataset
-    from .validate import check as run_checks, coverage
+    from .validate import check as run_checks
 
     if sources and not Path(sources).is_dir():
         fail(f"{sources}: no such folder")
@@ -112,7 +113,7 @@ def check(data: tuple[str, ...], sources: str | None) -> None:
         fail(str(error))
     for problem in problems:
         click.echo(str(problem))
-    click.echo(str(coverage(store)), err=True)
+    click.echo(str(Coverage.of(store)), err=True)
     if problems:
         sys.exit(1)
     checked = "shapes and quotes" if sources else "shapes"

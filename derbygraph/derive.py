@@ -95,7 +95,7 @@ def _provenance(store: ox.Store) -> list[ox.Quad]:
     return quads
 
 
-_NEW = f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+_NEW = "FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } }"  # not stated or inferred already
 # Each shortcut rule binds the shortcut (?s ?p ?o) and the two statements it follows from.
 _SHORTCUT_RULES = (f"""
 SELECT DISTINCT ?s ?p ?o ?s1 ?p1 ?o1 ?s2 ?p2 ?o2 WHERE {{

@@ -15,7 +15,6 @@ else are checked by pySHACL (`check_shapes`), which stays the reference the test
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from rdflib.namespace import RDF, SH
 
 from . import resources, vocab
 from .build import Source
-from .derive import STATEMENTS
+from .coverage import Coverage
 from .reasoning import to_rdflib
 
 DG = rdflib.Namespace(vocab.DG)
@@ -458,41 +457,6 @@ def quoted(store: ox.Store) -> rdflib.Graph:
     return to_rdflib(store.query(vocab.sparql_prologue() + _QUOTED))
 
 
-@dataclass(frozen=True)
-class Coverage:
-    """How many statements of the documents' data rest on a quotation, and which do not."""
-
-    quoted: int
-    total: int
-    unquoted: list  # (subject, predicate, object) terms
-
-    def __str__(self) -> str:
-        # rounded down: 100% only when every statement has a quote
-        share = "100" if self.quoted == self.total else f"{math.floor(1000 * self.quoted / self.total) / 10:.1f}"
-        return f"statement coverage: {self.quoted}/{self.total} ({share}%) with a quote"
-
-
-# Statements of document fact nodes: in the built-in documents' graphs, or about a node that
-# carries quotations in an extra file (registry facts rest on rows instead, see `why`).
-_DOCUMENT_STATEMENTS = f"""
-SELECT DISTINCT ?s ?p ?o ?quoted WHERE {{
-  {STATEMENTS}
-  FILTER (STRSTARTS(STR(?g), "{vocab.GRAPH_DATA}") || EXISTS {{ ?s dg:evidence [] }})
-  BIND (EXISTS {{ ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; dg:restsOn [] }} AS ?quoted)
-}}"""
-
-
-def coverage(store: ox.Store) -> Coverage:
-    """Read the statement provenance the build derived (derbygraph.derive) for every statement."""
-    quoted, unquoted = 0, []
-    for row in store.query(vocab.sparql_prologue() + _DOCUMENT_STATEMENTS):
-        if row["quoted"].value == "true":
-            quoted += 1
-        else:
-            unquoted.append((row["s"], row["p"], row["o"]))
-    return Coverage(quoted, quoted + len(unquoted), unquoted)
-
-
 def check_coverage(found: Coverage, locator: Locator) -> list[Problem]:
     """A problem for each statement of the documents' data that no quotation supports."""
     return _in_order([_report(rdflib.URIRef(s.value), f"no quotation supports {_short(p)} {_short(o)} "
@@ -514,7 +478,7 @@ def check(store: ox.Store, found: list[Source], sources_dir: Path | None = None)
         problems = check_shapes_fast(store, locator)
     except Unsupported:
         problems = check_shapes(to_rdflib(store), locator)
-    problems += check_coverage(coverage(store), locator)
+    problems += check_coverage(Coverage.of(store), locator)
     if sources_dir is not None:
         problems += check_quotes(quoted(store), Path(sources_dir), locator)
     return problems

@@ -175,7 +175,7 @@ def test_figures_of_the_area_and_qualifiers(dataset):
 
 
 def test_the_two_staff_figures_say_how_they_relate(dataset):
-    related = rows(dataset, f"""SELECT ?a ?b WHERE {{ ?a dg:relatedFigure ?b ; dg:measures ?q . ?b dg:measures ?q }}""")
+    related = rows(dataset, "SELECT ?a ?b WHERE { ?a dg:relatedFigure ?b ; dg:measures ?q . ?b dg:measures ?q }")
     assert {(r["a"].rsplit("/", 1)[1], r["b"].rsplit("/", 1)[1]) for r in related} >= {
         ("dhcft-staff", "dhcft-staff-infobox"), ("dhcft-staff-infobox", "dhcft-staff")}
 
