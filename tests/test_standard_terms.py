@@ -43,6 +43,7 @@ def test_q01_every_change_event_an_organisation_took_part_in_renamings_included(
     assert found == {EVENT + "1992-establishment-southern-derbyshire-mental-health-nhs-trust",
                      EVENT + "2001-renaming-southern-derbyshire-community-and-mental-health-services",
                      EVENT + "2002-renaming-derbyshire-mental-health-services",
+                     EVENT + "2002-service-transfer-from-community-health-care-north-derbyshire",
                      EVENT + "2011-foundation-trust-authorisation-derbyshire-healthcare"}
 
 
@@ -52,21 +53,28 @@ def test_q02_what_changed_an_organisation_through_org_changedBy(dataset):
     assert EVENT + "2011-foundation-trust-authorisation-derbyshire-healthcare" in found
 
 
+def test_q02b_a_service_transfer_changed_both_organisations(dataset):
+    transfer = EVENT + "2011-service-transfer-from-nhs-derby-city"
+    assert transfer in values(dataset, f"SELECT ?e WHERE {{ <{ORG_ID}nhs-derby-city> org:changedBy ?e }}", "e")
+    assert transfer in values(dataset, f"SELECT ?e WHERE {{ <{DHCFT}> org:resultedFrom ?e }}", "e")
+
+
 def test_q03_what_an_organisation_resulted_from(dataset):
-    assert values(dataset, f"SELECT ?event WHERE {{ <{DHCFT}> org:resultedFrom ?event }}", "event") == {
+    assert values(dataset, f"""SELECT ?event WHERE {{ <{DHCFT}> org:resultedFrom ?event .
+        ?event a ?kind . ?kind rdfs:label "foundation-trust authorisation"@en }}""", "event") == {
         EVENT + "2011-foundation-trust-authorisation-derbyshire-healthcare"}
 
 
 def test_q04_both_trusts_became_foundation_trusts_the_same_way(dataset):
     rows = select(dataset, """SELECT ?before ?after WHERE {
-        ?event a org:ChangeEvent ; org:originalOrganization ?before ; org:resultingOrganization ?after .
-        ?after a ?kind . ?kind rdfs:label "NHS foundation trust"@en . FILTER (?before != ?after) }""")
+        ?event a ?change ; org:originalOrganization ?before ; org:resultingOrganization ?after .
+        ?change rdfs:label "foundation-trust authorisation"@en . FILTER (?before != ?after) }""")
     assert {(r["before"], r["after"]) for r in rows} == {(SOUTHERN, DHCFT), (DCHS_2011, DCHS)}
 
 
 def test_q05_dissolved_organisations_have_no_invented_date(dataset):
     rows = select(dataset, f"""SELECT ?event ?date WHERE {{
-        ?event a org:ChangeEvent ; org:originalOrganization <{CHCND}> .
+        ?event a ?kind ; org:originalOrganization <{CHCND}> . ?kind rdfs:label "dissolution"@en .
         OPTIONAL {{ ?event prov:startedAtTime|prov:endedAtTime ?date }} }}""")
     assert [r["event"] for r in rows] == [EVENT + "2002-dissolution-community-health-care-north-derbyshire"]
     assert "date" not in rows[0]
