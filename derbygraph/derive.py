@@ -8,8 +8,9 @@ tells asserted from derived:
   support it, as a standard RDF reification (`rdf:Statement` with `rdf:subject`, `rdf:predicate`,
   `rdf:object`) that `dg:restsOn` each quotation. Any SPARQL 1.1 client finds the quotes behind a triple
   with one basic graph pattern, and the nodes survive every dump format. A quotation supports a
-  statement of its node when it holds the statement's words (SUPPORT below) or says so with
-  `dg:supports` (a number written as words, a type the text states another way).
+  statement of its node when it is the node's only one (an n-ary fact rests wholly on its quote),
+  when it holds the statement's words (SUPPORT below), or when it says so with `dg:supports` (a
+  number written as words, a type the text states another way).
 - **Shortcuts.** `dg:provides` and `org:hasSite`/`org:siteOf` from the `dg:ServiceProvision` nodes
   that carry the quotes; `org:heldBy`/`org:holds` and the membership's `org:role` from the
   `dg:PostHolding` nodes; each shortcut's statement node is `prov:wasDerivedFrom` the statements
