@@ -358,10 +358,10 @@ class LineageService:
         by_date: dict[str, list[dict]] = {}
         for fact in sorted(registry + openings, key=lambda f: f["date"] or "9999"):
             by_date.setdefault(fact["date"], []).append(fact)
-        comparisons = [_compare(facts, [d for d in document if _same_time(d["date"], date)], "registry")
+        comparisons = [_compare(facts, [d for d in document if _may_be_then(d, date)], "registry")
                        for date, facts in by_date.items()]
         comparisons += [_compare([event], [], "document") for event in document
-                        if not any(_same_time(r["date"], event["date"]) for r in registry + openings)]
+                        if not any(_may_be_then(event, r["date"]) for r in registry + openings)]
         comparisons.sort(key=lambda c: (c["date"] or "9999", c["status"]))
         for event in registry + document:  # each change says how it compares, and with what
             mine = "registry" if event in registry else "document"
@@ -373,7 +373,8 @@ class LineageService:
             opened = next((c for c in comparisons if c["status"] == "agrees" and any(
                 f["type"] == "Opened" and f["iri"] == link["registry"]["iri"] for f in c["registry"])), None)
             if link["status"] == "differs" and opened is not None:
-                shared = min((_shared(opened["date"], d["date"]) for d in opened["document"]), key=len)
+                shared = min((_shared(opened["date"], d["date"]) for d in opened["document"] if d["date"]),
+                             key=len, default=opened["date"])
                 link["note"] += f"; the code's opening agrees with the documents' changes of {shared}"
         return {"links": links, "comparisons": comparisons}
 
@@ -416,13 +417,30 @@ class LineageService:
 _COMPARABLE_NAMES = {_local_name(c) for c in COMPARABLE} | {"FoundationTrustAuthorisation"}
 
 
+def _may_be_then(event: dict, date: str | None) -> bool:
+    """The event happened at the time of `date`: its own date agrees, or, undated, its bounds allow it."""
+    if event["date"] is not None or date is None:
+        return _same_time(event["date"], date)
+    bounds = event.get("bounds") or {}
+    if not any(bounds.values()):
+        return False
+    return not (bounds.get("notBefore") and dates.after(bounds["notBefore"], date)) and \
+        not (bounds.get("notAfter") and dates.after(date, bounds["notAfter"]))
+
+
 def _shared(date: str, other: str) -> str:
     """The part of two dates both state: "2002" for "2002" and "2002-04-01"."""
     return date[:min(len(date), len(other))]
 
 
 def _say(facts: list[dict]) -> str:
-    return ", ".join(f"{f['label']} ({f['date'] or 'undated'})" for f in facts)
+    return ", ".join(f"{f['label']} ({f['date'] or _say_bounds(f.get('bounds'))})" for f in facts)
+
+
+def _say_bounds(bounds: dict | None) -> str:
+    said = [f"{word} {bounds[key]}" for key, word in (("notBefore", "not before"), ("notAfter", "not after"))
+            if bounds and bounds.get(key)]
+    return "undated, " + " and ".join(said) if said else "undated"
 
 
 def _strip(fact: dict) -> dict:
@@ -435,10 +453,13 @@ def _compare(facts: list[dict], others: list[dict], side: str) -> dict:
     date = facts[0]["date"]
     entry = {"date": date, "status": "", side: [_strip(f) for f in facts], other_side: [_strip(o) for o in others]}
     if others:
-        shared = min((_shared(date, o["date"]) for o in others), key=len)
         said = {side: _say(facts), other_side: _say(others)}
         entry["status"] = "agrees"
-        entry["note"] = f"document: {said['document']}; registry: {said['registry']} — dates agree ({shared})"
+        dated = [o["date"] for o in others if o["date"]]
+        agree = [f"dates agree ({min((_shared(date, d) for d in dated), key=len)})"] if dated else []
+        if len(dated) < len(others):  # an undated change agrees only as far as its bounds go
+            agree.append("the registry's date is within the document's bounds")
+        entry["note"] = f"document: {said['document']}; registry: {said['registry']} — {'; '.join(agree)}"
     elif side == "registry":
         entry["status"] = "registry only"
         entry["note"] = f"registry: {_say(facts)}; the documents record no change at that time"

@@ -384,7 +384,9 @@ def test_derbyshire_healthcare_shows_both_sources_and_where_they_agree(service):
     assert "which was dissolved" in dissolution["sources"][0]["quote"]
     assert registry["agreement"]["status"] == dissolution["agreement"]["status"] == "agrees"
     assert dissolution["iri"] in registry["agreement"]["with"] and registry["iri"] in dissolution["agreement"]["with"]
-    assert "dates agree (2002)" in dissolution["agreement"]["note"]
+    # the article gives the dissolution no date, only a bound (issue 13): the registry's date lies within it
+    assert "undated, not after 2002" in dissolution["agreement"]["note"]
+    assert "within the document's bounds" in dissolution["agreement"]["note"]
     assert authorisation["agreement"]["status"] == "document only"
     assert "agreement" not in events[vocab.ID + "event/2016-merger-proposal-dhcft-dchs"]  # not a registry matter
     [link] = answer["reconciliation"]["links"]
