@@ -1,7 +1,7 @@
 """A remote SPARQL 1.1 store as the dataset's engine, for deployments that outgrow one process.
 
 `RemoteStore` answers the few calls derbygraph's services make of a pyoxigraph Store (query,
-quads_for_pattern, named_graphs...) with SPARQL over HTTP through SPARQLWrapper, so several
+quads_for_pattern, named_graphs...) with SPARQL over HTTP, so several
 stateless app processes can share one Oxigraph, Fuseki, GraphDB or Virtuoso. Where derbygraph
 queries the union of all graphs, it names every graph as both `default-graph-uri` and
 `named-graph-uri` (plain SPARQL 1.1 Protocol), so the store needs no special configuration and a
@@ -25,7 +25,9 @@ import urllib.request
 import pyoxigraph as ox
 
 from . import __version__, vocab
-from .sparql import QueryError, keywords, states_dataset
+from .config import DEFAULT
+from .errors import QueryError
+from .querycheck import keywords, states_dataset
 
 SKOLEM = vocab.BASE + ".well-known/genid/"
 RESULT_TYPES = "application/sparql-results+json"
@@ -54,6 +56,8 @@ class RemoteStore:
     def __init__(self, endpoint: str, timeout: float = 30.0):
         self.endpoint = endpoint
         self.timeout = timeout
+        # A remote answer (JSON, before our own cut to the byte limit) may be a few times our limit.
+        self.max_bytes = 4 * DEFAULT.max_answer_bytes
 
     # --- the one way in -----------------------------------------------------------------
 
@@ -66,7 +70,11 @@ class RemoteStore:
             "Accept": accept, "Content-Type": "application/x-www-form-urlencoded", "User-Agent": f"derbygraph/{__version__}"})
         try:
             with urllib.request.urlopen(request, timeout=max(self.timeout, 1)) as response:
-                return response.headers.get_content_type(), response.read()
+                body = response.read(self.max_bytes + 1)  # never more than the limit into memory
+                if len(body) > self.max_bytes:
+                    raise QueryError(f"the remote store's answer is larger than {self.max_bytes >> 20} MiB; "
+                                     "narrow the query", 507)
+                return response.headers.get_content_type(), body
         except urllib.error.HTTPError as error:
             # The engine's first paragraph: Virtuoso echoes the query after it.
             message = " ".join(error.read()[:2000].decode("utf-8", "replace").split("\n\n")[0].split())
