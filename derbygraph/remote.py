@@ -27,12 +27,24 @@ import pyoxigraph as ox
 from . import __version__, vocab
 from .config import DEFAULT
 from .errors import QueryError
-from .querycheck import keywords, states_dataset
+from .querycheck import operation, read, states_dataset
 
 SKOLEM = vocab.BASE + ".well-known/genid/"
 RESULT_TYPES = "application/sparql-results+json"
 GRAPH_TYPES = "application/n-triples, text/turtle;q=0.8"
 XSD_BOOLEAN = vocab.XSD + "boolean"
+_FROM = re.compile(r"\bFROM\s+(?:NAMED\s+)?(?:<[^<>\s]*>|[\w.-]*:[\w.-]*)", re.IGNORECASE)
+_PROLOGUE_THEN_ASK = re.compile(r"((?:\s+|#[^\n]*|PREFIX\s*[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)*)ASK\b", re.IGNORECASE)
+
+
+def _ask_as_select(sparql: str, words: list[str]) -> str | None:
+    """`ASK {...}` as `SELECT * {...} LIMIT 1`, which every engine answers right: Virtuoso answers
+    an ASK (and a COUNT) over `GRAPH <iri>` with true (and 1) when a dataset is named and the
+    graph is not in it. None when the query is not that simple (grouped, or with VALUES after)."""
+    match = _PROLOGUE_THEN_ASK.match(sparql)
+    if match is None or {"GROUP", "HAVING", "VALUES", "LIMIT", "OFFSET"} & set(words):
+        return None
+    return f"{match[1]}SELECT *{sparql[match.end():]}\nLIMIT 1"
 
 
 class RemoteError(QueryError):
@@ -99,9 +111,15 @@ class RemoteStore:
             default_graph = [default_graph]
         if default_graph is None and named_graphs is None and not states_dataset(sparql):
             default_graph, named_graphs = self._graphs, self._graphs  # every graph, merged and by name
-        form = next((w for w in keywords(sparql) if w in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")), "SELECT")
+        elif default_graph is not None or named_graphs is not None:
+            # The protocol's dataset wins over the query's (SPARQL 1.1 Protocol 2.1.4); Virtuoso
+            # merges the two, so the query's own FROM clauses are not sent.
+            sparql = _FROM.sub(" ", sparql) if states_dataset(sparql) else sparql
+        words = read(sparql).words
+        form = operation(words)
+        as_select = _ask_as_select(sparql, words) if form == "ASK" else None
         try:
-            media_type, body = self._ask(prologue + sparql, default_graph, named_graphs,
+            media_type, body = self._ask(prologue + (as_select or sparql), default_graph, named_graphs,
                                          GRAPH_TYPES if form in ("CONSTRUCT", "DESCRIBE") else RESULT_TYPES)
         except SyntaxError as error:  # report positions in the caller's text, not ours
             lines, last = prologue.count("\n"), sparql.count("\n") + 1  # an error at the end is on the last line
@@ -109,9 +127,11 @@ class RemoteStore:
                                      lambda m: str(min(max(int(m[0]) - lines, 1), last)), str(error), count=1)) from None
         if media_type == "application/sparql-results+json" and form in ("SELECT", "ASK"):
             results = ox.parse_query_results(_canonical_booleans(body), ox.QueryResultsFormat.JSON)
-            if form == "ASK" and isinstance(results, ox.QuerySolutions):  # Virtuoso: one row, ?__ASK_RETVAL 1 or 0
-                results = ox.parse_query_results(json.dumps({"head": {}, "boolean": any(
-                    int(row[0].value) for row in results)}).encode(), ox.QueryResultsFormat.JSON)
+            if form == "ASK" and isinstance(results, ox.QuerySolutions):
+                # A row for SELECT * ... LIMIT 1; Virtuoso answers an ASK with one row, ?__ASK_RETVAL 1 or 0.
+                truth = any(True for _ in results) if as_select else any(int(row[0].value) for row in results)
+                results = ox.parse_query_results(json.dumps({"head": {}, "boolean": truth}).encode(),
+                                                 ox.QueryResultsFormat.JSON)
             return results
         if media_type in ("application/n-triples", "text/turtle", "text/plain") and form in ("CONSTRUCT", "DESCRIBE"):
             fmt = ox.RdfFormat.TURTLE if media_type == "text/turtle" else ox.RdfFormat.N_TRIPLES

@@ -123,6 +123,22 @@ def engine(request) -> Engine:
     return request.getfixturevalue(f"{request.param}_engine")
 
 
+# Wrong answers of Virtuoso 7.2 itself, which derbygraph passes through; strict, so a fixed
+# Virtuoso (or a workaround here) shows up as a pass to take off this list.
+VIRTUOSO_WRONG = {
+    "test_no_outbound_connection": "Virtuoso counts 1, not 0, solutions of GRAPH <iri> when a dataset is "
+                                   "named that does not hold the graph",
+}
+
+
+@pytest.fixture(autouse=True)
+def _known_engine_faults(request):
+    engine = request.node.callspec.params.get("engine") if hasattr(request.node, "callspec") else None
+    reason = VIRTUOSO_WRONG.get(request.node.originalname) if engine == "virtuoso" else None
+    if reason:
+        request.node.add_marker(pytest.mark.xfail(reason=reason, strict=True))
+
+
 @pytest.fixture(scope="module")
 def server(engine, store):
     """Overrides the embedded server for every test imported above: the built store pushed over
@@ -159,7 +175,8 @@ def test_push_with_sparql_update_too(engine, server, store):
     result = run_cli("push", "--store", store, "--endpoint", engine.update)
     if engine.name == "virtuoso":
         assert result.returncode == 1 and "Traceback" not in result.stderr
-        assert len(result.stderr.strip().splitlines()) == 1 and "duration" in result.stderr
+        error = result.stderr.strip().splitlines()[-1]  # after the progress of the graphs pushed
+        assert error.startswith("derbygraph: ") and "xsd:duration" in error
         assert run_cli("push", "--store", store, "--endpoint", engine.update, "--gsp", engine.gsp).returncode == 0
         return
     assert result.returncode == 0, result.stderr
