@@ -14,5 +14,12 @@ class QueryError(Exception):
 
 
 class BadInput(ValueError):
-    """A request value that cannot mean anything (an IRI that is not one, a date that is no
-    date): the client's to correct, a 400."""
+    """A value that cannot mean anything (an IRI that is not one, a date that is no date): the
+    asker's to correct. The app answers 400, the CLI one line and exit 1."""
+
+
+class NotFound(LookupError):
+    """Nothing in the dataset answers to what was asked; `suggestions` are names that might be
+    meant. The app answers 404, the CLI one line and exit 1."""
+
+    suggestions: list[str] = []

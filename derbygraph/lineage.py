@@ -23,7 +23,7 @@ import pyoxigraph as ox
 
 from . import dates, vocab
 from .dataset import Dataset, iri
-from .errors import BadInput
+from .errors import BadInput, NotFound
 
 DG, ORG, PROV = vocab.DG, vocab.ORG, vocab.PROV
 
@@ -59,7 +59,7 @@ def _local_name(value: str) -> str:
     return value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-class UnknownOrganisation(LookupError):
+class UnknownOrganisation(NotFound):
     """No organisation matches the name; carries suggestions for the user."""
 
     def __init__(self, query: str, suggestions: list[str]):
