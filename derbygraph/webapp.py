@@ -21,7 +21,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 def create_app(dataset: Dataset, limits: Limits | None = None, executor=None) -> Flask:
     """The derbygraph web app over `dataset`; `executor` runs SPARQL (in-process by default)."""
     from .executor import InProcessExecutor
-    from .views import api, canned, linked, pages, sparql_endpoint
+    from .views import api, canned, linked, pages, reconcile, sparql_endpoint
 
     web = resources.asset_dir("web")
     app = Flask(__name__, template_folder=str(web / "templates"), static_folder=str(web / "static"))
@@ -40,6 +40,7 @@ def create_app(dataset: Dataset, limits: Limits | None = None, executor=None) ->
     app.register_blueprint(sparql_endpoint.blueprint)
     app.register_blueprint(canned.blueprint)
     app.register_blueprint(linked.blueprint)
+    app.register_blueprint(reconcile.blueprint)
 
     @app.before_request
     def not_modified():
@@ -55,7 +56,7 @@ def create_app(dataset: Dataset, limits: Limits | None = None, executor=None) ->
         response.headers["Server"] = f"derbygraph/{__version__}"
         response.headers["X-Content-Type-Options"] = "nosniff"
         if response.mimetype == "text/html":
-            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if request.method in ("GET", "HEAD") and response.status_code == 200 and "ETag" not in response.headers:
             response.set_etag(_etag(dataset))
             response.vary.add("Accept")
