@@ -39,7 +39,9 @@ _NAME_SOURCES = """
 SELECT DISTINCT ?thing ?name ?kind ?start ?end WHERE {
   %s
   { ?thing rdfs:label ?name BIND("label" AS ?kind) }
-  UNION { ?thing dg:hasNamePeriod ?period . ?period dg:name|skos:altLabel ?name BIND("name" AS ?kind)
+  UNION { ?thing dg:hasNamePeriod ?period . ?period dg:name ?name BIND("name" AS ?kind)
+          OPTIONAL { ?period dg:start ?start } OPTIONAL { ?period dg:end ?end } }
+  UNION { ?thing dg:hasNamePeriod ?period . ?period skos:altLabel ?name BIND("variant" AS ?kind)
           OPTIONAL { ?period dg:start ?start } OPTIONAL { ?period dg:end ?end } }
   UNION { ?thing skos:altLabel ?name BIND("name" AS ?kind) }
   UNION { ?thing dg:acronym|skos:notation ?name BIND("code" AS ?kind) }
@@ -73,7 +75,7 @@ def core(tokens: list[str]) -> list[str]:
 class Entry:
     org: str
     name: str
-    kind: str  # label, name or code
+    kind: str  # label, name (of a name period), variant (a spelling of one) or code
     tokens: tuple[str, ...] = field(compare=False)
     core: tuple[str, ...] = field(compare=False)
     start: str | None = None  # when the name was borne, for the name of a dated name period
@@ -81,7 +83,8 @@ class Entry:
 
     def borne_at(self, at: str) -> bool:
         """The name was in force at `at`, as its period says (a label or code has no period)."""
-        return self.kind == "name" and (self.start or self.end) is not None and dates.in_force(at, self.start, self.end)
+        return self.kind in ("name", "variant") and (self.start or self.end) is not None \
+            and dates.in_force(at, self.start, self.end)
 
 
 @dataclass(frozen=True)
