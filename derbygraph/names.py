@@ -305,3 +305,9 @@ class NameIndex:
         if exact is not None:  # a name as written: no need to weigh every candidate
             return Match(exact.org, 1.0, exact.name)
         return self.choose(query).best
+
+
+def choose_lineage(service, query: str) -> Choice:
+    """`NameIndex.choose` with the bodies of one lineage (`service`, a LineageService) counted as one:
+    a trust and its later foundation trust are one history, not two choices."""
+    return service.dataset.names.choose(query, same=lambda org: service.members(org)[-1])

@@ -8,11 +8,12 @@ import urllib.parse
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from .. import queries, timeline, vocab
+from .. import queries, sources, timeline, vocab
 from ..dataset import iri
 from ..dates import BadDate
+from ..dates import parse as dates_parse
 from ..lineage import UnknownOrganisation
-from ..names import RESOLVE_AT
+from ..names import Choice, choose_lineage
 from .results import download_links, local_href, run_for_page
 
 blueprint = Blueprint("pages", __name__)
@@ -50,18 +51,15 @@ def query_page():
                            prefixes=vocab.PREFIXES, queries=queries.catalogue())
 
 
-def _candidates(name: str) -> list[dict]:
-    """Other lineages a name matches about as well as the best one: the page asks which is meant."""
+def _heads(choice: Choice) -> list[dict]:
+    """The lineages a choice offers, each under its current name, with the name that matched."""
     dataset, service = current_app.config["DATASET"], current_app.config["LINEAGE"]
-    found = dataset.names.search(name, 8)
-    if not found or not RESOLVE_AT <= found[0].score < 0.95:  # unknown, or named exactly
-        return []
     heads: dict[str, dict] = {}
-    for match in found:
-        if found[0].score - match.score <= 0.05:
-            head = service.members(match.iri)[-1]
-            heads.setdefault(head, {"iri": head, "label": dataset.label(iri(head)), "matched": match.name})
-    return list(heads.values()) if len(heads) > 1 else []
+    for match in (choice.best, *choice.others):
+        head = service.members(match.iri)[-1]
+        heads.setdefault(head, {"iri": head, "label": dataset.label(iri(head)), "matched": match.name,
+                                "score": match.score, "tie": match is choice.best or match in choice.ties})
+    return list(heads.values())
 
 
 @blueprint.get("/lineage")
@@ -72,8 +70,9 @@ def lineage_page():
     if not name:
         return render_template("lineage_missing.html", dataset=dataset, query="", suggestions=[],
                                message="Type the name of an organisation, or part of it."), 400
-    if not request.args.get("exact") and (candidates := _candidates(name)):
-        return render_template("lineage_choose.html", dataset=dataset, query=name, at=at, candidates=candidates)
+    choice = choose_lineage(service, name)
+    if choice.ties and not request.args.get("exact"):
+        return render_template("lineage_choose.html", dataset=dataset, query=name, at=at, candidates=_heads(choice))
     try:
         answer = service.lineage(name, at)
     except BadDate as error:
@@ -83,10 +82,55 @@ def lineage_page():
         return render_template("lineage_missing.html", dataset=dataset, query=name, suggestions=error.suggestions,
                                message=f"No organisation is called “{name}”."), 404
     full = service.lineage(name) if at else answer
-    picture = timeline.layout(full["names"], full["events"])
+    wording = _wording(full)
+    picture = timeline.layout(full, wording["types"], at)
+    closest = None  # a name matched only roughly: say so, and offer the other lineages it may mean
+    if choice.best is not None and not choice.exact and not request.args.get("exact"):
+        closest = {"matched": choice.best.name, "reason": choice.reason(), "others": _heads(choice)[1:]}
+    query_string = urllib.parse.urlencode({k: v for k, v in (("org", name), ("at", at)) if v})
     return render_template("lineage.html", dataset=dataset, answer=answer, picture=picture, name=name, at=at,
-                           local_href=local_href, query_string=urllib.parse.urlencode(
-                               {k: v for k, v in (("org", name), ("at", at)) if v}))
+                           closest=closest, words=wording, when=timeline.when, local_href=local_href,
+                           query_string=query_string)
+
+
+def _wording(answer: dict) -> dict:
+    """Everything the lineage page names in words rather than codes: event types and relations,
+    roles, the bodies of the lineage, and each source as "title (kind)"."""
+    dataset = current_app.config["DATASET"]
+
+    def label(local: str) -> str | None:
+        node = iri(vocab.DG + local)
+        return dataset.label(node) if dataset.objects(node, vocab.RDFS + "label") else None
+
+    events = answer["events"]
+    types = {t: label(t) for t in {e["type"] for e in events} |
+             {link["relation"] for link in answer["predecessors"] + answer["successors"]}}
+    roles = {p["role"]: timeline.role_words(p["role"], label(p["role"])) for e in events for p in e["participants"]}
+    bodies = {n["organisation"]: dataset.label(iri(n["organisation"])) for n in answer["names"]}
+    documents = {s["iri"] for item in answer["names"] + events for s in item["sources"]}
+    return {"types": {t: timeline.words(t, text) for t, text in types.items()}, "roles": roles, "bodies": bodies,
+            "kinds": {e["iri"]: timeline.event_kind(e["type"]) for e in events},
+            "credits": {d: sources.credit(dataset, d) for d in documents}}
+
+
+@blueprint.get("/lineage.svg")
+def lineage_svg():
+    """The timeline picture as a file of its own, styled inline so it reads anywhere."""
+    dataset, service = current_app.config["DATASET"], current_app.config["LINEAGE"]
+    name = request.args.get("org", "").strip()
+    at = request.args.get("at", "").strip() or None
+    try:
+        answer = service.lineage(name) if name else None
+        if at:
+            dates_parse(at)
+    except (BadDate, UnknownOrganisation) as error:
+        return Response(f"{error}\n", 404 if isinstance(error, UnknownOrganisation) else 400, mimetype="text/plain")
+    if answer is None:
+        return Response("give the organisation as ?org=NAME\n", 400, mimetype="text/plain")
+    picture = timeline.layout(answer, _wording(answer)["types"], at)
+    svg = render_template("timeline.svg", answer=answer, picture=picture, standalone=True, at=at)
+    return Response(svg, mimetype="image/svg+xml", headers={
+        "Content-Disposition": f'attachment; filename="lineage-{answer["organisation"]["iri"].rsplit("/", 1)[-1]}.svg"'})
 
 
 @blueprint.get("/lineage.csv")
