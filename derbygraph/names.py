@@ -108,6 +108,11 @@ class Choice:
         return self.best is not None and self.best.score >= EXACT_AT
 
     @property
+    def initials(self) -> bool:
+        """The query was read as the initials of the name picked."""
+        return self.best is not None and self.best.score == ACRONYM
+
+    @property
     def ties(self) -> tuple[Match, ...]:
         """Others that fit within TIE_WITHIN of the best, as well dated: too close to pick silently."""
         return tuple(o for o in self.others if self.best.score - o.score <= TIE_WITHIN and o.borne_at == self.best.borne_at)
@@ -118,7 +123,7 @@ class Choice:
             return f"no organisation matches {self.query!r}"
         score = self.best.score
         how = ("it is that name" if score >= 1.0 else "it is that name, give or take NHS/Trust/Foundation"
-               if self.exact else "the query is its initials" if score == ACRONYM
+               if self.exact else "the query is its initials" if self.initials
                else f"it is the closest match (score {score:.2f})")
         said = f"picked {self.best.name!r} because {how}"
         if self.ties:

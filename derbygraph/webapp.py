@@ -21,7 +21,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 def create_app(dataset: Dataset, limits: Limits | None = None, executor=None) -> Flask:
     """The derbygraph web app over `dataset`; `executor` runs SPARQL (in-process by default)."""
     from .executor import InProcessExecutor
-    from .views import api, canned, linked, pages, reconcile, sparql_endpoint
+    from .views import api, canned, linked, pages, reconcile, sources, sparql_endpoint
 
     web = resources.asset_dir("web")
     app = Flask(__name__, template_folder=str(web / "templates"), static_folder=str(web / "static"))
@@ -41,6 +41,7 @@ def create_app(dataset: Dataset, limits: Limits | None = None, executor=None) ->
     app.register_blueprint(canned.blueprint)
     app.register_blueprint(linked.blueprint)
     app.register_blueprint(reconcile.blueprint)
+    app.register_blueprint(sources.blueprint)
 
     @app.before_request
     def not_modified():

@@ -64,3 +64,37 @@ def test_canned_query_index(server):
     status, body = server.json("/queries", headers={"Accept": "application/json"})
     assert status == 200 and {"names-of-an-organisation", "name-on-a-date"} <= {q["name"] for q in body}
     assert all(q["title"] and q["url"] == f"/queries/{q['name']}" for q in body)
+
+
+def test_source_page_shows_what_the_document_is_and_every_quotation(server):
+    status, headers, body = server.get("/derbygraph/id/source/dhcft-encyclopedia", {"Accept": "text/html"})
+    page = body.decode()
+    assert status == 200 and headers.get_content_type() == "text/html"
+    assert "Derbyshire Healthcare NHS Foundation Trust (encyclopedia article)" in page
+    assert "a3d3dcb1741a89e1737b4a1a0e90f69aa64b4bc345f4703fe6b8bf0df80f7009" in page  # its SHA-256
+    for heading in ("Address", "Publisher", "Licence"):
+        assert f"<dt>{heading}</dt>" in page  # said, even where the data records nothing
+    assert "The Southern Derbyshire Mental Health NHS Trust was established in 1992" in page
+    assert 'href="/derbygraph/id/event/1992-establishment-southern-derbyshire-mental-health-nhs-trust"' in page
+    status, headers, _ = server.get("/derbygraph/id/source/dhcft-encyclopedia", {"Accept": "text/turtle"})
+    assert status == 200 and headers.get_content_type() == "text/turtle"  # still linked data
+
+
+def test_quotations_have_iris_that_dereference(server):
+    import re
+
+    from derbygraph import sources
+
+    _, _, body = server.get("/derbygraph/id/source/dchs-about-us", {"Accept": "text/html"})
+    links = re.findall(r'class="quote-link" href="(/derbygraph/id/source/dchs-about-us/quote/[0-9a-f]{16})"', body.decode())
+    assert links and len(links) == len(set(links))
+    status, _, page = server.get(links[0], {"Accept": "text/html"})
+    assert status == 200 and "Statements resting on these words" in page.decode()
+    status, headers, turtle = server.get(links[0], {"Accept": "text/turtle"})
+    assert status == 200 and headers.get_content_type() == "text/turtle" and b"TextQuoteSelector" in turtle
+    # the IRI is made from the document and the words, so it is the same in every build
+    exact = "We became a standalone NHS organisation in 2011"
+    assert sources.quote_iri("https://w3id.org/derbygraph/id/source/dchs-about-us", exact).endswith(sources.quote_key(exact))
+    assert server.get("/derbygraph/id/source/dchs-about-us/quote/0000000000000000")[0] == 404
+    _, _, lineage = server.get("/lineage?org=DCHS", {"Accept": "text/html"})
+    assert 'class="quote" href="/derbygraph/id/source/dchs-about-us/quote/' in lineage.decode()

@@ -86,10 +86,11 @@ def lineage_page():
     picture = timeline.layout(full, wording["types"], at)
     closest = None  # a name matched only roughly: say so, and offer the other lineages it may mean
     if choice.best is not None and not choice.exact and not request.args.get("exact"):
-        closest = {"matched": choice.best.name, "reason": choice.reason(), "others": _heads(choice)[1:]}
+        closest = {"matched": choice.best.name, "initials": choice.initials, "others": _heads(choice)[1:]}
     query_string = urllib.parse.urlencode({k: v for k, v in (("org", name), ("at", at)) if v})
     return render_template("lineage.html", dataset=dataset, answer=answer, picture=picture, name=name, at=at,
                            closest=closest, words=wording, when=timeline.when, local_href=local_href,
+                           quote_iri=sources.quote_iri,
                            query_string=query_string)
 
 
