@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
+import time
 import urllib.parse
 
 from flask import Blueprint, Response, current_app, render_template, request
@@ -43,12 +46,50 @@ def home():
 @blueprint.get("/query")
 def query_page():
     """The query editor: the permalink /query?query=... reproduces the query and its results."""
+    dataset = current_app.config["DATASET"]
     text = request.args.get("query", "").strip()
+    started = time.perf_counter()
     result = run_for_page(text) if text else None
+    elapsed = time.perf_counter() - started
+    if result is not None and result.error:
+        result.error = readable_error(result.error, text)
     form = "graph" if result is not None and result.graph is not None else "solutions"
-    return render_template("query.html", dataset=current_app.config["DATASET"], query=text or STARTER,
-                           result=result, downloads=download_links(text, form) if text else [],
-                           prefixes=vocab.PREFIXES, queries=queries.catalogue())
+    return render_template("query.html", dataset=dataset, query=text or STARTER, result=result,
+                           downloads=download_links(text, form) if text and not (result and result.error) else [],
+                           elapsed=elapsed, labels=_labels(result), prefixes=vocab.PREFIXES,
+                           prefixes_json=json.dumps(vocab.PREFIXES), queries=queries.catalogue())
+
+
+_SYNTAX = re.compile(r"error at (\d+):(\d+): expected one of (.*)$")
+
+
+def readable_error(message: str, query: str) -> str:
+    """A parser's "error at 2:7: expected one of HAVING, OFFSET, [_]" as one sentence a person reads."""
+    found = _SYNTAX.search(message)
+    if not found:
+        return message[:1].upper() + message[1:]
+    line = int(found.group(1))
+    lines = query.splitlines() or [""]
+    shown = lines[min(max(line, 1), len(lines)) - 1].strip()
+    expected = [t for t in found.group(3).split(", ") if t.isalpha()]
+    hint = f" (the parser expected {', '.join(expected[:-1]) + ' or ' + expected[-1] if len(expected) > 1 else expected[0]} there)" \
+        if expected else ""
+    return f"This is not valid SPARQL: line {line}, “{shown}”, could not be read{hint}. " \
+           "Check the spelling of keywords and that braces, dots and quotes are balanced."
+
+
+def _labels(result) -> dict[str, str]:
+    """The label of each of our resources in a result table, to show beside its IRI."""
+    if result is None or not result.rows:
+        return {}
+    dataset, found = current_app.config["DATASET"], {}
+    for row in result.rows:
+        for cell in row:
+            if cell is not None and cell.href and cell.href.startswith("/derbygraph/") and cell.href not in found:
+                label = dataset.label(iri(vocab.BASE + cell.href[len("/derbygraph/"):]))
+                if label != cell.href.rsplit("/", 1)[-1]:
+                    found[cell.href] = label
+    return found
 
 
 def _heads(choice: Choice) -> list[dict]:
