@@ -43,7 +43,7 @@ SELECT DISTINCT ?thing ?name ?kind ?start ?end WHERE {
           OPTIONAL { ?period dg:start ?start } OPTIONAL { ?period dg:end ?end } }
   UNION { ?thing dg:hasNamePeriod ?period . ?period skos:altLabel ?name BIND("variant" AS ?kind)
           OPTIONAL { ?period dg:start ?start } OPTIONAL { ?period dg:end ?end } }
-  UNION { ?thing skos:altLabel ?name BIND("name" AS ?kind) }
+  UNION { ?thing skos:altLabel ?name BIND("variant" AS ?kind) }
   UNION { ?thing dg:acronym|skos:notation ?name BIND("code" AS ?kind) }
 }"""
 
@@ -270,7 +270,7 @@ class NameIndex:
         any name that was not: the body that bore the name at that time comes first, and its match
         says so (`borne_at`).
         """
-        best: dict[str, Match] = {}
+        best: dict[str, tuple[tuple, Match]] = {}
         candidates, typos = self._candidates(query)
         tokens = words(query)
         for number in candidates:
@@ -279,10 +279,13 @@ class NameIndex:
             if value <= 0:
                 continue
             match = Match(entry.org, value, entry.name, at is not None and entry.borne_at(at))
+            # Among equals, a name as the sources give it before a variant spelling of it.
+            rank = (match.borne_at, match.score, entry.kind != "variant")
             held = best.get(entry.org)
-            if held is None or (match.borne_at, match.score) > (held.borne_at, held.score):
-                best[entry.org] = match
-        ranked = sorted(best.values(), key=lambda m: (m.score < RESOLVE_AT, not m.borne_at, -m.score, m.name, m.iri))
+            if held is None or rank > held[0]:
+                best[entry.org] = (rank, match)
+        ranked = sorted((m for _, m in best.values()),
+                        key=lambda m: (m.score < RESOLVE_AT, not m.borne_at, -m.score, m.name, m.iri))
         return ranked[:limit]
 
     def choose(self, query: str, same=lambda org: org, at: str | None = None, limit: int = 8) -> Choice:

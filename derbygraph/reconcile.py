@@ -48,11 +48,10 @@ DATE_SETTING = {"name": "date", "label": "On date", "type": "text", "default": "
 
 _KINDS = """
 SELECT DISTINCT ?type ?label ?comment WHERE {
-  ?thing a ?type .
-  ?type rdfs:label ?label ; rdfs:subClassOf* ?top .
-  OPTIONAL { ?type rdfs:comment ?comment }
   VALUES ?top { org:Organization org:Site }
-  FILTER STRSTARTS(STR(?type), STR(dg:))
+  ?type rdfs:subClassOf* ?top ; rdfs:label ?label .
+  FILTER (STRSTARTS(STR(?type), STR(dg:)) && EXISTS { ?thing a ?type })
+  OPTIONAL { ?type rdfs:comment ?comment }
 } ORDER BY ?label"""
 
 
@@ -247,23 +246,30 @@ class ReconcileService:
     def describe(self, body: str) -> str:
         """One line to tell namesakes apart: kind, the years of its names, its codes."""
         kinds = ", ".join(k["name"] for k in self.kinds_of(body))
-        periods = self.dataset.names.periods_of(body) or self.sites.periods_of(body)
+        periods = self._index_of(body).periods_of(body)
         span = ""
         if periods:
             span = f"{periods[0].start or '?'}–{periods[-1].end or 'now'}"
         codes = self._codes(body)
         return " · ".join(p for p in (kinds, span, f"ODS {', '.join(codes)}" if codes else "") if p)
 
+    def _index_of(self, body: str) -> NameIndex:
+        """The index that holds `body`: organisations', or (built on first need) sites'."""
+        return self.dataset.names if self.dataset.has_type(iri(body), ORG + "Organization") else self.sites
+
     def exists(self, identifier: str) -> bool:
         body = entity_iri(identifier)
-        return bool(self.dataset.names.names_of(body) or self.sites.names_of(body))
+        try:
+            return bool(self._index_of(body).names_of(body))
+        except ValueError:  # not even an IRI: nothing of ours
+            return False
 
     def preview(self, identifier: str) -> dict:
         """What the preview card shows: name, description, the names with their dates."""
         body = entity_iri(identifier)
         if not self.exists(identifier):
             raise BadReconcileRequest(f"no entity {identifier!r}")
-        periods = self.dataset.names.periods_of(body) or self.sites.periods_of(body)
+        periods = self._index_of(body).periods_of(body)
         return {"iri": body, "name": self.dataset.label(iri(body)), "description": self.describe(body),
                 "names": [(p.name, p.start, p.end) for p in periods]}
 
@@ -328,7 +334,7 @@ class ReconcileService:
             if at is None:
                 return [{"str": self.dataset.label(iri(body))}]
             for member in [body] + self._members(body):
-                then = self.dataset.names.name_at(member, at) or self.sites.name_at(member, at)
+                then = self._index_of(member).name_at(member, at)
                 if then:
                     return [{"str": then}]
             return []

@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import urllib.parse
+
+import pytest
 
 
 def test_home_page_links_the_way_in(server):
@@ -32,7 +35,7 @@ def test_query_page_runs_the_permalinked_query(server):
 def test_query_page_shows_errors_and_escapes_them(server):
     status, _, body = server.get("/query?" + urllib.parse.urlencode({"query": "SELECT <script>alert(1)</script>"}))
     page = body.decode()
-    assert status == 200 and "malformed query" in page
+    assert status == 200 and "This is not valid SPARQL: line 1" in page
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
 
 
@@ -46,7 +49,7 @@ def test_canned_query_urls(server):
     assert headers.get_content_type() == "text/csv" and rows[1][0] == "Derbyshire Healthcare NHS Foundation Trust"
     status, _, body = server.get("/queries/name-on-a-date?date=2001")
     page = body.decode()
-    assert status == 200 and '<input name="date" value="2001"' in page and "<table>" in page
+    assert status == 200 and '<input name="date" value="2001"' in page and '<table class="results-table">' in page
 
 
 def test_canned_query_errors(server):
@@ -98,3 +101,24 @@ def test_quotations_have_iris_that_dereference(server):
     assert server.get("/derbygraph/id/source/dchs-about-us/quote/0000000000000000")[0] == 404
     _, _, lineage = server.get("/lineage?org=DCHS", {"Accept": "text/html"})
     assert 'class="quote" href="/derbygraph/id/source/dchs-about-us/quote/' in lineage.decode()
+
+
+@pytest.mark.parametrize("query, words", [
+    ("SELECT ?x WHERE { ?x ?y ?z }\nLIMT 5", "line 2, “LIMT 5”, could not be read (the parser expected HAVING, OFFSET,"),
+    ("SELEC ?x", "line 1, “SELEC ?x”, could not be read"),
+])
+def test_syntax_errors_are_one_sentence_without_token_lists_or_downloads(server, query, words):
+    status, _, body = server.get("/query?" + urllib.parse.urlencode({"query": query}))
+    page = body.decode()
+    error = page.split('class="error" role="alert">', 1)[1].split("</p>", 1)[0]
+    assert status == 200 and words in error.replace("&#34;", '"')
+    assert "[_]" not in error and "download" not in page.lower().split('class="results"', 1)[1]
+
+
+def test_query_results_carry_labels_and_timing(server):
+    query = "SELECT ?org WHERE { ?org a dg:NHSTrust } ORDER BY ?org"
+    _, _, body = server.get("/query?" + urllib.parse.urlencode({"query": query}))
+    page = body.decode()
+    assert 'class="labelled">Derbyshire Mental Health Services NHS Trust</a>' in page
+    assert re.search(r'<span class="timing">\d+ ms</span>', page)
+    assert '<script src="/static/editor.js"' in page

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import shared_dir
 
@@ -183,3 +185,54 @@ def test_data_extension(client, schemas):
     assert [m["id"] for m in answer["meta"]] == [p["id"] for p in request["properties"]]
     bad = client.post("/reconcile", data={"extend": json.dumps({"ids": [SOUTHERN], "properties": [{"id": "x"}]})})
     assert bad.status_code == 400 and "unknown property" in bad.get_json()["error"]
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=40), date=st.text(max_size=12), identifier=st.text(max_size=30))
+def test_any_input_gets_an_answer_or_a_400_never_a_500(client, text, date, identifier):
+    queries = {"q": {"query": text, "properties": [{"pid": "date", "v": date}]}}
+    answer = client.post("/reconcile", data={"queries": json.dumps(queries)})
+    assert answer.status_code in (200, 400)
+    assert client.get("/reconcile/suggest/entity", query_string={"prefix": text}).status_code == 200
+    assert client.get("/reconcile/preview", query_string={"id": identifier}).status_code in (200, 400)
+    extend = {"ids": [identifier], "properties": [{"id": "name_on", "settings": {"date": date}}]}
+    assert client.post("/reconcile", data={"extend": json.dumps(extend)}).status_code in (200, 400)
+
+
+# --- with the NHS registry loaded (../shared/ods/) -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def registry_client(tmp_path_factory):
+    """The app over the documents and the whole ODS registry (one import and build, ~1 min)."""
+    from derbygraph import ods
+    from derbygraph.dataset import Dataset
+    from derbygraph.webapp import create_app
+
+    folder = shared_dir("ods")
+    out = tmp_path_factory.mktemp("ods") / "ods.nt"
+    ods.import_files(folder / "succ.csv", folder / "etr.csv", out)
+    return create_app(Dataset.build([out])).test_client()
+
+
+def test_with_the_registry_codes_dates_and_sites(registry_client, schemas):
+    answer = valid(schemas, "reconciliation-result-batch.json", reconcile(registry_client, {
+        "by_code": {"query": "Derbyshire Healthcare", "properties": [{"pid": "code", "v": "RXM"}]},
+        "then": {"query": "Southern Derbyshire Mental Health NHS Trust", "properties": [{"pid": "date", "v": "1999"}]},
+        "site": {"query": "RXM02", "type": "https://w3id.org/derbygraph/ontology#Site"}}))
+    assert answer["by_code"]["result"][0]["match"] is True
+    assert "RXM" in answer["by_code"]["result"][0]["description"]
+    assert answer["then"]["result"][0]["id"] == SOUTHERN and answer["then"]["result"][0]["match"] is True
+    assert answer["site"]["result"][0]["id"] == "id/ods/org/RXM02"
+    for candidate in answer["then"]["result"] + answer["by_code"]["result"]:
+        assert not candidate["name"].isupper()  # the registry's capitals are a variant, not the name shown
+    extended = valid(schemas, "data-extension-response.json", registry_client.post("/reconcile", data={"extend": json.dumps(
+        {"ids": [DHCFT], "properties": [{"id": "code"}, {"id": "successor"}]})}).get_json())
+    assert {"str": "RXM"} in extended["rows"][DHCFT]["code"]
+
+
+def test_with_the_registry_a_rough_name_offers_choices(registry_client):
+    page = registry_client.get("/lineage?org=Sheffield").get_data(as_text=True)
+    assert "Sheffield" in page and ('class="closest"' in page or "Which organisation do you mean?" in page)
+    assert page.count('class="choice"') >= 1  # the registry names two Sheffield trusts: the other is offered
+    assert "Sheffield Children's NHS Foundation Trust" in page.replace("&#39;", "'")  # not the registry's capitals

@@ -60,7 +60,7 @@ def query_page():
                            prefixes_json=json.dumps(vocab.PREFIXES), queries=queries.catalogue())
 
 
-_SYNTAX = re.compile(r"error at (\d+):(\d+): expected one of (.*)$")
+_SYNTAX = re.compile(r"error at (\d+):(\d+): expected (?:one of )?(.*)$")
 
 
 def readable_error(message: str, query: str) -> str:
