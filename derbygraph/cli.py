@@ -6,13 +6,15 @@ files) built in memory, or a store written by `derbygraph build --store DIR`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, formats
+from .config import DEFAULT
 
 DEFAULT_STORE = "derbygraph-store"
 
@@ -72,12 +74,14 @@ def main() -> None:
 def build(data: tuple[str, ...], store: str) -> None:
     """Load ontology + data (+ extra files), validate, infer, write a persistent store."""
     from .build import DataProblems, SourceError
-    from .dataset import Dataset
+    from .dataset import Dataset, StoreError
     from .validate import check
 
     click.echo(f"derbygraph build: {store}", err=True)
     try:
         dataset = Dataset.write(Path(store), [Path(p) for p in data], progress=progress, check=check)
+    except StoreError as error:
+        fail(str(error))
     except SourceError as error:
         fail(f"{error} (the store at {store} was left as it was)")
     except DataProblems as error:
@@ -96,6 +100,7 @@ def build(data: tuple[str, ...], store: str) -> None:
 def check(data: tuple[str, ...], sources: str | None) -> None:
     """Validate the data (SHACL shapes, and quotes against --sources); exit 1 on any problem."""
     from .build import SourceError, build_store
+    from .dataset import Dataset
     from .validate import check as run_checks
 
     if sources and not Path(sources).is_dir():
@@ -110,21 +115,29 @@ def check(data: tuple[str, ...], sources: str | None) -> None:
     if problems:
         sys.exit(1)
     checked = "shapes and quotes" if sources else "shapes"
-    click.echo(f"ok: {len(store)} quads, {checked} conform", err=True)
+    click.echo(f"ok: {len(Dataset(store))} quads, {checked} conform", err=True)
 
 
 @main.command()
-@click.argument("query")
+@click.argument("query", required=False)
 @click.option("--format", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "json", "xml", "csv", "tsv", "turtle", "nt", "jsonld"]))
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A canned query's parameter.")
+@click.option("--list", "list_canned", is_flag=True, help="List the canned queries, a line each.")
 @data_option
 @store_option
-def query(query: str, fmt: str, params: tuple[str, ...], data, store) -> None:
+def query(query: str | None, fmt: str, params: tuple[str, ...], list_canned: bool, data, store) -> None:
     """Run SPARQL (text, a .rq file, or a canned query's name) against the served graph."""
     from . import queries
-    from .sparql import QueryError, execute
+    from .errors import QueryError
+    from .executor import InProcessExecutor, WorkerPool
 
+    if list_canned:
+        for canned in queries.catalogue().values():
+            click.echo(f"{canned.name:32} {canned.title}")
+        return
+    if not query:
+        fail("give a query, a .rq file or a canned query's name (`derbygraph query --list` lists them)")
     dataset = open_dataset(data, store)
     canned = queries.catalogue().get(query)
     text = canned.text if canned else None
@@ -145,18 +158,26 @@ def query(query: str, fmt: str, params: tuple[str, ...], data, store) -> None:
             raise QueryError("--param works with canned queries; see `derbygraph query --help`")
         if canned:
             text = canned.render(dataset, values)
-        if fmt == "table":  # TSV for solutions (drawn as a table), Turtle for graphs
-            answer = execute(dataset.store, text, accept="text/tab-separated-values, text/turtle")
-        else:
-            answer = execute(dataset.store, text, format_name=fmt)
+        # A store on disk is queried as the server queries it: one sandboxed worker, time limit.
+        executor = WorkerPool(dataset.path, DEFAULT.replace(workers=1)) if dataset.path else \
+            InProcessExecutor(dataset, DEFAULT)
+        try:
+            if fmt == "table":  # TSV for solutions (drawn as a table), Turtle for graphs
+                reply = executor.run(text, accept="text/tab-separated-values, text/turtle")
+            else:
+                reply = executor.run(text, format_name=fmt)
+            answer, body = reply.answer, reply.read()
+        finally:
+            executor.close()
     except QueryError as error:
         fail(str(error))
     if fmt == "table" and answer.form != "graph":
-        click.echo(_table(answer.body.decode("utf-8")))
+        click.echo(_table(body.decode("utf-8")))
     else:
-        sys.stdout.buffer.write(answer.body if answer.body.endswith(b"\n") or not answer.body else answer.body + b"\n")
+        sys.stdout.buffer.write(body if body.endswith(b"\n") or not body else body + b"\n")
     if answer.truncated:
-        click.echo(f"derbygraph: result cut at {answer.rows} rows", err=True)
+        limit = f"{DEFAULT.max_rows} rows" if answer.truncated == "rows" else f"{DEFAULT.max_answer_bytes >> 20} MiB"
+        click.echo(f"derbygraph: result cut at {answer.rows} rows (the limit is {limit})", err=True)
 
 
 def _table(tsv: str) -> str:
@@ -237,16 +258,21 @@ def _lineage_text(answer: dict) -> str:
 
 
 @main.command()
-@click.option("--format", "fmt", default="turtle", show_default=True,
-              type=click.Choice(["turtle", "nt", "nq", "trig", "jsonld", "xml"]))
+@click.option("--format", "fmt", default="turtle", show_default=True, metavar="FORMAT",
+              help=f"One of {', '.join(f.name for f in formats.EXPORTS)} (or a file extension such as ttl).")
 @click.option("--asserted", is_flag=True, help="Leave out the inferred triples.")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
 @data_option
 @store_option
 def export(fmt: str, asserted: bool, output: str | None, data, store) -> None:
     """The whole dataset in one RDF format (inferred triples included unless --asserted)."""
+    from .errors import QueryError
     from .linkeddata import dump
 
+    try:
+        fmt = formats.by_name(formats.EXPORTS, fmt).name
+    except QueryError as error:
+        fail(str(error))
     dataset = open_dataset(data, store)
     if output:
         try:
@@ -265,33 +291,48 @@ def export(fmt: str, asserted: bool, output: str | None, data, store) -> None:
 @data_option
 @store_option
 @click.option("--endpoint", metavar="URL", help="Serve from a remote SPARQL store instead of the embedded one.")
-@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64), help="Query worker processes.")
-@click.option("--query-timeout", default=30.0, show_default=True, type=click.FloatRange(0.1, 3600),
+@click.option("--workers", default=DEFAULT.workers, show_default=True, type=click.IntRange(1, 64),
+              help="Query worker processes.")
+@click.option("--query-timeout", default=DEFAULT.timeout, show_default=True, type=click.FloatRange(0.1, 3600),
               help="Seconds before a SPARQL query is stopped.")
-def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeout: float) -> None:
+@click.option("--worker-memory", default=DEFAULT.worker_memory >> 20, show_default=True, metavar="MIB",
+              type=click.IntRange(64, 1 << 20), help="Heap of one query worker in MiB; past it the query is stopped.")
+@click.option("--queue", default=DEFAULT.queue, show_default=True, type=click.IntRange(0, 1024),
+              help="SPARQL requests that may wait for a worker; past them the answer is 503 at once.")
+@click.option("--base-url", metavar="URL", help="The public address (behind a proxy) for links, redirects and "
+              "VoID; by default the address bound. The Host header is never used.")
+def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeout: float, worker_memory: int,
+          queue: int, base_url: str | None) -> None:
     """The web app (SPARQL endpoint, lineage, linked data) on a production WSGI server."""
-    import shutil
-
     from .build import SourceError
-    from .dataset import StoreError
-    from .server import prepare, run
+    from .dataset import Dataset, StoreError
+    from .server import bind, run, scratch_store, stopping_cleanly
 
     if sum(map(bool, (store, data, endpoint))) > 1:
         fail("give one of --store (a built store), --data (files to add) or --endpoint (a remote store)")
+    if base_url and not base_url.startswith(("http://", "https://")):
+        fail(f"--base-url {base_url!r}: give an http:// or https:// address")
+    config = DEFAULT.replace(workers=workers, timeout=query_timeout, worker_memory=worker_memory << 20, queue=queue,
+                             base_url=base_url.rstrip("/") if base_url else None)
     try:
-        if endpoint:
-            dataset, scratch = open_remote(endpoint, query_timeout), None
-        else:
-            dataset, scratch = prepare(Path(store) if store else None, [Path(p) for p in data], progress)
-    except (SourceError, StoreError) as error:
-        fail(str(error))
-    try:
-        run(dataset, host=host, port=port, workers=workers, query_timeout=query_timeout)
+        listener = bind(host, port)
     except OSError as error:
         fail(f"cannot serve on {host}:{port}: {error.strerror or error}")
+    try:
+        with stopping_cleanly(), contextlib.ExitStack() as stack:
+            if endpoint:
+                dataset = open_remote(endpoint, query_timeout)
+            elif store:
+                dataset = Dataset.open(Path(store))
+            else:
+                dataset = stack.enter_context(scratch_store([Path(p) for p in data], progress))
+            run(dataset, listener, config)
+    except (SourceError, StoreError) as error:
+        fail(str(error))
+    except KeyboardInterrupt:
+        fail("stopped before the server started")
     finally:
-        if scratch:
-            shutil.rmtree(scratch, ignore_errors=True)
+        listener.close()
 
 
 @main.command()

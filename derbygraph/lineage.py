@@ -23,6 +23,7 @@ import pyoxigraph as ox
 
 from . import dates, vocab
 from .dataset import Dataset, iri
+from .errors import BadInput
 
 DG, ORG, PROV = vocab.DG, vocab.ORG, vocab.PROV
 
@@ -182,8 +183,11 @@ class LineageService:
         """The IRI a name, code or IRI means: a registry code (an organisation's or a site's) exactly,
         else the forgiving name index."""
         text = query.strip()
-        if text.startswith(("http://", "https://")) and " " not in text:
-            node = iri(text)  # an IRI: a site has no name to index, so look for its code
+        if text.startswith(("http://", "https://")):
+            try:
+                node = iri(text)  # an IRI: a site has no name to index, so look for its code
+            except ValueError:
+                raise BadInput(f"{text!r} starts like an IRI but is not one") from None
             if self.dataset.value(node, vocab.SKOS + "notation") is not None:
                 return text
         code = text.upper()

@@ -20,6 +20,7 @@ import pyoxigraph as ox
 
 from . import dates, vocab
 from .dataset import Dataset, iri
+from .errors import BadInput
 from .lineage import LineageService
 from .names import EXACT_AT, ORGANISATIONS, SITES, Match, NameIndex
 
@@ -55,8 +56,8 @@ SELECT DISTINCT ?type ?label ?comment WHERE {
 } ORDER BY ?label"""
 
 
-class BadReconcileRequest(ValueError):
-    """A reconciliation request the API cannot answer; str() says what to change."""
+class BadReconcileRequest(BadInput):
+    """A reconciliation request the API cannot answer (a 400); str() says what to change."""
 
 
 def entity_id(value: str) -> str:

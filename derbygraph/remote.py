@@ -26,7 +26,9 @@ from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from . import __version__, vocab
-from .sparql import QueryError, states_dataset
+from .config import DEFAULT
+from .errors import QueryError
+from .querycheck import states_dataset
 
 SKOLEM = vocab.BASE + ".well-known/genid/"
 RESULT_TYPES = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
@@ -53,6 +55,8 @@ class RemoteStore:
     def __init__(self, endpoint: str, timeout: float = 30.0):
         self.endpoint = endpoint
         self.timeout = timeout
+        # A remote answer (JSON, before our own cut to the byte limit) may be a few times our limit.
+        self.max_bytes = 4 * DEFAULT.max_answer_bytes
 
     # --- the one way in -----------------------------------------------------------------
 
@@ -69,7 +73,11 @@ class RemoteStore:
             client.addParameter("named-graph-uri", graph.value)
         try:
             response = client.query().response
-            return response.headers.get_content_type(), response.read()
+            body = response.read(self.max_bytes + 1)  # never more than the limit into memory
+            if len(body) > self.max_bytes:
+                raise QueryError(f"the remote store's answer is larger than {self.max_bytes >> 20} MiB; "
+                                 "narrow the query", 507)
+            return response.headers.get_content_type(), body
         except SPARQLWrapperException as error:
             message = " ".join(str(error).split())
             if "QueryBadFormed" in type(error).__name__ or "400" in message[:120]:

@@ -2,7 +2,8 @@
 
 GET or POST, form-encoded as the API has it: no parameters gives the manifest; `queries=` a batch
 of reconciliation queries; `extend=` a data extension request. Suggest, property proposal and
-preview live under it. Bad requests get 400 `{"error": ...}`; answers are open to any origin.
+preview live under it. Bad requests raise BadReconcileRequest, which the app answers with 400
+`{"error": ...}`; answers are open to any origin.
 """
 
 from __future__ import annotations
@@ -41,13 +42,6 @@ def _limit(default: int = 10) -> int:
         return min(max(int(_param("limit") or default), 1), 50)
     except ValueError:
         raise BadReconcileRequest("limit must be a whole number") from None
-
-
-@blueprint.errorhandler(BadReconcileRequest)
-def bad_request(error: BadReconcileRequest):
-    response = jsonify(error=str(error))
-    response.status_code = 400
-    return response
 
 
 @blueprint.after_request
