@@ -11,9 +11,9 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template
 
-from .. import sources, vocab
+from .. import formats, sources, vocab
 from ..dataset import iri
-from .linked import DOCUMENT_FORMATS, GRAPH_FORMATS, HTML, _negotiate, _rdf_response, resource
+from .linked import _negotiate, _rdf_response, resource
 from .results import local_href
 
 blueprint = Blueprint("sources", __name__)
@@ -23,15 +23,15 @@ blueprint = Blueprint("sources", __name__)
 def source_page(name: str):
     dataset = current_app.config["DATASET"]
     document = vocab.ID + "source/" + name
-    fmt = _negotiate(DOCUMENT_FORMATS)
-    if fmt is not HTML or not dataset.has_type(iri(document), vocab.DG + "SourceDocument"):
+    fmt = _negotiate(formats.DOCUMENTS)
+    if fmt is not formats.HTML or not dataset.has_type(iri(document), vocab.DG + "SourceDocument"):
         return resource("id/source/" + name)  # RDF, or not a document: the ordinary description
     quotes = sources.quotations(dataset, document)
     response = Response(render_template(
         "source.html", dataset=dataset, iri=document, credit=sources.credit(dataset, document),
         metadata=sources.document_metadata(dataset, document), quotes=quotes, local_href=local_href,
         statements=len({s["iri"] for q in quotes for s in q.statements}),
-        formats=[(f.name, f"?format={f.name}") for f in GRAPH_FORMATS]), mimetype="text/html")
+        formats=[(f.name, f"?format={f.name}") for f in formats.GRAPHS]), mimetype="text/html")
     response.vary.add("Accept")
     return response
 
@@ -43,14 +43,12 @@ def quote_page(name: str, key: str):
         document, quote = sources.quotation(dataset, f"{vocab.ID}source/{name}{sources.QUOTE_PATH}{key}")
     except sources.UnknownQuote:
         abort(404)
-    fmt = _negotiate(DOCUMENT_FORMATS)
-    if isinstance(fmt, Response):
-        return fmt
-    if fmt is not HTML:
+    fmt = _negotiate(formats.DOCUMENTS)
+    if fmt is not formats.HTML:
         return _rdf_response(_quote_triples(document, quote), fmt)
     response = Response(render_template(
         "quote.html", dataset=dataset, quote=quote, document=document, credit=sources.credit(dataset, document),
-        local_href=local_href, formats=[(f.name, f"?format={f.name}") for f in GRAPH_FORMATS]), mimetype="text/html")
+        local_href=local_href, formats=[(f.name, f"?format={f.name}") for f in formats.GRAPHS]), mimetype="text/html")
     response.vary.add("Accept")
     return response
 
