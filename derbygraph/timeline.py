@@ -73,11 +73,12 @@ class Bar:
 class Mark:
     number: int  # the event's number in the page's list, its link target
     label: str
-    date: str
+    date: str    # the date, or "between A and B" for an event the sources only bound
     kind: str    # a key of EVENT_KINDS
     type: str    # the event's type, in words
     x: float
     y: float
+    span: tuple[float, float] | None = None  # an undated event's bounds, drawn as a bracket
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,21 @@ def _year_fraction(date: str, end: bool = False) -> float:
     return year + (day - 1) / 365.25
 
 
+def _where(event: dict, x, first: int, last: int) -> tuple[float, tuple[float, float] | None, str] | None:
+    """(x, bracket, date in words) of an event: at its date, or, for an event the sources only
+    bound ("bounds": notBefore/notAfter), midway along a bracket between them; None if neither."""
+    if event.get("date"):
+        return x(_year_fraction(event["date"])), None, event["date"]
+    bounds = event.get("bounds") or {}
+    early, late = bounds.get("notBefore"), bounds.get("notAfter")
+    if not early and not late:
+        return None
+    left = x(_year_fraction(early)) if early else x(first)
+    right = x(_year_fraction(late, end=True)) if late else x(last)
+    said = f"between {early} and {late}" if early and late else f"after {early}" if early else f"by {late}"
+    return (left + right) / 2, (left, right), said
+
+
 def layout(answer: dict, type_words: dict[str, str] | None = None, at: str | None = None,
            today: datetime.date | None = None, width: int = 880, row: int = 34, margin: int = 16,
            lane: int = 22, gap: float = 20) -> Timeline:
@@ -133,7 +149,8 @@ def layout(answer: dict, type_words: dict[str, str] | None = None, at: str | Non
     type_words = type_words or {}
     today = today or datetime.date.today()
     now = today.year + (today.timetuple().tm_yday - 1) / 365.25
-    dates = [n["start"] for n in names if n["start"]] + [n["end"] for n in names if n["end"]] + \
+    bounded = [d for e in events for d in (e.get("bounds") or {}).values() if d]
+    dates = [n["start"] for n in names if n["start"]] + [n["end"] for n in names if n["end"]] + bounded + \
             [e["date"] for e in events if e["date"]] + [link["date"] for link, _ in links if link["date"]] + ([at] if at else [])
     first = min((int(d[:4]) for d in dates), default=today.year - 10) - 1
     last = max(max((int(d[:4]) for d in dates), default=today.year) + 1, int(now) + 1)
@@ -179,21 +196,24 @@ def layout(answer: dict, type_words: dict[str, str] | None = None, at: str | Non
                                left + stub if late else left, successor))
 
     lanes_y = top + (len(names) + len(after)) * row + 8
-    placed: list[list[float]] = []  # the x of the marks in each lane
+    placed: list[list[tuple[float, float]]] = []  # the stretches of axis the marks of each lane take
     marks = []
     for number, event in enumerate(events, start=1):
-        if not event["date"]:
+        where = _where(event, x, first, last)
+        if where is None:
             continue
-        at_x = x(_year_fraction(event["date"]))
+        at_x, bracket, said = where
+        taken_from, taken_to = (bracket or (at_x, at_x))[0] - gap / 2, (bracket or (at_x, at_x))[1] + gap / 2
         for index, taken in enumerate(placed):
-            if all(abs(at_x - other) >= gap for other in taken):
-                taken.append(at_x)
+            if all(taken_to <= start or end <= taken_from for start, end in taken):
+                taken.append((taken_from, taken_to))
                 break
         else:
             index = len(placed)
-            placed.append([at_x])
-        marks.append(Mark(number, event["label"], event["date"], event_kind(event["type"]),
-                          words(event["type"], type_words.get(event["type"])), at_x, lanes_y + index * lane + lane / 2))
+            placed.append([(taken_from, taken_to)])
+        marks.append(Mark(number, event["label"], said, event_kind(event["type"]),
+                          words(event["type"], type_words.get(event["type"])), at_x, lanes_y + index * lane + lane / 2,
+                          bracket))
     axis_y = lanes_y + max(len(placed), 1) * lane + 4
     step = 1 if span <= 12 else 2 if span <= 24 else 5 if span <= 60 else 10
     ticks = [(x(year), year) for year in range(first - first % step + step, last + 1, step)]
@@ -208,4 +228,4 @@ def layout(answer: dict, type_words: dict[str, str] | None = None, at: str | Non
         key.append((kind, text, key_x, key_y))
         key_x += room + 12
     return Timeline(width, int(key_y + 16), bars, marks, ticks, axis_y, branches, lanes_y,
-                    (x(_year_fraction(at)), at) if at else None, sum(1 for e in events if not e["date"]), key)
+                    (x(_year_fraction(at)), at) if at else None, len(events) - len(marks), key)
