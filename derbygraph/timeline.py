@@ -136,8 +136,18 @@ def _where(event: dict, x, first: int, last: int) -> tuple[float, tuple[float, f
         return None
     left = x(_year_fraction(early)) if early else x(first)
     right = x(_year_fraction(late, end=True)) if late else x(last)
-    said = f"between {early} and {late}" if early and late else f"after {early}" if early else f"by {late}"
-    return (left + right) / 2, (left, right), said
+    return (left + right) / 2, (left, right), dated(event)
+
+
+def dated(event: dict) -> str | None:
+    """An event's date as the page says it: the date, or the bounds the sources give, in words."""
+    if event.get("date"):
+        return event["date"]
+    bounds = event.get("bounds") or {}
+    early, late = bounds.get("notBefore"), bounds.get("notAfter")
+    if early and late:
+        return f"between {early} and {late}"
+    return f"after {early}" if early else f"by {late}" if late else None
 
 
 def layout(answer: dict, type_words: dict[str, str] | None = None, at: str | None = None,

@@ -130,7 +130,7 @@ def lineage_page():
         closest = {"matched": choice.best.name, "initials": choice.initials, "others": _heads(choice)[1:]}
     query_string = urllib.parse.urlencode({k: v for k, v in (("org", name), ("at", at)) if v})
     return render_template("lineage.html", dataset=dataset, answer=answer, picture=picture, name=name, at=at,
-                           closest=closest, words=wording, when=timeline.when, local_href=local_href,
+                           closest=closest, words=wording, when=timeline.when, dated=timeline.dated, local_href=local_href,
                            quote_iri=sources.quote_iri,
                            query_string=query_string)
 
