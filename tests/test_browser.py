@@ -163,7 +163,11 @@ def test_query_editor(server, browser):
     page.wait_for_selector(".cm-tooltip-autocomplete")
     assert "dg:" in page.inner_text(".cm-tooltip-autocomplete")
     page.keyboard.press("Escape")
-    for _ in range(3):
+    page.keyboard.type(":hasName")  # terms of the data complete too
+    page.wait_for_function("""() => [...document.querySelector('.sparql-editor').shadowRoot
+        .querySelectorAll('.cm-tooltip-autocomplete li')].some(li => li.textContent.includes('dg:hasNamePeriod'))""")
+    page.keyboard.press("Escape")
+    for _ in range(len("dg:hasName")):
         page.keyboard.press("Backspace")
     page.keyboard.press("Control+Enter")
     page.wait_for_selector("table.results-table")
