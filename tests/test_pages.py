@@ -122,3 +122,6 @@ def test_query_results_carry_labels_and_timing(server):
     assert 'class="labelled">Derbyshire Mental Health Services NHS Trust</a>' in page
     assert re.search(r'<span class="timing">\d+ ms</span>', page)
     assert '<script src="/static/editor.js"' in page
+    terms = "SELECT ?term WHERE { ?term a owl:Class } ORDER BY ?term"
+    _, _, body = server.get("/query?" + urllib.parse.urlencode({"query": terms}))
+    assert "derbygraph ontology</a>" not in body.decode()  # a term is not labelled with its ontology's name

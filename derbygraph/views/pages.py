@@ -79,16 +79,17 @@ def readable_error(message: str, query: str) -> str:
 
 
 def _labels(result) -> dict[str, str]:
-    """The label of each of our resources in a result table, to show beside its IRI."""
+    """The label of each of our resources in a result table (keyed by the IRI the cell shows), to
+    show beside it; prefixed names (ontology terms) speak for themselves."""
     if result is None or not result.rows:
         return {}
     dataset, found = current_app.config["DATASET"], {}
     for row in result.rows:
         for cell in row:
-            if cell is not None and cell.href and cell.href.startswith("/derbygraph/") and cell.href not in found:
-                label = dataset.label(iri(vocab.BASE + cell.href[len("/derbygraph/"):]))
-                if label != cell.href.rsplit("/", 1)[-1]:
-                    found[cell.href] = label
+            if cell is not None and cell.href and cell.text.startswith(vocab.BASE) and cell.text not in found:
+                label = dataset.label(iri(cell.text))
+                if label != cell.text.rstrip("/#").rsplit("/", 1)[-1]:
+                    found[cell.text] = label
     return found
 
 
