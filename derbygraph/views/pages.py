@@ -14,7 +14,6 @@ from flask import Blueprint, Response, current_app, render_template, request
 from .. import queries, sources, timeline, vocab
 from ..dataset import iri
 from ..dates import BadDate
-from ..dates import parse as dates_parse
 from ..lineage import UnknownOrganisation
 from ..names import Choice, choose_lineage
 from .results import download_links, local_href, run_for_page
@@ -156,37 +155,36 @@ def _wording(answer: dict) -> dict:
             "credits": {d: sources.credit(dataset, d) for d in documents}}
 
 
+def _lineage_file(name: str, at: str | None) -> tuple[dict | None, Response | None]:
+    """(answer, None), or (None, a one-line plain-text refusal): for the lineage as a file."""
+    if not name:
+        return None, Response("give the organisation as ?org=NAME\n", 400, mimetype="text/plain")
+    try:
+        return current_app.config["LINEAGE"].lineage(name, at), None
+    except (BadDate, UnknownOrganisation) as error:
+        return None, Response(f"{error}\n", 404 if isinstance(error, UnknownOrganisation) else 400, mimetype="text/plain")
+
+
 @blueprint.get("/lineage.svg")
 def lineage_svg():
     """The timeline picture as a file of its own, styled inline so it reads anywhere."""
-    dataset, service = current_app.config["DATASET"], current_app.config["LINEAGE"]
-    name = request.args.get("org", "").strip()
-    at = request.args.get("at", "").strip() or None
-    try:
-        answer = service.lineage(name) if name else None
-        if at:
-            dates_parse(at)
-    except (BadDate, UnknownOrganisation) as error:
-        return Response(f"{error}\n", 404 if isinstance(error, UnknownOrganisation) else 400, mimetype="text/plain")
-    if answer is None:
-        return Response("give the organisation as ?org=NAME\n", 400, mimetype="text/plain")
-    picture = timeline.layout(answer, _wording(answer)["types"], at)
-    svg = render_template("timeline.svg", answer=answer, picture=picture, standalone=True, at=at)
+    name, at = request.args.get("org", "").strip(), request.args.get("at", "").strip() or None
+    answer, refusal = _lineage_file(name, at)
+    if refusal is not None:
+        return refusal
+    full = current_app.config["LINEAGE"].lineage(name) if at else answer
+    picture = timeline.layout(full, _wording(full)["types"], at)
+    svg = render_template("timeline.svg", answer=full, picture=picture, standalone=True, at=at)
     return Response(svg, mimetype="image/svg+xml", headers={
-        "Content-Disposition": f'attachment; filename="lineage-{answer["organisation"]["iri"].rsplit("/", 1)[-1]}.svg"'})
+        "Content-Disposition": f'attachment; filename="lineage-{full["organisation"]["iri"].rsplit("/", 1)[-1]}.svg"'})
 
 
 @blueprint.get("/lineage.csv")
 def lineage_csv():
     """The lineage as one table: a row per name, event, predecessor and successor."""
-    service = current_app.config["LINEAGE"]
-    name = request.args.get("org", "").strip()
-    if not name:
-        return Response("give the organisation as ?org=NAME\n", 400, mimetype="text/plain")
-    try:
-        answer = service.lineage(name, request.args.get("at") or None)
-    except (BadDate, UnknownOrganisation) as error:
-        return Response(f"{error}\n", 404 if isinstance(error, UnknownOrganisation) else 400, mimetype="text/plain")
+    answer, refusal = _lineage_file(request.args.get("org", "").strip(), request.args.get("at") or None)
+    if refusal is not None:
+        return refusal
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["kind", "date_or_start", "end", "label", "type_or_relation", "iri", "source", "quote"])
