@@ -125,3 +125,11 @@ def test_query_results_carry_labels_and_timing(server):
     terms = "SELECT ?term WHERE { ?term a owl:Class } ORDER BY ?term"
     _, _, body = server.get("/query?" + urllib.parse.urlencode({"query": terms}))
     assert "derbygraph ontology</a>" not in body.decode()  # a term is not labelled with its ontology's name
+
+
+def test_resource_pages_credit_sources_by_title_and_kind_and_link_the_quotation(server):
+    _, _, body = server.get("/derbygraph/id/event/1992-establishment-southern-derbyshire-mental-health-nhs-trust",
+                            {"Accept": "text/html"})
+    page = body.decode()
+    assert 'class="source">Derbyshire Healthcare NHS Foundation Trust (encyclopedia article)</a>' in page
+    assert 'class="quote" href="/derbygraph/id/source/dhcft-encyclopedia/quote/' in page

@@ -11,7 +11,7 @@ import urllib.parse
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from .. import queries, sources, timeline, vocab
+from .. import queries, timeline, vocab
 from ..dataset import iri
 from ..dates import BadDate
 from ..lineage import UnknownOrganisation
@@ -131,13 +131,12 @@ def lineage_page():
     query_string = urllib.parse.urlencode({k: v for k, v in (("org", name), ("at", at)) if v})
     return render_template("lineage.html", dataset=dataset, answer=answer, picture=picture, name=name, at=at,
                            closest=closest, words=wording, when=timeline.when, dated=timeline.dated, local_href=local_href,
-                           quote_iri=sources.quote_iri,
                            query_string=query_string)
 
 
 def _wording(answer: dict) -> dict:
     """Everything the lineage page names in words rather than codes: event types and relations,
-    roles, the bodies of the lineage, and each source as "title (kind)"."""
+    roles and the bodies of the lineage (sources are credited by the `cited` template global)."""
     dataset = current_app.config["DATASET"]
 
     def label(local: str) -> str | None:
@@ -149,10 +148,8 @@ def _wording(answer: dict) -> dict:
              {link["relation"] for link in answer["predecessors"] + answer["successors"]}}
     roles = {p["role"]: timeline.role_words(p["role"], label(p["role"])) for e in events for p in e["participants"]}
     bodies = {n["organisation"]: dataset.label(iri(n["organisation"])) for n in answer["names"]}
-    documents = {s["iri"] for item in answer["names"] + events for s in item["sources"]}
     return {"types": {t: timeline.words(t, text) for t, text in types.items()}, "roles": roles, "bodies": bodies,
-            "kinds": {e["iri"]: timeline.event_kind(e["type"]) for e in events},
-            "credits": {d: sources.credit(dataset, d) for d in documents}}
+            "kinds": {e["iri"]: timeline.event_kind(e["type"]) for e in events}}
 
 
 def _lineage_file(name: str, at: str | None) -> tuple[dict | None, Response | None]:

@@ -19,6 +19,17 @@ from .results import local_href
 blueprint = Blueprint("sources", __name__)
 
 
+@blueprint.app_template_global("cited")
+def cited(source: dict) -> dict:
+    """How any page shows a SOURCE of the lineage JSON: credited as "title (kind)", and for a
+    document's quotation, a link to the quotation's own page."""
+    dataset = current_app.config["DATASET"]
+    if source.get("record"):  # a registry row: its file is the credit, its line the place
+        return {"credit": source["title"], "href": local_href(source["iri"]), "quote_href": None}
+    return {"credit": sources.credit(dataset, source["iri"]), "href": local_href(source["iri"]),
+            "quote_href": local_href(sources.quote_iri(source["iri"], source["quote"]))}
+
+
 @blueprint.get("/derbygraph/id/source/<name>")
 def source_page(name: str):
     dataset = current_app.config["DATASET"]
