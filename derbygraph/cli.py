@@ -128,7 +128,7 @@ def check(data: tuple[str, ...], sources: str | None) -> None:
 @store_option
 def query(query: str | None, fmt: str, params: tuple[str, ...], list_canned: bool, data, store) -> None:
     """Run SPARQL (text, a .rq file, or a canned query's name) against the served graph."""
-    from . import queries
+    from . import queries, sandbox
     from .errors import QueryError
     from .executor import InProcessExecutor, WorkerPool
 
@@ -159,8 +159,12 @@ def query(query: str | None, fmt: str, params: tuple[str, ...], list_canned: boo
         if canned:
             text = canned.render(dataset, values)
         # A store on disk is queried as the server queries it: one sandboxed worker, time limit.
-        executor = WorkerPool(dataset.path, DEFAULT.replace(workers=1)) if dataset.path else \
-            InProcessExecutor(dataset, DEFAULT)
+        # A graph built here is queried here, once this process has shut itself off the network.
+        if dataset.path:
+            executor = WorkerPool(dataset.path, DEFAULT.replace(workers=1))
+        else:
+            sandbox.deny_network()
+            executor = InProcessExecutor(dataset, DEFAULT)
         try:
             if fmt == "table":  # TSV for solutions (drawn as a table), Turtle for graphs
                 reply = executor.run(text, accept="text/tab-separated-values, text/turtle")
