@@ -291,6 +291,12 @@ class NameIndex:
     def choose(self, query: str, same=lambda org: org, at: str | None = None, limit: int = 8) -> Choice:
         """The organisation `query` most likely means and, unless it is named exactly, the other
         organisations (of other lineages, by `same`) good enough to resolve, best first."""
+        query = query.strip()
+        if query in self._names:  # an organisation's IRI
+            return Choice(query, Match(query, 1.0, self._names[query][0]))
+        exact = self._exact.get(tuple(words(query))) if at is None else None
+        if exact is not None:  # a name as written: no need to weigh every candidate
+            return Choice(query, Match(exact.org, 1.0, exact.name))
         found = self.search(query, limit, at)
         if not found or found[0].score < RESOLVE_AT:
             return Choice(query, None)
@@ -306,14 +312,7 @@ class NameIndex:
 
     def resolve(self, query: str) -> Match | None:
         """The organisation a name, former name, acronym, code or IRI most likely means."""
-        query = query.strip()
-        if query in self._names:
-            return Match(query, 1.0, self._names[query][0])
-        exact = self._exact.get(tuple(words(query)))
-        if exact is not None:  # a name as written: no need to weigh every candidate
-            return Match(exact.org, 1.0, exact.name)
         return self.choose(query).best
-
 
 def choose_lineage(service, query: str) -> Choice:
     """`NameIndex.choose` with the bodies of one lineage (`service`, a LineageService) counted as one:
