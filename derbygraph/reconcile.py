@@ -152,7 +152,7 @@ class ReconcileService:
         for entry in properties:
             if not isinstance(entry, dict) or "pid" not in entry or "v" not in entry:
                 raise BadReconcileRequest(f"query {key!r}: each property needs 'pid' and 'v'")
-            pid, value = entry["pid"], entry["v"]
+            pid, value = str(entry["pid"]).strip().lower(), entry["v"]  # "Date" from a column header is date
             value = value[0] if isinstance(value, list) and value else value
             value = value.get("id", value.get("name")) if isinstance(value, dict) else value
             if pid not in QUERY_PROPERTIES:

@@ -133,6 +133,23 @@ def test_types_filter_and_sites(client, schemas):
     assert site["q"]["result"][0]["id"] == "id/site/radbourne-unit"
 
 
+def test_the_specifications_own_query_batches_get_answers_or_reasons(client, schemas):
+    _, folder = schemas
+    for example in sorted((folder / "examples" / "reconciliation-query-batch" / "valid").glob("*.json")):
+        response = client.post("/reconcile", data={"queries": example.read_text()})
+        assert response.status_code in (200, 400), example
+        if response.status_code == 200:
+            valid(schemas, "reconciliation-result-batch.json", response.get_json())
+        else:
+            assert "unknown" in response.get_json()["error"], example  # a property or type of another service
+
+
+def test_a_property_named_like_a_column_header_is_understood(client):
+    answer = reconcile(client, {"q": {"query": "Southern Derbyshire Mental Health", "properties": [
+        {"pid": "Date", "v": "2005"}]}})
+    assert answer["q"]["result"][0]["name"] == "Derbyshire Mental Health Services NHS Trust"
+
+
 @pytest.mark.parametrize("queries, words", [
     ('{"q": {"query": "x", "properties": [{"pid": "date", "v": "1999-13"}]}}', "not a real date"),
     ('{"q": {"query": "x", "properties": [{"pid": "colour", "v": "red"}]}}', "unknown property"),
