@@ -137,13 +137,14 @@ def fingerprint(found: list[Source]) -> str:
 
 def build_store(extra: Iterable[Path] = (), progress: Progress | None = None) -> tuple[ox.Store, list[Source]]:
     """Parse, infer and record the version, in memory: the store every service reads."""
-    from . import reasoning  # rdflib and owlrl load only when a build runs
+    from . import derive, reasoning  # rdflib and owlrl load only when a build runs
 
     found = sources(extra)
     store = ox.Store()
     load_sources(store, found, progress)
     started = time.perf_counter()
     added = reasoning.materialise(store)
+    added += derive.derive(store)  # lineages, shortcuts, instants, statement provenance
     if progress:
         progress(f"inferred {added} triples (OWL 2 RL, {time.perf_counter() - started:.2f} s)")
     _record_version(store, fingerprint(found))

@@ -100,6 +100,7 @@ def build(data: tuple[str, ...], store: str) -> None:
 def check(data: tuple[str, ...], sources: str | None) -> None:
     """Validate the data (SHACL shapes, and quotes against --sources); exit 1 on any problem."""
     from .build import SourceError, build_store
+    from .coverage import Coverage
     from .dataset import Dataset
     from .validate import check as run_checks
 
@@ -112,6 +113,7 @@ def check(data: tuple[str, ...], sources: str | None) -> None:
         fail(str(error))
     for problem in problems:
         click.echo(str(problem))
+    click.echo(str(Coverage.of(store)), err=True)
     if problems:
         sys.exit(1)
     checked = "shapes and quotes" if sources else "shapes"
@@ -238,6 +240,39 @@ def lineage(name: str, at: str | None, as_json: bool, data, store) -> None:
         click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
         return
     click.echo(_lineage_text(answer))
+
+
+@main.command()
+@click.argument("s")
+@click.argument("p")
+@click.argument("o")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly what /api/why returns.")
+@data_option
+@store_option
+def why(s: str, p: str, o: str, as_json: bool, data, store) -> None:
+    """The quotes (and registry rows) the statement S P O rests on; O an IRI or an N-Triples literal."""
+    from .why import BadStatement, UnknownStatement, WhyService
+
+    dataset = open_dataset(data, store)
+    try:
+        answer = WhyService(dataset).why(s, p, o)
+    except (BadStatement, UnknownStatement) as error:
+        fail(str(error))
+    click.echo(json.dumps(answer, indent=2, ensure_ascii=False) if as_json else _why_text(answer))
+
+
+def _why_text(answer: dict, depth: int = 0) -> str:
+    pad = "  " * depth
+    st = answer["statement"]
+    lines = [f"{pad}{st['s']}  {st['p']}  {st['o']}",
+             f"{pad}  {'asserted' if answer['asserted'] else 'inferred'}"]
+    for source in answer["sources"]:
+        where = f", line {source['line']}" if source.get("line") else ""
+        lines.append(f"{pad}  “{source['quote']}” ({source['title']}{where})")
+    if "derivedFrom" in answer:
+        lines.append(f"{pad}  derived from:")
+        lines += [_why_text(premise, depth + 2) for premise in answer["derivedFrom"]]
+    return "\n".join(lines)
 
 
 def _lineage_text(answer: dict) -> str:

@@ -1,4 +1,4 @@
-"""The JSON API: lineage and name search, the same services the CLI calls."""
+"""The JSON API: lineage, name search and statement provenance, the same services the CLI calls."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, jsonify, request
 from ..dataset import iri
 from ..dates import BadDate
 from ..lineage import UnknownOrganisation
+from ..why import BadStatement, UnknownStatement, WhyService
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
@@ -45,3 +46,17 @@ def search():
          "score": m.score, "matched": m.name}
         for m in dataset.names.search(text, limit)
     ])
+
+
+@blueprint.get("/why")
+def why():
+    missing = [name for name in ("s", "p", "o") if not request.args.get(name, "").strip()]
+    if missing:
+        return _error(f"give the statement as ?s=IRI&p=IRI&o=IRI-or-literal (missing: {', '.join(missing)})", 400)
+    try:
+        return jsonify(WhyService(current_app.config["DATASET"]).why(
+            request.args["s"], request.args["p"], request.args["o"]))
+    except BadStatement as error:
+        return _error(str(error), 400)
+    except UnknownStatement as error:
+        return _error(str(error), 404)
