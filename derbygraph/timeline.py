@@ -91,8 +91,8 @@ class Branch:
     x: float       # the stub's start
     width: float
     y: float
-    join_x: float  # where it meets the chain
-    join_y: float
+    join_x: float | None  # where it meets the chain (None: the sources give no date to join it at)
+    join_y: float | None
     anchor: str
     label_x: float
     successor: bool
@@ -169,8 +169,9 @@ def layout(answer: dict, type_words: dict[str, str] | None = None, at: str | Non
     def x(year: float) -> float:
         return margin + (year - first) / span * (width - 2 * margin)
 
-    before = [(link, s) for link, s in links if not s and link["date"]]
-    after = [(link, s) for link, s in links if s and link["date"]]
+    # Dated links first; an undated one is drawn at the edge of its side, joined to nothing.
+    before = sorted(((link, s) for link, s in links if not s), key=lambda ls: ls[0]["date"] is None)
+    after = sorted(((link, s) for link, s in links if s), key=lambda ls: ls[0]["date"] is None)
     top = margin + len(before) * row
     bodies = list(dict.fromkeys(n["organisation"] for n in names))
     bars = []
@@ -194,12 +195,16 @@ def layout(answer: dict, type_words: dict[str, str] | None = None, at: str | Non
 
     branches = []
     for number, (link, successor) in enumerate(before + after):
-        join = chain_at(link["date"])
-        join_x = x(_year_fraction(link["date"]))
-        join_y = (join.y + 21.5) if join else top
         y = margin + number * row if not successor else top + len(names) * row + (number - len(before)) * row
-        left = join_x if successor else max(margin, join_x - BRANCH)
-        stub = min(BRANCH, width - margin - left) if successor else join_x - left
+        if link["date"]:
+            join = chain_at(link["date"])
+            join_x = x(_year_fraction(link["date"]))
+            join_y = (join.y + 21.5) if join else top
+            left = join_x if successor else max(margin, join_x - BRANCH)
+            stub = min(BRANCH, width - margin - left) if successor else join_x - left
+        else:
+            join_x = join_y = None
+            left, stub = (width - margin - BRANCH if successor else margin), BRANCH
         late = left + stub / 2 > width / 2
         branches.append(Branch(link["iri"], link["label"], link["date"], words(link["relation"], type_words.get(link["relation"])),
                                left, max(stub, 3), y, join_x, join_y, "end" if late else "start",

@@ -159,3 +159,20 @@ def test_event_marks_never_overlap(event_dates):
         if one.span:
             assert one.span[0] <= one.x <= one.span[1]
     assert all(m.y < picture.axis_y for m in picture.marks)
+
+
+def test_branches_join_the_chain_at_their_date_and_undated_ones_join_nothing():
+    from derbygraph import timeline
+
+    answer = {"names": [{"label": "A", "start": "1992", "end": "2001", "organisation": "a"},
+                        {"label": "B", "start": "2001", "end": None, "organisation": "a"}],
+              "events": [],
+              "predecessors": [{"iri": "p1", "label": "Dated", "relation": "Merger", "date": "2005"},
+                               {"iri": "p2", "label": "Undated", "relation": "ServiceTransfer", "date": None}],
+              "successors": [{"iri": "s1", "label": "Later", "relation": "Succession", "date": "2010"}]}
+    picture = timeline.layout(answer, {"ServiceTransfer": "service transfer"})
+    dated, undated, later = picture.branches
+    bar_b = picture.bars[1]
+    assert dated.join_x == dated.x + dated.width and dated.join_y == bar_b.y + 21.5  # meets B, in force in 2005
+    assert undated.join_x is None and undated.x == 16 and undated.relation == "Service transfer"
+    assert later.successor and later.x == later.join_x and later.y > bar_b.y
