@@ -127,7 +127,8 @@ def _year_fraction(date: str, end: bool = False) -> float:
 
 def _where(event: dict, x, first: int, last: int) -> tuple[float, tuple[float, float] | None, str] | None:
     """(x, bracket, date in words) of an event: at its date, or, for an event the sources only
-    bound ("bounds": notBefore/notAfter), midway along a bracket between them; None if neither."""
+    bound ("bounds": notBefore/notAfter), on a bracket between them (midway, or at the one bound
+    given, the bracket running to the picture's edge); None if neither."""
     if event.get("date"):
         return x(_year_fraction(event["date"])), None, event["date"]
     bounds = event.get("bounds") or {}
@@ -136,7 +137,8 @@ def _where(event: dict, x, first: int, last: int) -> tuple[float, tuple[float, f
         return None
     left = x(_year_fraction(early)) if early else x(first)
     right = x(_year_fraction(late, end=True)) if late else x(last)
-    return (left + right) / 2, (left, right), dated(event)
+    at_x = (left + right) / 2 if early and late else right if late else left  # at the one bound known
+    return at_x, (left, right), dated(event)
 
 
 def dated(event: dict) -> str | None:
