@@ -222,15 +222,20 @@ def lineage(name: str, at: str | None, as_json: bool, data, store) -> None:
     """The lineage of an organisation: its names, events, predecessors and successors."""
     from .dates import BadDate
     from .lineage import LineageService, UnknownOrganisation
+    from .names import choose_lineage
 
     dataset = open_dataset(data, store)
+    service = LineageService(dataset)
     try:
-        answer = LineageService(dataset).lineage(name, at)
+        answer = service.lineage(name, at)
     except BadDate as error:
         fail(str(error))
     except UnknownOrganisation as error:
         hint = f"; did you mean: {', '.join(error.suggestions)}" if error.suggestions else ""
         fail(f"{error}{hint}")
+    choice = choose_lineage(service, name)
+    if choice.best is not None and not choice.exact:  # a rough match: say which, and why, on stderr
+        click.echo(choice.reason(), err=True)
     if as_json:
         click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
         return

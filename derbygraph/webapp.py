@@ -28,7 +28,7 @@ ERROR_FORMATS = [formats.Format("text", "text/plain"), formats.Format("json", "a
 def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Flask:
     """The derbygraph web app over `dataset`; `executor` runs SPARQL (in-process by default)."""
     from .executor import InProcessExecutor
-    from .views import api, canned, linked, pages, sparql_endpoint
+    from .views import api, canned, linked, pages, reconcile, sources, sparql_endpoint
 
     web = resources.asset_dir("web")
     app = Flask(__name__, template_folder=str(web / "templates"), static_folder=str(web / "static"))
@@ -41,7 +41,7 @@ def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Fla
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False  # keep the contract's order: organisation, query, at, names...
-    for area in (pages, api, sparql_endpoint, canned, linked):
+    for area in (pages, api, sparql_endpoint, canned, linked, reconcile, sources):
         app.register_blueprint(area.blueprint)
     if config.base_url:
         app.wsgi_app = _PublicAddress(app.wsgi_app, config.base_url)
@@ -60,7 +60,7 @@ def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Fla
         response.headers["Server"] = f"derbygraph/{__version__}"
         response.headers["X-Content-Type-Options"] = "nosniff"
         if response.mimetype == "text/html":
-            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if request.method in ("GET", "HEAD") and response.status_code == 200 and "ETag" not in response.headers:
             response.set_etag(_etag(dataset))
             response.vary.add("Accept")
