@@ -308,15 +308,17 @@ def push(endpoint: str, gsp: str | None, data, store) -> None:
 
 @main.command("import-ods")
 @click.option("--succ", "succ", required=True, metavar="FILE", help="The ODS successor file (succ.csv).")
-@click.option("--etr", "etr", metavar="FILE", help="The ODS NHS trust file (etr.csv): names, dates, addresses.")
+@click.option("--etr", "etr", metavar="FILE", help="The ODS NHS trust file (etr.csv): names, dates, grouping, geography, region, addresses.")
 @click.option("-o", "--output", default="ods.nt", show_default=True, metavar="FILE",
               help="Where to write the RDF (N-Triples); add it to the graph with --data FILE.")
-def import_ods(succ: str, etr: str | None, output: str) -> None:
+@click.option("--observed", metavar="DATE",
+              help="The date the trust file's snapshot was taken (default: the latest date the file states).")
+def import_ods(succ: str, etr: str | None, output: str, observed: str | None) -> None:
     """Turn NHS ODS registry files into RDF under the derbygraph ontology."""
-    from .ods import OdsError, import_files
+    from .registry import OdsError, import_files
 
     try:
-        summary = import_files(Path(succ), Path(etr) if etr else None, Path(output))
+        summary = import_files(Path(succ), Path(etr) if etr else None, Path(output), observed=observed)
     except OdsError as error:
         fail(str(error))
     except OSError as error:

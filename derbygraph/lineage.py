@@ -7,7 +7,7 @@ on, or took them over are predecessors and successors, followed transitively (th
 of a predecessor are predecessors too). A proposal that was abandoned stays an event and never
 links two lineages.
 
-Registry data (NHS ODS, see `derbygraph.ods`) joins in two ways: a registry code linked to an
+Registry data (NHS ODS, see `derbygraph.registry`) joins in two ways: a registry code linked to an
 organisation of the documents (`dg:sameOrganisationAs`) is the same lineage, so its successions
 appear beside the documents' events, each with its source (the registry row); and where a lineage
 combines both kinds of source, each organisational change says whether the other kind of source
@@ -213,12 +213,15 @@ class LineageService:
                 continue
             for period in self._periods(member):
                 start, end = self._literal(period, DG + "start"), self._literal(period, DG + "end")
-                if at is not None and not dates.in_force(at, start, end):
+                # a name seen only in a snapshot (dg:observed, no start) holds for the snapshot's date alone
+                observed = self._literal(period, DG + "observed") if start is None else None
+                if at is not None and not (dates.in_force(at, observed, end) and not dates.after(at, observed)
+                                           if observed else dates.in_force(at, start, end)):
                     continue
                 names.append({"label": self._literal(period, DG + "name") or self.dataset.label(period),
                               "start": start, "end": end, "organisation": member,
-                              "sources": self.sources(period)})
-        names.sort(key=lambda n: (n["start"] or "", n["label"]))  # ISO dates sort as text
+                              "sources": self.sources(period)} | ({"observed": observed} if observed else {}))
+        names.sort(key=lambda n: (n["start"] or n.get("observed") or "", n["label"]))  # ISO dates sort as text
 
         predecessors, successors = [], []
         found = self.events_of(members)
@@ -328,12 +331,11 @@ class LineageService:
                 if document is not None and document.value in members:
                     links.append(self._link(node, iri(member), document))
             code = self._literal(iri(member), vocab.SKOS + "notation") or _local_name(member)
-            for period in self._periods(member):
-                for which, verb in ((DG + "start", "opened"), (DG + "end", "closed")):
-                    date = self._literal(period, which)
-                    if date and (at is None or not dates.after(date, at)):
-                        openings.append({"iri": member, "date": date, "type": verb.capitalize(),
-                                         "label": f"ODS {code} {verb} (registry trust file)"})
+            for which, verb in ((DG + "opened", "opened"), (DG + "closed", "closed")):  # the code's own dates
+                date = self._literal(iri(member), which)
+                if date and (at is None or not dates.after(date, at)):
+                    openings.append({"iri": member, "date": date, "type": verb.capitalize(),
+                                     "label": f"ODS {code} {verb} (registry trust file)"})
         registry, document = [], []
         for event in events:
             node = iri(event["iri"])
@@ -370,9 +372,7 @@ class LineageService:
             if not self.dataset.has_type(origin, DG + "RegistryRecord"):
                 sources += self.sources(origin)  # the document's name, with its quotations
         sources += self.records(node)
-        periods = self._periods(registry.value)
-        opened = self._literal(periods[0], DG + "start") if periods else None
-        closed = self._literal(periods[0], DG + "end") if periods else None
+        opened, closed = self._literal(registry, DG + "opened"), self._literal(registry, DG + "closed")
         first = self._first_start(document.value)
         code = self._literal(registry, vocab.SKOS + "notation")
         entry = {
