@@ -326,5 +326,33 @@ def import_ods(succ: str, etr: str | None, output: str, observed: str | None) ->
     click.echo(summary)
 
 
+@main.command()
+@click.option("--to", "to", required=True, metavar="DATE", help="The date whose codes to map onto (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--kind", metavar="KIND", help="Only codes of this kind (trust, pct, ccg, site...).")
+@click.option("--code", metavar="CODE", help="Only this code.")
+@click.option("--format", "output_format", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
+@data_option
+@store_option
+def crosswalk(to: str, kind: str | None, code: str | None, output_format: str, output: str | None, data, store) -> None:
+    """Map registry codes onto the codes in force on a date (add the registry with --data ods.nt)."""
+    from .crosswalk import BadKind, CrosswalkService, NoRegistry, UnknownCode, to_csv
+    from .dates import BadDate
+
+    service = CrosswalkService(open_dataset(data, store))
+    try:
+        answer = service.crosswalk(to, code=code, kind=kind)
+    except (BadDate, BadKind, NoRegistry, UnknownCode) as error:
+        fail(str(error))
+    text = to_csv(answer) if output_format == "csv" else json.dumps(answer, ensure_ascii=False, indent=1) + "\n"
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8", newline="")
+        except OSError as error:
+            fail(f"{output}: {error.strerror or error}")
+    else:
+        click.echo(text, nl=False)
+
+
 if __name__ == "__main__":
     main()

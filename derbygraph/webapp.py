@@ -22,6 +22,7 @@ def create_app(dataset: Dataset, limits: Limits | None = None, executor=None) ->
     """The derbygraph web app over `dataset`; `executor` runs SPARQL (in-process by default)."""
     from .executor import InProcessExecutor
     from .views import api, canned, linked, pages, sparql_endpoint
+    from .views import crosswalk
 
     web = resources.asset_dir("web")
     app = Flask(__name__, template_folder=str(web / "templates"), static_folder=str(web / "static"))
@@ -40,6 +41,7 @@ def create_app(dataset: Dataset, limits: Limits | None = None, executor=None) ->
     app.register_blueprint(sparql_endpoint.blueprint)
     app.register_blueprint(canned.blueprint)
     app.register_blueprint(linked.blueprint)
+    app.register_blueprint(crosswalk.blueprint)
 
     @app.before_request
     def not_modified():
