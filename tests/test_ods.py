@@ -136,15 +136,26 @@ def test_derbyshire_healthcare_shows_both_sources_and_where_they_agree(service):
     registry = events[EVENT + "2002-04-01-RXM"]
     dissolution = events[vocab.ID + "event/2002-dissolution-community-health-care-north-derbyshire"]
     assert registry["sources"][0]["title"] == "NHS ODS succ.csv" and registry["sources"][0]["line"]
-    assert registry["agreement"]["status"] == dissolution["agreement"]["status"] == "agrees"
+    # the registry records two codes closing into a new one, the documents a renaming with a transfer:
+    # the date agrees, the kind of change and the number of bodies that ended do not
+    assert registry["agreement"]["status"] == dissolution["agreement"]["status"] == "partly agrees"
+    [comparison] = [c for c in answer["reconciliation"]["comparisons"] if c["date"] == "2002-04-01"]
+    assert comparison["agrees"] == ["the date (2002)"]
+    kind, bodies = comparison["differs"]
+    assert kind.startswith("the kind of change (registry: Establishment, Merger; documents: Dissolution, Renaming")
+    assert bodies.startswith("the bodies that ended or gave (registry: 2, ") and "documents: 1, " in bodies
     [link] = answer["reconciliation"]["links"]
     assert link["registry"]["code"] == "RXM" and link["document"]["iri"] == DHCFT
     assert link["registry"]["opened"] == "2002-04-01" and link["status"] == "differs"
 
 
 def test_dchs_is_linked_to_its_code(service):
-    [link] = service.lineage("DCHS")["reconciliation"]["links"]
+    answer = service.lineage("DCHS")
+    [link] = answer["reconciliation"]["links"]
     assert link["registry"]["code"] == "RY8"
+    establishment = next(e for e in answer["events"] if e["type"] == "Establishment")
+    assert establishment["agreement"]["status"] == "agrees"  # "standalone in 2011"; RY8 opened 2011-04-01
+    assert "the kind of change (registry: Establishment; documents: Establishment)" in establishment["agreement"]["note"]
 
 
 def test_rkx_and_rw2_are_candidates_with_their_evidence(registry_dataset):
