@@ -393,20 +393,50 @@ def push(endpoint: str, gsp: str | None, data, store) -> None:
 
 @main.command("import-ods")
 @click.option("--succ", "succ", required=True, metavar="FILE", help="The ODS successor file (succ.csv).")
-@click.option("--etr", "etr", metavar="FILE", help="The ODS NHS trust file (etr.csv): names, dates, addresses.")
+@click.option("--etr", "etr", metavar="FILE", help="The ODS NHS trust file (etr.csv): names, dates, grouping, geography, region, addresses.")
 @click.option("-o", "--output", default="ods.nt", show_default=True, metavar="FILE",
               help="Where to write the RDF (N-Triples); add it to the graph with --data FILE.")
-def import_ods(succ: str, etr: str | None, output: str) -> None:
+@click.option("--observed", metavar="DATE",
+              help="The date the trust file's snapshot was taken (default: the latest date the file states).")
+def import_ods(succ: str, etr: str | None, output: str, observed: str | None) -> None:
     """Turn NHS ODS registry files into RDF under the derbygraph ontology."""
-    from .ods import OdsError, import_files
+    from .registry import OdsError, import_files
 
     try:
-        summary = import_files(Path(succ), Path(etr) if etr else None, Path(output))
+        summary = import_files(Path(succ), Path(etr) if etr else None, Path(output), observed=observed)
     except OdsError as error:
         fail(str(error))
     except OSError as error:
         fail(f"{error.filename or output}: {error.strerror or error}")
     click.echo(summary)
+
+
+@main.command()
+@click.option("--to", "to", required=True, metavar="DATE", help="The date whose codes to map onto (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--kind", metavar="KIND", help="Only codes of this kind (trust, pct, ccg, site...).")
+@click.option("--code", metavar="CODE", help="Only this code.")
+@click.option("--format", "output_format", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
+@data_option
+@store_option
+def crosswalk(to: str, kind: str | None, code: str | None, output_format: str, output: str | None, data, store) -> None:
+    """Map registry codes onto the codes in force on a date (add the registry with --data ods.nt)."""
+    from .crosswalk import BadKind, CrosswalkService, NoRegistry, UnknownCode, to_csv
+    from .dates import BadDate
+
+    service = CrosswalkService(open_dataset(data, store))
+    try:
+        answer = service.crosswalk(to, code=code, kind=kind)
+    except (BadDate, BadKind, NoRegistry, UnknownCode) as error:
+        fail(str(error))
+    text = to_csv(answer) if output_format == "csv" else json.dumps(answer, ensure_ascii=False, indent=1) + "\n"
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8", newline="")
+        except OSError as error:
+            fail(f"{output}: {error.strerror or error}")
+    else:
+        click.echo(text, nl=False)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ ERROR_FORMATS = [formats.Format("text", "text/plain"), formats.Format("json", "a
 def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Flask:
     """The derbygraph web app over `dataset`; `executor` runs SPARQL (in-process by default)."""
     from .executor import InProcessExecutor
-    from .views import api, canned, linked, pages, reconcile, sources, sparql_endpoint
+    from .views import api, canned, crosswalk, linked, pages, reconcile, sources, sparql_endpoint
 
     web = resources.asset_dir("web")
     app = Flask(__name__, template_folder=str(web / "templates"), static_folder=str(web / "static"))
@@ -41,7 +41,7 @@ def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Fla
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False  # keep the contract's order: organisation, query, at, names...
-    for area in (pages, api, sparql_endpoint, canned, linked, reconcile, sources):
+    for area in (pages, api, sparql_endpoint, canned, linked, reconcile, sources, crosswalk):
         app.register_blueprint(area.blueprint)
     if config.base_url:
         app.wsgi_app = _PublicAddress(app.wsgi_app, config.base_url)
