@@ -18,6 +18,7 @@ import pyoxigraph as ox
 
 from . import vocab
 from .dataset import Dataset, iri
+from .errors import NotFound
 
 DG, DCT, OA = vocab.DG, vocab.DCT, vocab.OA
 QUOTE_PATH = "/quote/"
@@ -35,7 +36,7 @@ METADATA = (("Title", DCT + "title"), ("Kind", DCT + "type"), ("Description", DC
             ("SHA-256", DG + "sha256"))
 
 
-class UnknownQuote(LookupError):
+class UnknownQuote(NotFound):
     """No quotation of that document has that IRI."""
 
 

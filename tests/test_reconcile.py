@@ -220,16 +220,11 @@ def test_any_input_gets_an_answer_or_a_400_never_a_500(client, text, date, ident
 
 
 @pytest.fixture(scope="module")
-def registry_client(tmp_path_factory):
-    """The app over the documents and the whole ODS registry (one import and build, ~1 min)."""
-    from derbygraph import ods
-    from derbygraph.dataset import Dataset
+def registry_client(registry_dataset):
+    """The app over the documents and the whole ODS registry (built once per session)."""
     from derbygraph.webapp import create_app
 
-    folder = shared_dir("ods")
-    out = tmp_path_factory.mktemp("ods") / "ods.nt"
-    ods.import_files(folder / "succ.csv", folder / "etr.csv", out)
-    return create_app(Dataset.build([out])).test_client()
+    return create_app(registry_dataset).test_client()
 
 
 def test_with_the_registry_codes_dates_and_sites(registry_client, schemas):
