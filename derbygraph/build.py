@@ -18,6 +18,7 @@ from typing import Callable, Iterable
 import pyoxigraph as ox
 
 from . import __version__, formats, resources, vocab
+from .errors import UserError
 
 # The files the build reads, by suffix: from the one format registry.
 FORMATS = {f".{extension}": fmt.oxigraph for fmt in formats.READABLE for extension in fmt.extensions}
@@ -26,7 +27,7 @@ QUAD_FORMATS = {fmt.oxigraph for fmt in formats.DATASETS}
 Progress = Callable[[str], None]
 
 
-class SourceError(Exception):
+class SourceError(UserError):
     """A source file that cannot be used; str() is a `file:line: message` line for the user."""
 
 

@@ -7,7 +7,7 @@ on, or took them over are predecessors and successors, followed transitively (th
 of a predecessor are predecessors too). A proposal that was abandoned stays an event and never
 links two lineages.
 
-Registry data (NHS ODS, see `derbygraph.ods`) joins in two ways: a registry code linked to an
+Registry data (NHS ODS, see `derbygraph.registry`) joins in two ways: a registry code linked to an
 organisation of the documents (`dg:sameOrganisationAs`) is the same lineage, so its successions
 appear beside the documents' events, each with its source (the registry row); and where a lineage
 combines both kinds of source, each organisational change says whether the other kind of source
@@ -23,7 +23,7 @@ import pyoxigraph as ox
 
 from . import dates, vocab
 from .dataset import Dataset, iri
-from .errors import BadInput
+from .errors import BadInput, NotFound
 
 DG, ORG, PROV = vocab.DG, vocab.ORG, vocab.PROV
 
@@ -59,7 +59,7 @@ def _local_name(value: str) -> str:
     return value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-class UnknownOrganisation(LookupError):
+class UnknownOrganisation(NotFound):
     """No organisation matches the name; carries suggestions for the user."""
 
     def __init__(self, query: str, suggestions: list[str]):
@@ -221,12 +221,15 @@ class LineageService:
                 continue
             for period in self._periods(member):
                 start, end = self._literal(period, DG + "start"), self._literal(period, DG + "end")
-                if at is not None and not dates.in_force(at, start, end):
+                # a name seen only in a snapshot (dg:observed, no start) holds for the snapshot's date alone
+                observed = self._literal(period, DG + "observed") if start is None else None
+                if at is not None and not (dates.in_force(at, observed, end) and not dates.after(at, observed)
+                                           if observed else dates.in_force(at, start, end)):
                     continue
                 names.append({"label": self._literal(period, DG + "name") or self.dataset.label(period),
                               "start": start, "end": end, "organisation": member,
-                              "sources": self.sources(period)})
-        names.sort(key=lambda n: (n["start"] or "", n["label"]))  # ISO dates sort as text
+                              "sources": self.sources(period)} | ({"observed": observed} if observed else {}))
+        names.sort(key=lambda n: (n["start"] or n.get("observed") or "", n["label"]))  # ISO dates sort as text
 
         predecessors, successors = [], []
         found = self.events_of(members)
@@ -341,12 +344,11 @@ class LineageService:
                 if document is not None and document.value in members:
                     links.append(self._link(node, iri(member), document))
             code = self._literal(iri(member), vocab.SKOS + "notation") or _local_name(member)
-            for period in self._periods(member):
-                for which, verb in ((DG + "start", "opened"), (DG + "end", "closed")):
-                    date = self._literal(period, which)
-                    if date and (at is None or not dates.after(date, at)):
-                        openings.append({"iri": member, "date": date, "type": verb.capitalize(),
-                                         "label": f"ODS {code} {verb} (registry trust file)"})
+            for which, verb in ((DG + "opened", "opened"), (DG + "closed", "closed")):  # the code's own dates
+                date = self._literal(iri(member), which)
+                if date and (at is None or not dates.after(date, at)):
+                    openings.append({"iri": member, "date": date, "type": verb.capitalize(),
+                                     "label": f"ODS {code} {verb} (registry trust file)"})
         registry, document = [], []
         for event in events:
             node = iri(event["iri"])
@@ -370,7 +372,7 @@ class LineageService:
             event["agreement"] = {"status": found[0]["status"], "note": " | ".join(c["note"] for c in found),
                                   "with": others}
         for link in links:
-            opened = next((c for c in comparisons if c["status"] == "agrees" and any(
+            opened = next((c for c in comparisons if c["status"] in ("agrees", "partly agrees") and any(
                 f["type"] == "Opened" and f["iri"] == link["registry"]["iri"] for f in c["registry"])), None)
             if link["status"] == "differs" and opened is not None:
                 shared = min((_shared(opened["date"], d["date"]) for d in opened["document"] if d["date"]),
@@ -384,9 +386,7 @@ class LineageService:
             if not self.dataset.has_type(origin, DG + "RegistryRecord"):
                 sources += self.sources(origin)  # the document's name, with its quotations
         sources += self.records(node)
-        periods = self._periods(registry.value)
-        opened = self._literal(periods[0], DG + "start") if periods else None
-        closed = self._literal(periods[0], DG + "end") if periods else None
+        opened, closed = self._literal(registry, DG + "opened"), self._literal(registry, DG + "closed")
         first = self._first_start(document.value)
         code = self._literal(registry, vocab.SKOS + "notation")
         entry = {
@@ -447,6 +447,31 @@ def _strip(fact: dict) -> dict:
     return {k: fact[k] for k in ("iri", "date", "type", "label") if k in fact}
 
 
+# The registry's opening and closing of a code are its establishment and dissolution.
+_SAME_KIND = {"Opened": "Establishment", "Closed": "Dissolution"}
+_GIVING_ROLES = {"originalOrganization", "transferredFrom", "originalSite"}
+
+
+def _weigh(registry: list[dict], document: list[dict]) -> tuple[list[str], list[str]]:
+    """What the registry's and the documents' accounts of one time share, and where they part:
+    the date, the kind of change, and how many bodies ended or gave something up."""
+    dated = [d for d in document if d["date"]]  # an undated change agrees as far as its bounds go
+    shared = min((_shared(r["date"], d["date"]) for r in registry for d in dated), key=len, default=None)
+    agrees = [f"the date ({shared})" if shared else "the date (within the documents' bounds)"]
+    differs: list[str] = []
+    kinds = [sorted({_SAME_KIND.get(f["type"], f["type"]) for f in side}) for side in (registry, document)]
+    said = f"the kind of change (registry: {', '.join(kinds[0])}; documents: {', '.join(kinds[1])})"
+    (agrees if set(kinds[0]) & set(kinds[1]) else differs).append(said)
+    named = [[f for f in side if f.get("participants")] for side in (registry, document)]  # an opening names none
+    if all(named):
+        givers = [sorted({p["label"] for f in side for p in f["participants"] if p["role"] in _GIVING_ROLES})
+                  for side in named]
+        said = (f"the bodies that ended or gave (registry: {len(givers[0])}, {', '.join(givers[0]) or 'none'}; "
+                f"documents: {len(givers[1])}, {', '.join(givers[1]) or 'none'})")
+        (agrees if len(givers[0]) == len(givers[1]) else differs).append(said)
+    return agrees, differs
+
+
 def _compare(facts: list[dict], others: list[dict], side: str) -> dict:
     """One comparison: facts of one kind of source on one date, and what the other kind says then."""
     other_side = "document" if side == "registry" else "registry"
@@ -454,12 +479,11 @@ def _compare(facts: list[dict], others: list[dict], side: str) -> dict:
     entry = {"date": date, "status": "", side: [_strip(f) for f in facts], other_side: [_strip(o) for o in others]}
     if others:
         said = {side: _say(facts), other_side: _say(others)}
-        entry["status"] = "agrees"
-        dated = [o["date"] for o in others if o["date"]]
-        agree = [f"dates agree ({min((_shared(date, d) for d in dated), key=len)})"] if dated else []
-        if len(dated) < len(others):  # an undated change agrees only as far as its bounds go
-            agree.append("the registry's date is within the document's bounds")
-        entry["note"] = f"document: {said['document']}; registry: {said['registry']} — {'; '.join(agree)}"
+        agrees, differs = _weigh(*((facts, others) if side == "registry" else (others, facts)))
+        entry["status"] = "partly agrees" if differs else "agrees"
+        entry["agrees"], entry["differs"] = agrees, differs
+        entry["note"] = (f"document: {said['document']}; registry: {said['registry']} — agree on {', '.join(agrees)}"
+                         + (f"; differ on {'; '.join(differs)}" if differs else ""))
     elif side == "registry":
         entry["status"] = "registry only"
         entry["note"] = f"registry: {_say(facts)}; the documents record no change at that time"

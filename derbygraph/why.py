@@ -14,13 +14,14 @@ import re
 import pyoxigraph as ox
 
 from . import vocab
+from .errors import BadInput, NotFound
 
 
-class UnknownStatement(LookupError):
+class UnknownStatement(NotFound):
     """The dataset does not hold the statement asked about."""
 
 
-class BadStatement(ValueError):
+class BadStatement(BadInput):
     """The subject, predicate or object given is not an IRI or literal; str() is for the user."""
 
 

@@ -157,3 +157,41 @@ def listener():
     witness = Listener()
     yield witness
     witness.close()
+
+
+# --- the real NHS ODS registry files, imported and built once per session -----------------------
+
+
+@pytest.fixture(scope="session")
+def registry_files() -> Path:
+    folder = shared_dir("ods")
+    for name in ("succ.csv", "etr.csv"):
+        if not (folder / name).is_file():
+            pytest.skip(f"{folder / name} is absent (the ODS registry files live in ../shared/ods/)")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def registry_import(registry_files, tmp_path_factory):
+    """(RDF file, summary, seconds) of importing the real files."""
+    from derbygraph.registry import import_files
+
+    out = tmp_path_factory.mktemp("ods") / "ods.nt"
+    started = time.perf_counter()
+    summary = import_files(registry_files / "succ.csv", registry_files / "etr.csv", out)
+    return out, summary, time.perf_counter() - started
+
+
+@pytest.fixture(scope="session")
+def registry_store(registry_import, tmp_path_factory) -> str:
+    """A store of the built-in graph and the registry, written (and so checked) by `derbygraph build`."""
+    path = tmp_path_factory.mktemp("registry-store") / "store"
+    run_cli("build", "--store", str(path), "--data", str(registry_import[0]), check=True, timeout=900)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def registry_dataset(registry_store):
+    from derbygraph.dataset import Dataset
+
+    return Dataset.open(Path(registry_store))

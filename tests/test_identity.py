@@ -7,9 +7,6 @@ import json
 
 import pytest
 
-from conftest import shared_dir
-from derbygraph import ods
-from derbygraph.dataset import Dataset
 from derbygraph.executor import execute
 from derbygraph.lineage import LineageService
 from derbygraph.queries import catalogue
@@ -23,20 +20,9 @@ def run(dataset, name: str, **params: str) -> list[dict[str, str]]:
             for binding in json.loads(answer.body)["results"]["bindings"]]
 
 
-@pytest.fixture(scope="module")
-def with_registry(tmp_path_factory):
-    folder = shared_dir("ods")
-    for name in ("succ.csv", "etr.csv"):
-        if not (folder / name).is_file():
-            pytest.skip(f"{folder / name} is absent (the ODS registry files live in ../shared/ods/)")
-    out = tmp_path_factory.mktemp("ods") / "ods.nt"
-    ods.import_files(folder / "succ.csv", folder / "etr.csv", out)
-    return Dataset.build([out])
-
-
 @pytest.fixture(scope="module", params=["documents", "documents and registry"])
 def loaded(request, dataset):
-    return dataset if request.param == "documents" else request.getfixturevalue("with_registry")
+    return dataset if request.param == "documents" else request.getfixturevalue("registry_dataset")
 
 
 @pytest.mark.parametrize("query", QUERIES)
