@@ -452,6 +452,14 @@ _SAME_KIND = {"Opened": "Establishment", "Closed": "Dissolution"}
 _GIVING_ROLES = {"originalOrganization", "transferredFrom", "originalSite"}
 
 
+def _continuing(fact: dict) -> set[str]:
+    """The bodies an event both starts and ends with (a renamed trust): they neither end nor give."""
+    roles = {}
+    for p in fact["participants"]:
+        roles.setdefault(p["iri"], set()).add(p["role"])
+    return {body for body, held in roles.items() if {"originalOrganization", "resultingOrganization"} <= held}
+
+
 def _weigh(registry: list[dict], document: list[dict]) -> tuple[list[str], list[str]]:
     """What the registry's and the documents' accounts of one time share, and where they part:
     the date, the kind of change, and how many bodies ended or gave something up."""
@@ -464,8 +472,8 @@ def _weigh(registry: list[dict], document: list[dict]) -> tuple[list[str], list[
     (agrees if set(kinds[0]) & set(kinds[1]) else differs).append(said)
     named = [[f for f in side if f.get("participants")] for side in (registry, document)]  # an opening names none
     if all(named):
-        givers = [sorted({p["label"] for f in side for p in f["participants"] if p["role"] in _GIVING_ROLES})
-                  for side in named]
+        givers = [sorted({p["label"] for f in side for p in f["participants"] if p["role"] in _GIVING_ROLES
+                          and p["iri"] not in _continuing(f)}) for side in named]
         said = (f"the bodies that ended or gave (registry: {len(givers[0])}, {', '.join(givers[0]) or 'none'}; "
                 f"documents: {len(givers[1])}, {', '.join(givers[1]) or 'none'})")
         (agrees if len(givers[0]) == len(givers[1]) else differs).append(said)
