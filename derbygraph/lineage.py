@@ -254,7 +254,7 @@ class LineageService:
             predecessors = [p for p in predecessors if p["date"] is None or not dates.after(p["date"], at)]
             successors = [p for p in successors if p["date"] is None or not dates.after(p["date"], at)]
 
-        current = self._current_name(members, names)
+        current = self._current_name(members, names, at)
         answer = {
             "organisation": {"iri": current["organisation"], "label": current["label"]},
             "query": query,
@@ -392,12 +392,14 @@ class LineageService:
             entry["status"], entry["note"] = "not dated", "one of the two sources gives no date to compare"
         return entry
 
-    def _current_name(self, members: list[str], names: list[dict]) -> dict:
+    def _current_name(self, members: list[str], names: list[dict], at: str | None) -> dict:
         if names:
             open_names = [n for n in names if n["end"] is None]
             return (open_names or names)[-1]
         last = members[-1]
-        return {"organisation": last, "label": self.dataset.label(iri(last))}
+        # no name held on `at`: a registry code says only its code, not a name seen at another time
+        code = self._literal(iri(last), vocab.SKOS + "notation") if at is not None else None
+        return {"organisation": last, "label": code or self.dataset.label(iri(last))}
 
 
 _COMPARABLE_NAMES = {_local_name(c) for c in COMPARABLE} | {"FoundationTrustAuthorisation"}
