@@ -7,6 +7,7 @@ Data flows one way: files -> pyoxigraph store (asserted graphs) -> OWL 2 RL clos
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import tempfile
 import time
@@ -16,26 +17,17 @@ from typing import Callable, Iterable
 
 import pyoxigraph as ox
 
-from . import __version__, resources, vocab
+from . import __version__, formats, resources, vocab
+from .errors import UserError
 
-FORMATS = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".turtle": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".trig": ox.RdfFormat.TRIG,
-    ".n3": ox.RdfFormat.N3,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-    ".xml": ox.RdfFormat.RDF_XML,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-}
-QUAD_FORMATS = {ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG}
+# The files the build reads, by suffix: from the one format registry.
+FORMATS = {f".{extension}": fmt.oxigraph for fmt in formats.READABLE for extension in fmt.extensions}
+QUAD_FORMATS = {fmt.oxigraph for fmt in formats.DATASETS}
 
 Progress = Callable[[str], None]
 
 
-class SourceError(Exception):
+class SourceError(UserError):
     """A source file that cannot be used; str() is a `file:line: message` line for the user."""
 
 
@@ -54,6 +46,11 @@ class Source:
     path: Path
     graph: str
     format: ox.RdfFormat
+
+    @property
+    def base_iri(self) -> str:
+        """Relative IRIs in a file resolve against the file's own address, as RDF parsers do."""
+        return self.path.resolve().as_uri()
 
     @property
     def keeps_own_graphs(self) -> bool:
@@ -116,9 +113,10 @@ def load_sources(store: ox.Store, found: list[Source], progress: Progress | None
                     own = ox.NamedNode(source.graph)
                     store.bulk_extend(q if not isinstance(q.graph_name, ox.DefaultGraph) else
                                       ox.Quad(q.subject, q.predicate, q.object, own)
-                                      for q in ox.parse(stream, source.format))
+                                      for q in ox.parse(stream, source.format, base_iri=source.base_iri))
                 else:
-                    store.bulk_load(stream, source.format, to_graph=ox.NamedNode(source.graph))
+                    store.bulk_load(stream, source.format, base_iri=source.base_iri,
+                                    to_graph=ox.NamedNode(source.graph))
         except SyntaxError as error:
             raise _syntax_error(source, error) from None
         except (OSError, ValueError) as error:
@@ -140,13 +138,14 @@ def fingerprint(found: list[Source]) -> str:
 
 def build_store(extra: Iterable[Path] = (), progress: Progress | None = None) -> tuple[ox.Store, list[Source]]:
     """Parse, infer and record the version, in memory: the store every service reads."""
-    from . import reasoning  # rdflib and owlrl load only when a build runs
+    from . import derive, reasoning  # rdflib and owlrl load only when a build runs
 
     found = sources(extra)
     store = ox.Store()
     load_sources(store, found, progress)
     started = time.perf_counter()
     added = reasoning.materialise(store)
+    added += derive.derive(store)  # lineages, shortcuts, instants, statement provenance
     if progress:
         progress(f"inferred {added} triples (OWL 2 RL, {time.perf_counter() - started:.2f} s)")
     _record_version(store, fingerprint(found))
@@ -154,21 +153,29 @@ def build_store(extra: Iterable[Path] = (), progress: Progress | None = None) ->
     return store, found
 
 
-def save(store: ox.Store, path: Path, progress: Progress | None = None) -> ox.Store:
-    """Write an in-memory store to a folder as an on-disk (RocksDB) store.
+def save(dataset, folder: Path, progress: Progress | None = None) -> None:
+    """Write a dataset held in memory into a new store folder (see `storefolder`): the on-disk
+    (RocksDB) store, the dumps and the VoID statistics, all computed once here.
 
     Building in memory and bulk-loading the result is several times faster than building on disk.
     """
+    from . import linkeddata, storefolder
+
     started = time.perf_counter()
-    disk = ox.Store(str(path))
-    with tempfile.NamedTemporaryFile(suffix=".nq") as dump:
-        store.dump(dump.name, ox.RdfFormat.N_QUADS)
+    disk = ox.Store(str(folder / storefolder.ENGINE))
+    with tempfile.NamedTemporaryFile(suffix=".nq", dir=folder) as dump:
+        dataset.store.dump(dump.name, ox.RdfFormat.N_QUADS)
         disk.bulk_load(path=dump.name, format=ox.RdfFormat.N_QUADS)
     disk.flush()
     disk.optimize()
+    del disk  # closed before the folder is checksummed and moved
+    (folder / storefolder.DUMPS).mkdir()
+    for format_name, filename in linkeddata.DUMPS.items():
+        with (folder / storefolder.DUMPS / filename).open("xb") as stream:
+            linkeddata.dump(dataset, format_name, output=stream)
+    (folder / storefolder.STATISTICS).write_text(json.dumps(linkeddata.statistics(dataset)), encoding="utf-8")
     if progress:
-        progress(f"wrote {path} ({time.perf_counter() - started:.2f} s)")
-    return disk
+        progress(f"wrote the store, dumps and statistics ({time.perf_counter() - started:.2f} s)")
 
 
 def materialise_union(store: ox.Store) -> None:

@@ -6,13 +6,15 @@ files) built in memory, or a store written by `derbygraph build --store DIR`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, formats
+from .config import DEFAULT
 
 DEFAULT_STORE = "derbygraph-store"
 
@@ -28,30 +30,23 @@ def progress(message: str) -> None:
 
 
 def open_dataset(data: tuple[str, ...], store: str | None, quiet: bool = True):
-    from .build import SourceError
-    from .dataset import Dataset, StoreError
+    from .dataset import Dataset
 
-    try:
-        if store:
-            if data:
-                fail("give either --store (a built store) or --data (files to add), not both")
-            return Dataset.open(Path(store))
-        return Dataset.build([Path(p) for p in data], progress=None if quiet else progress)
-    except (SourceError, StoreError) as error:
-        fail(str(error))
+    if store:
+        if data:
+            fail("give either --store (a built store) or --data (files to add), not both")
+        return Dataset.open(Path(store))
+    return Dataset.build([Path(p) for p in data], progress=None if quiet else progress)
 
 
 def open_remote(endpoint: str, timeout: float = 30.0):
     """A dataset served by a remote SPARQL store that `derbygraph push` filled."""
     from .dataset import Dataset
-    from .remote import RemoteError, RemoteStore
+    from .remote import RemoteStore
 
     dataset = Dataset(RemoteStore(endpoint, timeout))
-    try:
-        if dataset.version == "unknown":
-            fail(f"{endpoint}: holds no derbygraph dataset (load one with `derbygraph push --endpoint ...`)")
-    except RemoteError as error:
-        fail(str(error))
+    if dataset.version == "unknown":
+        fail(f"{endpoint}: holds no derbygraph dataset (load one with `derbygraph push --endpoint ...`)")
     return dataset
 
 
@@ -60,7 +55,20 @@ data_option = click.option("--data", "data", multiple=True, metavar="PATH",
 store_option = click.option("--store", metavar="DIR", help="Use a store written by `derbygraph build`.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The commands, with the one place a user's error becomes one line and exit 1."""
+
+    def invoke(self, ctx):
+        from .errors import UserError
+
+        try:
+            return super().invoke(ctx)
+        except UserError as error:
+            suggestions = getattr(error, "suggestions", None)
+            fail(f"{error}; did you mean: {', '.join(suggestions)}" if suggestions else str(error))
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="derbygraph")
 def main() -> None:
     """derbygraph: NHS organisational history as linked data."""
@@ -72,12 +80,14 @@ def main() -> None:
 def build(data: tuple[str, ...], store: str) -> None:
     """Load ontology + data (+ extra files), validate, infer, write a persistent store."""
     from .build import DataProblems, SourceError
-    from .dataset import Dataset
+    from .dataset import Dataset, StoreError
     from .validate import check
 
     click.echo(f"derbygraph build: {store}", err=True)
     try:
         dataset = Dataset.write(Path(store), [Path(p) for p in data], progress=progress, check=check)
+    except StoreError as error:
+        fail(str(error))
     except SourceError as error:
         fail(f"{error} (the store at {store} was left as it was)")
     except DataProblems as error:
@@ -95,36 +105,43 @@ def build(data: tuple[str, ...], store: str) -> None:
               help="Folder of source documents: every quote must be found in its document.")
 def check(data: tuple[str, ...], sources: str | None) -> None:
     """Validate the data (SHACL shapes, and quotes against --sources); exit 1 on any problem."""
-    from .build import SourceError, build_store
+    from .build import build_store
+    from .coverage import Coverage
+    from .dataset import Dataset
     from .validate import check as run_checks
 
     if sources and not Path(sources).is_dir():
         fail(f"{sources}: no such folder")
-    try:
-        store, found = build_store([Path(p) for p in data])
-        problems = run_checks(store, found, Path(sources) if sources else None)
-    except SourceError as error:
-        fail(str(error))
+    store, found = build_store([Path(p) for p in data])
+    problems = run_checks(store, found, Path(sources) if sources else None)
     for problem in problems:
         click.echo(str(problem))
+    click.echo(str(Coverage.of(store)), err=True)
     if problems:
         sys.exit(1)
     checked = "shapes and quotes" if sources else "shapes"
-    click.echo(f"ok: {len(store)} quads, {checked} conform", err=True)
+    click.echo(f"ok: {len(Dataset(store))} quads, {checked} conform", err=True)
 
 
 @main.command()
-@click.argument("query")
+@click.argument("query", required=False)
 @click.option("--format", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "json", "xml", "csv", "tsv", "turtle", "nt", "jsonld"]))
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A canned query's parameter.")
+@click.option("--list", "list_canned", is_flag=True, help="List the canned queries, a line each.")
 @data_option
 @store_option
-def query(query: str, fmt: str, params: tuple[str, ...], data, store) -> None:
+def query(query: str | None, fmt: str, params: tuple[str, ...], list_canned: bool, data, store) -> None:
     """Run SPARQL (text, a .rq file, or a canned query's name) against the served graph."""
-    from . import queries
-    from .sparql import QueryError, execute
+    from . import queries, sandbox
+    from .executor import InProcessExecutor, WorkerPool
 
+    if list_canned:
+        for canned in queries.catalogue().values():
+            click.echo(f"{canned.name:32} {canned.title}")
+        return
+    if not query:
+        fail("give a query, a .rq file or a canned query's name (`derbygraph query --list` lists them)")
     dataset = open_dataset(data, store)
     canned = queries.catalogue().get(query)
     text = canned.text if canned else None
@@ -140,23 +157,32 @@ def query(query: str, fmt: str, params: tuple[str, ...], data, store) -> None:
         if not sep:
             fail(f"--param {param!r}: write it as NAME=VALUE")
         values[name] = value
-    try:
-        if values and not canned:
-            raise QueryError("--param works with canned queries; see `derbygraph query --help`")
-        if canned:
-            text = canned.render(dataset, values)
-        if fmt == "table":  # TSV for solutions (drawn as a table), Turtle for graphs
-            answer = execute(dataset.store, text, accept="text/tab-separated-values, text/turtle")
-        else:
-            answer = execute(dataset.store, text, format_name=fmt)
-    except QueryError as error:
-        fail(str(error))
-    if fmt == "table" and answer.form != "graph":
-        click.echo(_table(answer.body.decode("utf-8")))
+    if values and not canned:
+        fail("--param works with canned queries; see `derbygraph query --help`")
+    if canned:
+        text = canned.render(dataset, values)
+    # A store on disk is queried as the server queries it: one sandboxed worker, time limit.
+    # A graph built here is queried here, once this process has shut itself off the network.
+    if dataset.path:
+        executor = WorkerPool(dataset.path, DEFAULT.replace(workers=1))
     else:
-        sys.stdout.buffer.write(answer.body if answer.body.endswith(b"\n") or not answer.body else answer.body + b"\n")
+        sandbox.deny_network()
+        executor = InProcessExecutor(dataset, DEFAULT)
+    try:
+        if fmt == "table":  # TSV for solutions (drawn as a table), Turtle for graphs
+            reply = executor.run(text, accept="text/tab-separated-values, text/turtle")
+        else:
+            reply = executor.run(text, format_name=fmt)
+        answer, body = reply.answer, reply.read()
+    finally:
+        executor.close()
+    if fmt == "table" and answer.form != "graph":
+        click.echo(_table(body.decode("utf-8")))
+    else:
+        sys.stdout.buffer.write(body if body.endswith(b"\n") or not body else body + b"\n")
     if answer.truncated:
-        click.echo(f"derbygraph: result cut at {answer.rows} rows", err=True)
+        limit = f"{DEFAULT.max_rows} rows" if answer.truncated == "rows" else f"{DEFAULT.max_answer_bytes >> 20} MiB"
+        click.echo(f"derbygraph: result cut at {answer.rows} rows (the limit is {limit})", err=True)
 
 
 def _table(tsv: str) -> str:
@@ -193,21 +219,49 @@ def _table(tsv: str) -> str:
 @store_option
 def lineage(name: str, at: str | None, as_json: bool, data, store) -> None:
     """The lineage of an organisation: its names, events, predecessors and successors."""
-    from .dates import BadDate
-    from .lineage import LineageService, UnknownOrganisation
+    from .lineage import LineageService
+    from .names import choose_lineage
 
     dataset = open_dataset(data, store)
-    try:
-        answer = LineageService(dataset).lineage(name, at)
-    except BadDate as error:
-        fail(str(error))
-    except UnknownOrganisation as error:
-        hint = f"; did you mean: {', '.join(error.suggestions)}" if error.suggestions else ""
-        fail(f"{error}{hint}")
+    service = LineageService(dataset)
+    answer = service.lineage(name, at)
+    choice = choose_lineage(service, name)
+    if choice.best is not None and not choice.exact:  # a rough match: say which, and why, on stderr
+        click.echo(choice.reason(), err=True)
     if as_json:
         click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
         return
     click.echo(_lineage_text(answer))
+
+
+@main.command()
+@click.argument("s")
+@click.argument("p")
+@click.argument("o")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly what /api/why returns.")
+@data_option
+@store_option
+def why(s: str, p: str, o: str, as_json: bool, data, store) -> None:
+    """The quotes (and registry rows) the statement S P O rests on; O an IRI or an N-Triples literal."""
+    from .why import WhyService
+
+    dataset = open_dataset(data, store)
+    answer = WhyService(dataset).why(s, p, o)
+    click.echo(json.dumps(answer, indent=2, ensure_ascii=False) if as_json else _why_text(answer))
+
+
+def _why_text(answer: dict, depth: int = 0) -> str:
+    pad = "  " * depth
+    st = answer["statement"]
+    lines = [f"{pad}{st['s']}  {st['p']}  {st['o']}",
+             f"{pad}  {'asserted' if answer['asserted'] else 'inferred'}"]
+    for source in answer["sources"]:
+        where = f", line {source['line']}" if source.get("line") else ""
+        lines.append(f"{pad}  “{source['quote']}” ({source['title']}{where})")
+    if "derivedFrom" in answer:
+        lines.append(f"{pad}  derived from:")
+        lines += [_why_text(premise, depth + 2) for premise in answer["derivedFrom"]]
+    return "\n".join(lines)
 
 
 def _lineage_text(answer: dict) -> str:
@@ -232,8 +286,8 @@ def _lineage_text(answer: dict) -> str:
 
 
 @main.command()
-@click.option("--format", "fmt", default="turtle", show_default=True,
-              type=click.Choice(["turtle", "nt", "nq", "trig", "jsonld", "xml"]))
+@click.option("--format", "fmt", default="turtle", show_default=True, metavar="FORMAT",
+              help=f"One of {', '.join(f.name for f in formats.EXPORTS)} (or a file extension such as ttl).")
 @click.option("--asserted", is_flag=True, help="Leave out the inferred triples.")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
 @data_option
@@ -242,6 +296,7 @@ def export(fmt: str, asserted: bool, output: str | None, data, store) -> None:
     """The whole dataset in one RDF format (inferred triples included unless --asserted)."""
     from .linkeddata import dump
 
+    fmt = formats.by_name(formats.EXPORTS, fmt).name
     dataset = open_dataset(data, store)
     if output:
         try:
@@ -260,33 +315,45 @@ def export(fmt: str, asserted: bool, output: str | None, data, store) -> None:
 @data_option
 @store_option
 @click.option("--endpoint", metavar="URL", help="Serve from a remote SPARQL store instead of the embedded one.")
-@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64), help="Query worker processes.")
-@click.option("--query-timeout", default=30.0, show_default=True, type=click.FloatRange(0.1, 3600),
+@click.option("--workers", default=DEFAULT.workers, show_default=True, type=click.IntRange(1, 64),
+              help="Query worker processes.")
+@click.option("--query-timeout", default=DEFAULT.timeout, show_default=True, type=click.FloatRange(0.1, 3600),
               help="Seconds before a SPARQL query is stopped.")
-def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeout: float) -> None:
+@click.option("--worker-memory", default=DEFAULT.worker_memory >> 20, show_default=True, metavar="MIB",
+              type=click.IntRange(64, 1 << 20), help="Heap of one query worker in MiB; past it the query is stopped.")
+@click.option("--queue", default=DEFAULT.queue, show_default=True, type=click.IntRange(0, 1024),
+              help="SPARQL requests that may wait for a worker; past them the answer is 503 at once.")
+@click.option("--base-url", metavar="URL", help="The public address (behind a proxy) for links, redirects and "
+              "VoID; by default the address bound. The Host header is never used.")
+def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeout: float, worker_memory: int,
+          queue: int, base_url: str | None) -> None:
     """The web app (SPARQL endpoint, lineage, linked data) on a production WSGI server."""
-    import shutil
-
-    from .build import SourceError
-    from .dataset import StoreError
-    from .server import prepare, run
+    from .dataset import Dataset
+    from .server import bind, run, scratch_store, stopping_cleanly
 
     if sum(map(bool, (store, data, endpoint))) > 1:
         fail("give one of --store (a built store), --data (files to add) or --endpoint (a remote store)")
+    if base_url and not base_url.startswith(("http://", "https://")):
+        fail(f"--base-url {base_url!r}: give an http:// or https:// address")
+    config = DEFAULT.replace(workers=workers, timeout=query_timeout, worker_memory=worker_memory << 20, queue=queue,
+                             base_url=base_url.rstrip("/") if base_url else None)
     try:
-        if endpoint:
-            dataset, scratch = open_remote(endpoint, query_timeout), None
-        else:
-            dataset, scratch = prepare(Path(store) if store else None, [Path(p) for p in data], progress)
-    except (SourceError, StoreError) as error:
-        fail(str(error))
-    try:
-        run(dataset, host=host, port=port, workers=workers, query_timeout=query_timeout)
+        listener = bind(host, port)
     except OSError as error:
         fail(f"cannot serve on {host}:{port}: {error.strerror or error}")
+    try:
+        with stopping_cleanly(), contextlib.ExitStack() as stack:
+            if endpoint:
+                dataset = open_remote(endpoint, query_timeout)
+            elif store:
+                dataset = Dataset.open(Path(store))
+            else:
+                dataset = stack.enter_context(scratch_store([Path(p) for p in data], progress))
+            run(dataset, listener, config)
+    except KeyboardInterrupt:
+        fail("stopped before the server started")
     finally:
-        if scratch:
-            shutil.rmtree(scratch, ignore_errors=True)
+        listener.close()
 
 
 @main.command()
@@ -296,13 +363,10 @@ def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeo
 @store_option
 def push(endpoint: str, gsp: str | None, data, store) -> None:
     """Load the built dataset into a remote SPARQL 1.1 store, replacing its graphs."""
-    from .remote import RemoteError, push as push_quads
+    from .remote import push as push_quads
 
     dataset = open_dataset(data, store)
-    try:
-        count = push_quads(dataset.quads(), endpoint, gsp, progress=progress)
-    except RemoteError as error:
-        fail(str(error))
+    count = push_quads(dataset.quads(), endpoint, gsp, progress=progress)
     click.echo(f"pushed {count} quads (version {dataset.version}) to {gsp or endpoint}")
 
 
@@ -315,12 +379,10 @@ def push(endpoint: str, gsp: str | None, data, store) -> None:
               help="The date the trust file's snapshot was taken (default: the latest date the file states).")
 def import_ods(succ: str, etr: str | None, output: str, observed: str | None) -> None:
     """Turn NHS ODS registry files into RDF under the derbygraph ontology."""
-    from .registry import OdsError, import_files
+    from .registry import import_files
 
     try:
         summary = import_files(Path(succ), Path(etr) if etr else None, Path(output), observed=observed)
-    except OdsError as error:
-        fail(str(error))
     except OSError as error:
         fail(f"{error.filename or output}: {error.strerror or error}")
     click.echo(summary)
@@ -336,14 +398,9 @@ def import_ods(succ: str, etr: str | None, output: str, observed: str | None) ->
 @store_option
 def crosswalk(to: str, kind: str | None, code: str | None, output_format: str, output: str | None, data, store) -> None:
     """Map registry codes onto the codes in force on a date (add the registry with --data ods.nt)."""
-    from .crosswalk import BadKind, CrosswalkService, NoRegistry, UnknownCode, to_csv
-    from .dates import BadDate
+    from .crosswalk import CrosswalkService, to_csv
 
-    service = CrosswalkService(open_dataset(data, store))
-    try:
-        answer = service.crosswalk(to, code=code, kind=kind)
-    except (BadDate, BadKind, NoRegistry, UnknownCode) as error:
-        fail(str(error))
+    answer = CrosswalkService(open_dataset(data, store)).crosswalk(to, code=code, kind=kind)
     text = to_csv(answer) if output_format == "csv" else json.dumps(answer, ensure_ascii=False, indent=1) + "\n"
     if output:
         try:

@@ -23,6 +23,7 @@ from functools import cached_property
 
 from . import dates, vocab
 from .dataset import Dataset
+from .errors import BadInput, NotFound
 
 _EDGES = """
 SELECT ?from ?to ?date ?record ?line ?text ?file ?title WHERE {
@@ -43,15 +44,15 @@ SELECT ?code ?label ?kind ?closed WHERE {
 CSV_COLUMNS = ("code", "name", "kind", "target", "target_name", "split", "path", "evidence", "notes")
 
 
-class UnknownCode(LookupError):
+class UnknownCode(NotFound):
     """A code the registry data does not hold."""
 
 
-class BadKind(ValueError):
+class BadKind(BadInput):
     """A kind that is not one of the registry's kinds."""
 
 
-class NoRegistry(LookupError):
+class NoRegistry(NotFound):
     """The dataset holds no registry data to map."""
 
 

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import tempfile
+import weakref
 from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import pyoxigraph as ox
 
-from . import vocab
+from . import storefolder, vocab
+from .storefolder import StoreError
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
-
-
-class StoreError(Exception):
-    """A store folder that cannot be opened or written; str() is one line for the user."""
+__all__ = ["Dataset", "StoreError", "iri"]
 
 
 def iri(value: str) -> ox.NamedNode:
@@ -32,9 +33,10 @@ class Dataset:
     in the default graph, which the build makes the union of them all: what queries see.
     """
 
-    def __init__(self, store: ox.Store, path: Path | None = None):
+    def __init__(self, store: ox.Store, path: Path | None = None, manifest: dict | None = None):
         self.store = store
-        self.path = path
+        self.path = path          # the store folder, when the dataset was opened from one
+        self.manifest = manifest  # its manifest, checked against its files at opening
 
     # --- opening and building -------------------------------------------------------
 
@@ -48,46 +50,36 @@ class Dataset:
 
     @classmethod
     def open(cls, path: Path) -> "Dataset":
-        """A store written by `derbygraph build --store`, opened read-only in seconds."""
+        """A store written by `derbygraph build --store`, checked against its manifest and
+        opened read-only (StoreError, one line, when it is not ours or is damaged)."""
         path = Path(path)
-        if not (path / "CURRENT").is_file():
-            raise StoreError(f"{path}: not a derbygraph store (run `derbygraph build --store {path}` first)")
-        try:
-            dataset = cls(ox.Store.read_only(str(path)), path)
-        except (OSError, RuntimeError) as error:  # RocksDB reports corruption as RuntimeError
-            raise StoreError(f"{path}: cannot open store: {error}") from None
+        manifest = storefolder.manifest(path)
+        dataset = cls(storefolder.open_engine(path), path, manifest)
         if dataset.version == "unknown":
             raise StoreError(f"{path}: store holds no derbygraph dataset (build it with `derbygraph build`)")
         return dataset
 
+    @staticmethod
+    def open_store(path: Path) -> ox.Store:
+        """The engine of a store folder the caller has already checked (a query worker's)."""
+        return storefolder.open_engine(path)
+
     @classmethod
     def write(cls, path: Path, extra: Iterable[Path] = (), progress=None, check=None) -> "Dataset":
-        """Build into a fresh folder beside `path`, check it, then put it in place of the old store.
+        """Build, check, and write a store folder at `path` (see `storefolder.write`).
 
         `check(store, sources)` returns problems; any problem, or any failure (a broken file, a
-        full disk), leaves the previous store untouched and raises.
+        full disk, a folder that is not ours), leaves `path` untouched and raises.
         """
         from .build import DataProblems, build_store, save
 
         path = Path(path)
-        staging = path.with_name(path.name + ".building")
-        shutil.rmtree(staging, ignore_errors=True)
-        try:
-            store, found = build_store(extra, progress=progress)
-            problems = check(store, found) if check else []
-            if problems:
-                raise DataProblems(problems)
-            written = save(store, staging, progress)
-            del written  # closed before it is moved into place
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        retired = path.with_name(path.name + ".previous")
-        shutil.rmtree(retired, ignore_errors=True)
-        if path.exists():
-            path.rename(retired)
-        staging.rename(path)
-        shutil.rmtree(retired, ignore_errors=True)
+        storefolder.writable_target(path)  # before minutes of building, not after
+        store, found = build_store(extra, progress=progress)
+        problems = check(store, found) if check else []
+        if problems:
+            raise DataProblems(problems)
+        storefolder.write(path, lambda folder: save(cls(store), folder, progress), progress)
         return cls.open(path)
 
     # --- reading ------------------------------------------------------------------------
@@ -151,6 +143,27 @@ class Dataset:
     def modified(self) -> str | None:
         found = self.value(iri(vocab.DATASET), vocab.DCT + "modified")
         return found.value if found else None
+
+    @cached_property
+    def statistics(self) -> dict:
+        """The counts VoID publishes: read from the store folder, else counted once."""
+        if self.manifest is not None:
+            file = storefolder.served_file(self.path, self.manifest, storefolder.STATISTICS)
+            return json.loads(file.read_text(encoding="utf-8"))
+        from .linkeddata import statistics
+
+        return statistics(self)
+
+    @cached_property
+    def private_folder(self) -> Path:
+        """A folder only this process can use (mode 0700), removed with the dataset."""
+        folder = Path(tempfile.mkdtemp(prefix="derbygraph-cache-"))
+        weakref.finalize(self, shutil.rmtree, folder, True)
+        return folder
+
+    @cached_property
+    def private_checksums(self) -> dict:
+        return {}
 
     @cached_property
     def names(self):

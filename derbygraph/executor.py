@@ -1,38 +1,111 @@
 """Query execution under limits: where SPARQL actually runs for the app.
 
-pyoxigraph cannot cancel a running query, so the app runs SPARQL in worker processes that
-each open the store read-only. A query past its time limit has its worker killed and replaced;
-the client gets a clear error and every other request goes on being answered.
+pyoxigraph cannot cancel a running query, cap its memory or switch off SERVICE, so the app runs
+SPARQL in worker processes that lock themselves in (`sandbox`: no network socket can be opened,
+the heap is capped) and open the store read-only. A query past its time limit has its worker
+killed and replaced; one past the memory cap dies in its own worker, which is replaced. The
+answer (already cut to the row and byte limits in the worker) reaches the client in pieces, so
+the main process never holds more than one piece of it.
+
+Admission: at most `Config.sparql_slots` requests are running or waiting for a worker; the next
+gets a 503 with Retry-After at once, so SPARQL can never take the server threads that pages and
+the API answer on.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
+import signal
 import threading
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
-from .dataset import Dataset
-from .sparql import Answer, Limits, QueryError, execute
+from . import querycheck
+from .config import Config
+from .errors import QueryError
+from .sparql import Answer, execute
+
+PIECE = 256 * 1024  # bytes per message from a worker
+
+
+@dataclass
+class Reply:
+    """An answer on its way to the client: its description now, its body in pieces."""
+
+    answer: Answer                          # body empty when it comes in pieces
+    pieces: "_Pieces | None" = None
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self.answer.body:
+            yield self.answer.body
+        if self.pieces is not None:
+            yield from self.pieces
+
+    def read(self) -> bytes:
+        return b"".join(self)
+
+    def close(self) -> None:
+        """Called by the WSGI server when the response ends, read or not."""
+        if self.pieces is not None:
+            self.pieces.close()
+
+
+class Admission:
+    """At most `Config.sparql_slots` queries running or waiting; the next is refused at once."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self._slots = threading.BoundedSemaphore(config.sparql_slots)
+
+    def enter(self) -> None:
+        if not self._slots.acquire(blocking=False):
+            raise QueryError(f"the endpoint is busy ({self.config.sparql_slots} queries running or waiting); "
+                             "try again in a few seconds", 503, retry_after=5)
+
+    def leave(self) -> None:
+        self._slots.release()
 
 
 class InProcessExecutor:
-    """Runs queries in the calling process: for a dataset held in memory, with no time limit."""
+    """Runs queries in the calling process: for a dataset held in memory (tests, `derbygraph
+    query`) or a remote store, which enforces its own limits (ours cut the request off)."""
 
-    def __init__(self, dataset: Dataset, limits: Limits):
+    def __init__(self, dataset, config: Config):
         self.dataset = dataset
-        self.limits = limits
+        self.config = config
+        self.admission = Admission(config)
 
-    def run(self, query: str, **options) -> Answer:
-        return execute(self.dataset.store, query, limits=self.limits, **options)
+    def run(self, query: str, **options) -> Reply:
+        querycheck.check(query, self.config)
+        self.admission.enter()
+        try:
+            return Reply(execute(self.dataset.store, query, config=self.config, **options))
+        finally:
+            self.admission.leave()
 
     def close(self) -> None:
         pass
 
 
-def _serve_queries(connection, store_path: str, limits: Limits) -> None:
-    """A worker's life: open the store, then answer (query, options) messages until told to stop."""
-    dataset = Dataset.open(Path(store_path))
+def _serve_queries(connection, store_path: str, config: Config) -> None:
+    """A worker's life: lock itself in, open the store, then answer (query, options) messages."""
+    from . import sandbox
+    from .dataset import Dataset
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the server's to handle
+    try:
+        sandbox.lock_in(config.worker_memory)
+        store = Dataset.open_store(Path(store_path))
+    except Exception as error:  # noqa: BLE001 - said to the server, which says it to the client
+        connection.send(("failed", str(error)))
+        return
+    connection.send(("ready", None))
+    # From here every failure is reported through the pipe; the allocator's own last words when
+    # the heap cap is met ("memory allocation of N bytes failed") would only clutter the terminal.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
     while True:
         try:
             message = connection.recv()
@@ -42,20 +115,59 @@ def _serve_queries(connection, store_path: str, limits: Limits) -> None:
             return
         query, options = message
         try:
-            connection.send(("ok", execute(dataset.store, query, limits=limits, **options)))
+            answer = execute(store, query, config=config, **options)
         except QueryError as error:
             connection.send(("refused", (str(error), error.status)))
+            continue
+        except MemoryError:  # the heap cap, met in Python: report, then make way for a fresh worker
+            connection.send(("refused", (_memory_message(config), 507)))
+            return
         except Exception as error:  # noqa: BLE001 - a worker reports, never dies silently
             connection.send(("refused", (f"query failed: {error.__class__.__name__}: {error}", 500)))
+            continue
+        body, answer.body = answer.body, b""
+        connection.send(("ok", answer))
+        for start in range(0, len(body), PIECE):
+            connection.send_bytes(body[start:start + PIECE])
+        connection.send_bytes(b"")
+
+
+def _memory_message(config: Config) -> str:
+    return (f"query stopped: it needed more than the {config.worker_memory >> 20} MiB a query may use; "
+            "narrow it (fewer patterns joined, a LIMIT, no ORDER BY over everything)")
 
 
 class _Worker:
-    def __init__(self, context, store_path: str, limits: Limits):
+    def __init__(self, context, store_path: str, config: Config):
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_serve_queries, args=(child, store_path, limits),
+        self.process = context.Process(target=_serve_queries, args=(child, store_path, config),
                                        name="derbygraph-query-worker", daemon=True)
         self.process.start()
         child.close()
+
+    started = False
+    STARTING = 120.0  # seconds a new worker may take to start (imports, opening the store) on a busy machine
+
+    def wait_started(self) -> None:
+        """Wait for the worker's "ready", so start-up never counts against a query's time limit."""
+        if self.started:
+            return
+        if not self.connection.poll(self.STARTING):
+            raise QueryError("a query worker did not start in time; try again shortly", 503, retry_after=5)
+        outcome, message = self.connection.recv()
+        if outcome != "ready":
+            raise QueryError(f"query workers cannot start: {message}", 503)
+        self.started = True
+
+    def ready(self) -> bool:
+        """Alive and not stopped (SIGSTOP, a debugger): a worker that can answer now."""
+        if not self.process.is_alive():
+            return False
+        try:
+            state = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return True  # no /proc: trust is_alive
+        return state not in ("T", "t", "Z", "X")
 
     def kill(self) -> None:
         self.process.kill()
@@ -64,20 +176,21 @@ class _Worker:
 
 
 class WorkerPool:
-    """A fixed number of query worker processes over a store on disk."""
+    """A fixed number of sandboxed query worker processes over a store on disk."""
 
-    def __init__(self, store_path: Path, limits: Limits, workers: int = 2):
-        self.limits = limits
+    def __init__(self, store_path: Path, config: Config):
+        self.config = config
         self._store_path = str(store_path)
         self._context = multiprocessing.get_context("spawn")  # no fork of a process holding a store
         self._idle: queue.Queue[_Worker] = queue.Queue()
+        self.admission = Admission(config)
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
-        for _ in range(workers):
+        for _ in range(config.workers):
             self._idle.put(self._start())
 
     def _start(self) -> _Worker:
-        worker = _Worker(self._context, self._store_path, self.limits)
+        worker = _Worker(self._context, self._store_path, self.config)
         with self._lock:
             self._workers.append(worker)
         return worker
@@ -85,32 +198,46 @@ class WorkerPool:
     def _replace(self, worker: _Worker) -> _Worker:
         worker.kill()
         with self._lock:
-            self._workers.remove(worker)
+            if worker in self._workers:
+                self._workers.remove(worker)
         return self._start()
 
-    def run(self, query: str, **options) -> Answer:
-        try:  # a worker frees up within one time limit (plus a restart) even if all run away
-            worker = self._idle.get(timeout=self.limits.timeout + 10)
+    def run(self, query: str, **options) -> Reply:
+        querycheck.check(query, self.config)
+        self.admission.enter()
+        try:  # a worker frees up within one time limit (a runaway is then killed and replaced)
+            worker = self._idle.get(timeout=self.config.timeout + 10)
         except queue.Empty:
-            raise QueryError("every query worker is busy; try again shortly", 503) from None
-        try:
-            worker.connection.send((query, options))
-            if not worker.connection.poll(self.limits.timeout):
-                worker = self._replace(worker)
-                raise QueryError(f"query stopped: it ran past the time limit of {self.limits.timeout:g} s", 503)
-            outcome, payload = worker.connection.recv()
-        except (EOFError, OSError):  # the worker died (killed, out of memory): replace it
+            self.admission.leave()
+            raise QueryError("every query worker stayed busy; try again shortly", 503, retry_after=5) from None
+        if not worker.ready():
             worker = self._replace(worker)
+        try:
+            answer = self._ask(worker, query, options)
+        except BaseException as error:
+            self._release(worker, replace=not isinstance(error, QueryError) or error.status in (503, 507))
+            raise
+        return Reply(answer, _Pieces(self, worker))
+
+    def _ask(self, worker: _Worker, query: str, options: dict) -> Answer:
+        try:
+            worker.wait_started()
+            worker.connection.send((query, options))
+            if not worker.connection.poll(self.config.timeout):
+                raise QueryError(f"query stopped: it ran past the time limit of {self.config.timeout:g} s", 503)
+            outcome, payload = worker.connection.recv()
+        except (EOFError, OSError):  # the worker died: past its memory cap (SIGABRT), or killed
+            worker.process.join(timeout=1)
+            if worker.process.exitcode == -signal.SIGABRT:
+                raise QueryError(_memory_message(self.config), 507) from None
             raise QueryError("the query worker stopped unexpectedly; the query was not answered", 503) from None
-        finally:
-            self._idle.put(worker)
         if outcome == "refused":
             raise QueryError(*payload)
         return payload
 
-    def pids(self) -> list[int]:
-        with self._lock:
-            return [w.process.pid for w in self._workers]
+    def _release(self, worker: _Worker, replace: bool) -> None:
+        self._idle.put(self._replace(worker) if replace else worker)
+        self.admission.leave()
 
     def close(self) -> None:
         with self._lock:
@@ -123,3 +250,33 @@ class WorkerPool:
             worker.process.join(timeout=2)
             if worker.process.is_alive():
                 worker.kill()
+
+
+
+class _Pieces:
+    """The body from a worker, piece by piece. The worker and the admission slot are freed when
+    the last piece is read, or when the response is closed before that (the client went away):
+    the worker is then replaced rather than drained."""
+
+    def __init__(self, pool: WorkerPool, worker: _Worker):
+        self.pool, self.worker = pool, worker
+        self.finished = self.released = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        connection = self.worker.connection
+        try:
+            while connection.poll(self.pool.config.timeout):
+                piece = connection.recv_bytes()
+                if not piece:
+                    self.finished = True
+                    return
+                yield piece
+        except (EOFError, OSError):
+            return
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if not self.released:
+            self.released = True
+            self.pool._release(self.worker, replace=not self.finished)

@@ -23,11 +23,10 @@ import pyoxigraph as ox
 
 from . import dates, vocab
 from .dataset import Dataset, iri
+from .errors import BadInput, NotFound
 
 DG, ORG, PROV = vocab.DG, vocab.ORG, vocab.PROV
 
-# Events whose original and resulting organisations are one lineage under another name or status.
-CONTINUING = (DG + "StatusChange", DG + "Renaming")
 # Two descriptions of one organisation (a registry code and a document's organisation): one lineage.
 SAME = DG + "sameOrganisationAs"
 # Sites take part in registry successions in roles of their own (a site is not an agent).
@@ -60,7 +59,7 @@ def _local_name(value: str) -> str:
     return value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-class UnknownOrganisation(LookupError):
+class UnknownOrganisation(NotFound):
     """No organisation matches the name; carries suggestions for the user."""
 
     def __init__(self, query: str, suggestions: list[str]):
@@ -78,24 +77,11 @@ class LineageService:
     # --- identity -----------------------------------------------------------------------
 
     def members(self, org: str) -> list[str]:
-        """Every body of the lineage `org` belongs to, oldest first."""
-        seen, todo = {org}, [org]
-        while todo:
-            node = iri(todo.pop())
-            for other in self.dataset.objects(node, SAME) + self.dataset.subjects(SAME, node):
-                if isinstance(other, ox.NamedNode) and other.value not in seen:
-                    seen.add(other.value)
-                    todo.append(other.value)
-            for role in (ORG + "originalOrganization", ORG + "resultingOrganization"):
-                for event in self.dataset.subjects(role, node):
-                    if not any(self.dataset.has_type(event, c) for c in CONTINUING):
-                        continue
-                    for other_role in (ORG + "originalOrganization", ORG + "resultingOrganization"):
-                        for other in self.dataset.objects(event, other_role):
-                            if other.value not in seen:
-                                seen.add(other.value)
-                                todo.append(other.value)
-        return sorted(seen, key=lambda m: (self._first_start(m) or "", m))
+        """Every body of the lineage `org` belongs to, oldest first: the build derived them once
+        (`dg:inLineage`, see derbygraph.derive); a site or other non-organisation stands alone."""
+        lineage = self.dataset.value(iri(org), DG + "inLineage")
+        found = {org} if lineage is None else {m.value for m in self.dataset.subjects(DG + "inLineage", lineage)}
+        return sorted(found, key=lambda m: (self._first_start(m) or "", m))
 
     def _periods(self, org: str) -> list[ox.NamedNode | ox.BlankNode]:
         return self.dataset.objects(iri(org), DG + "hasNamePeriod")
@@ -153,16 +139,35 @@ class LineageService:
         return _local_name(chosen[0]) if chosen else "ChangeEvent"
 
     def participants(self, event) -> list[dict]:
-        """Who took part in an event and in what role, from the roles the data states."""
+        """Who took part in an event and in what role, from the roles the data states, each
+        named as it was then."""
         found = []
         roles = self.dataset.subjects(vocab.RDFS + "subPropertyOf", iri(DG + "participant"))
+        date = self._literal(event, DG + "date")
         for role in roles + [iri(r) for r in SITE_ROLES]:
             for quad in self.dataset.asserted(event, role):
-                entry = {"iri": quad.object.value, "label": self.dataset.label(quad.object),
+                entry = {"iri": quad.object.value, "label": self.name_then(quad.object, event, role.value, date),
                          "role": _local_name(role.value)}
                 if entry not in found:
                     found.append(entry)
         return sorted(found, key=lambda p: (p["role"], p["label"]))
+
+    def name_then(self, org, event, role: str, date: str | None) -> str:
+        """The name `org` bore at `event`: the name the event ended (for the original organisation)
+        or began (for the resulting one), else the one in force on its date, else its label."""
+        periods = self._periods(org.value) if isinstance(org, ox.NamedNode) else []
+        link = DG + ("endedWith" if role == ORG + "originalOrganization" else "beganWith")
+        for links in (link, DG + "endedWith", DG + "beganWith"):
+            for period in periods:
+                if event in self.dataset.objects(period, links) and self._literal(period, DG + "name"):
+                    return self._literal(period, DG + "name")
+        if date is not None:  # the latest name begun by then (two may share a year)
+            named = [(self._literal(p, DG + "start"), self._literal(p, DG + "name")) for p in periods
+                     if dates.in_force(date, self._literal(p, DG + "start"), self._literal(p, DG + "end"))]
+            named = [(start, name) for start, name in named if start and name]
+            if named:
+                return max(named)[1]
+        return self.dataset.label(org)
 
     def events_of(self, members: list[str]) -> list:
         """Events in which any member took part, or that began or ended one of its names."""
@@ -182,8 +187,11 @@ class LineageService:
         """The IRI a name, code or IRI means: a registry code (an organisation's or a site's) exactly,
         else the forgiving name index."""
         text = query.strip()
-        if text.startswith(("http://", "https://")) and " " not in text:
-            node = iri(text)  # an IRI: a site has no name to index, so look for its code
+        if text.startswith(("http://", "https://")):
+            try:
+                node = iri(text)  # an IRI: a site has no name to index, so look for its code
+            except ValueError:
+                raise BadInput(f"{text!r} starts like an IRI but is not one") from None
             if self.dataset.value(node, vocab.SKOS + "notation") is not None:
                 return text
         code = text.upper()
@@ -239,16 +247,21 @@ class LineageService:
                 for role in roles:
                     found += [e for e in self.dataset.subjects(role, iri(link["iri"])) if e not in found
                               and any(self.dataset.has_type(e, c) for c in kinds)
-                              and _same_time(self._literal(e, DG + "date"), link["date"])]
+                              and (self._literal(e, DG + "date") is None  # undated: may be then
+                                   or _same_time(self._literal(e, DG + "date"), link["date"]))]
 
         events = []
         for event in found:
             date = self._literal(event, DG + "date")
             if at is not None and (date is None or dates.after(date, at)):
                 continue
-            events.append({"iri": event.value, "date": date, "type": self.event_type(event),
-                           "label": self.dataset.label(event), "participants": self.participants(event),
-                           "sources": self.sources(event)})
+            entry = {"iri": event.value, "date": date, "type": self.event_type(event),
+                     "label": self.dataset.label(event), "participants": self.participants(event),
+                     "sources": self.sources(event)}
+            bounds = {b: self._literal(event, DG + b) for b in ("notBefore", "notAfter")}
+            if date is None and any(bounds.values()):  # the words give only a bound
+                entry["bounds"] = bounds
+            events.append(entry)
         events.sort(key=lambda e: (e["date"] or "9999", e["label"]))  # ISO dates sort as text; undated last
         if at is not None:
             predecessors = [p for p in predecessors if p["date"] is None or not dates.after(p["date"], at)]

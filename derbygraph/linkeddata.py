@@ -3,36 +3,38 @@
 from __future__ import annotations
 
 import hashlib
-import tempfile
 import threading
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import __version__, vocab
+from . import __version__, formats, storefolder, vocab
 from .dataset import Dataset, iri
-
-DUMP_FORMATS = {
-    "turtle": (ox.RdfFormat.TURTLE, "text/turtle", "ttl"),
-    "nt": (ox.RdfFormat.N_TRIPLES, "application/n-triples", "nt"),
-    "nq": (ox.RdfFormat.N_QUADS, "application/n-quads", "nq"),
-    "trig": (ox.RdfFormat.TRIG, "application/trig", "trig"),
-    "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json", "jsonld"),
-    "xml": (ox.RdfFormat.RDF_XML, "application/rdf+xml", "rdf"),
-}
-QUAD_DUMPS = {"nq", "trig"}
-
 
 def dump(dataset: Dataset, format_name: str = "turtle", asserted: bool = False, output=None):
     """The whole dataset in one format. Quad formats keep the named graphs (provenance);
     triple formats merge them. `asserted` leaves out the inferred graph."""
-    rdf_format = DUMP_FORMATS[format_name][0]
+    fmt = formats.by_name(formats.EXPORTS, format_name)
+    rdf_format = fmt.oxigraph
     inferred = ox.NamedNode(vocab.GRAPH_INFERRED)
     quads = (q for q in dataset.quads() if not (asserted and q.graph_name == inferred))
-    if format_name in QUAD_DUMPS:
+    if fmt in formats.DATASETS:
         return ox.serialize(quads, output, rdf_format, prefixes=vocab.PREFIXES)
     triples = dict.fromkeys(q.triple for q in quads)  # one copy of a triple stated in two graphs
     return ox.serialize(triples, output, rdf_format, prefixes=vocab.PREFIXES)
+
+
+def context() -> dict:
+    """The JSON-LD context published at /context.jsonld: the prefixes every answer uses, and the
+    keys of the JSON API (`iri`, `label`, `start`...), so its answers read as linked data too."""
+    return {"@context": {
+        **vocab.PREFIXES,
+        "iri": "@id", "label": "rdfs:label", "title": "dct:title", "quote": "oa:exact",
+        "names": {"@id": "dg:hasNamePeriod", "@container": "@set"}, "events": {"@reverse": "dg:participant"},
+        "start": "dg:start", "end": "dg:end", "date": "dg:date",
+        "organisation": {"@reverse": "dg:hasNamePeriod", "@type": "@id"},
+        "sources": {"@id": "dg:evidence", "@container": "@set"},
+    }}
 
 
 # --- one resource -------------------------------------------------------------------------
@@ -68,32 +70,66 @@ def ontology_triples(dataset: Dataset) -> list[ox.Triple]:
     return [q.triple for q in dataset.store.quads_for_pattern(None, None, None, iri(vocab.GRAPH_ONTOLOGY))]
 
 
+def ontology_terms(dataset: Dataset) -> list[dict]:
+    """The ontology's own terms for its documentation: id, kind, label, comment, and the IRIs of
+    their super-terms, domains and ranges."""
+    rows = dataset.query(f"""SELECT ?term ?kind ?label ?comment
+        (GROUP_CONCAT(DISTINCT STR(?super); separator=" ") AS ?supers)
+        (GROUP_CONCAT(DISTINCT STR(?domain); separator=" ") AS ?domains)
+        (GROUP_CONCAT(DISTINCT STR(?range); separator=" ") AS ?ranges)
+        WHERE {{ GRAPH <{vocab.GRAPH_ONTOLOGY}> {{
+          ?term a ?kind ; rdfs:label ?label ; rdfs:comment ?comment .
+          VALUES ?kind {{ owl:Class owl:ObjectProperty owl:DatatypeProperty }}
+          FILTER STRSTARTS(STR(?term), "{vocab.DG}")
+          OPTIONAL {{ ?term rdfs:subClassOf|rdfs:subPropertyOf ?super FILTER isIRI(?super) }}
+          OPTIONAL {{ ?term rdfs:domain ?domain FILTER isIRI(?domain) }}
+          OPTIONAL {{ ?term rdfs:range ?range FILTER isIRI(?range) }} }} }}
+        GROUP BY ?term ?kind ?label ?comment ORDER BY ?kind ?label""", prefixes=vocab.PREFIXES)
+    return [{"id": r["term"].value[len(vocab.DG):], "kind": r["kind"].value[len(vocab.OWL):],
+             "label": r["label"].value, "comment": r["comment"].value,
+             **{key: (r[key].value if r[key] else "").split() for key in ("supers", "domains", "ranges")}}
+            for r in rows]
+
+
 # --- the dataset description and its dumps ----------------------------------------------------
 
 DUMPS = {"turtle": "derbygraph.ttl", "nq": "derbygraph.nq"}
 _dump_lock = threading.Lock()
 
 
-def dump_file(dataset: Dataset, format_name: str) -> Path:
-    """A dump of this dataset version on disk, written once and then served as a file."""
-    stamp = "".join(c for c in (dataset.modified or "") if c.isalnum())
-    folder = Path(tempfile.gettempdir()) / "derbygraph-dumps" / f"{dataset.version}-{stamp}"
-    path = folder / DUMPS[format_name]
+def dump_file(dataset: Dataset, format_name: str) -> tuple[Path, str]:
+    """A dump of the dataset on disk and its SHA-256.
+
+    A store folder holds its dumps, written and checksummed by the build. A dataset without one
+    (built in memory, or a remote store) writes them once into its own private folder
+    (`Dataset.private_folder`: mkdtemp, mode 0700), never into a shared, guessable place.
+    """
+    name = f"{storefolder.DUMPS}/{DUMPS[format_name]}"
+    if dataset.manifest is not None:
+        return storefolder.served_file(dataset.path, dataset.manifest, name), dataset.manifest["files"][name]["sha256"]
+    path = dataset.private_folder / DUMPS[format_name]
     with _dump_lock:
         if not path.exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(path.suffix + ".partial")
-            with partial.open("wb") as stream:
+            with path.open("xb") as stream:
                 dump(dataset, format_name, output=stream)
-            partial.replace(path)
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            path.with_name(path.name + ".sha256").write_text(f"{digest}  {path.name}\n")
-    return path
+        if path not in dataset.private_checksums:
+            with path.open("rb") as stream:
+                dataset.private_checksums[path] = hashlib.file_digest(stream, "sha256").hexdigest()
+    return path, dataset.private_checksums[path]
 
 
-def checksum(dataset: Dataset, format_name: str) -> str:
-    path = dump_file(dataset, format_name)
-    return path.with_name(path.name + ".sha256").read_text().split()[0]
+def statistics(dataset: Dataset) -> dict:
+    """The counts VoID publishes: computed once (by the build, for a store folder)."""
+    row = next(iter(dataset.query("""SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects)
+        (COUNT(DISTINCT ?p) AS ?properties) (COUNT(DISTINCT ?o) AS ?objects) WHERE { ?s ?p ?o }""")))
+    found = {key: int(row[key].value) for key in ("triples", "subjects", "properties", "objects")}
+    for key, query in (
+            ("classes", "SELECT ?key (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?key } GROUP BY ?key ORDER BY ?key"),
+            ("propertyCounts", "SELECT ?key (COUNT(*) AS ?n) WHERE { ?s ?key ?o } GROUP BY ?key ORDER BY ?key")):
+        found[key] = [[r["key"].value, int(r["n"].value)] for r in dataset.query(query) if isinstance(r["key"], ox.NamedNode)]
+    found["graphs"] = sorted([graph.value, sum(1 for _ in dataset.store.quads_for_pattern(None, None, None, graph))]
+                             for graph in dataset.store.named_graphs() if isinstance(graph, ox.NamedNode))
+    return found
 
 
 def void_description(dataset: Dataset, base_url: str) -> list[ox.Triple]:
@@ -139,30 +175,22 @@ def void_description(dataset: Dataset, base_url: str) -> list[ox.Triple]:
             "The derbygraph data are CC BY 4.0; the registry data they include keep their publisher's licence, "
             "stated on each source (dct:license).", language="en"))
 
-    counts = dataset.query("""SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects)
-        (COUNT(DISTINCT ?p) AS ?properties) (COUNT(DISTINCT ?o) AS ?objects) WHERE { ?s ?p ?o }""")
-    row = next(iter(counts))
-    add(dataset_node, vocab.VOID + "triples", lit(row["triples"].value, "integer"))
-    add(dataset_node, vocab.VOID + "distinctSubjects", lit(row["subjects"].value, "integer"))
-    add(dataset_node, vocab.VOID + "properties", lit(row["properties"].value, "integer"))
-    add(dataset_node, vocab.VOID + "distinctObjects", lit(row["objects"].value, "integer"))
-
-    partitions = (  # (kind, partition property, what it groups by, what it counts, query)
-        ("class", "classPartition", "class", "entities",
-         "SELECT ?key (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?key } GROUP BY ?key ORDER BY ?key"),
-        ("property", "propertyPartition", "property", "triples",
-         "SELECT ?key (COUNT(*) AS ?n) WHERE { ?s ?key ?o } GROUP BY ?key ORDER BY ?key"),
-    )
-    for kind, partition, key, counted, query in partitions:
-        for number, row in enumerate(dataset.query(query)):
+    counts = dataset.statistics
+    for key, prop in (("triples", "triples"), ("subjects", "distinctSubjects"), ("properties", "properties"),
+                      ("objects", "distinctObjects")):
+        add(dataset_node, vocab.VOID + prop, lit(counts[key], "integer"))
+    partitions = (("class", "classPartition", "class", "entities", "classes"),
+                  ("property", "propertyPartition", "property", "triples", "propertyCounts"))
+    for kind, partition, key, counted, field in partitions:
+        for number, (value, count) in enumerate(counts[field]):
             part = n(f"{vocab.DATASET}/{kind}/{number}")
             add(dataset_node, vocab.VOID + partition, part)
-            add(part, vocab.VOID + key, row["key"])
-            add(part, vocab.VOID + counted, lit(row["n"].value, "integer"))
+            add(part, vocab.VOID + key, n(value))
+            add(part, vocab.VOID + counted, lit(count, "integer"))
 
     for format_name, filename in DUMPS.items():
         url = n(f"{base_url}/dumps/{filename}")
-        media_type = DUMP_FORMATS[format_name][1]
+        media_type = formats.by_name(formats.EXPORTS, format_name).media_type
         add(dataset_node, vocab.VOID + "dataDump", url)
         distribution = n(f"{vocab.DATASET}/distribution/{format_name}")
         add(dataset_node, vocab.DCAT + "distribution", distribution)
@@ -173,6 +201,6 @@ def void_description(dataset: Dataset, base_url: str) -> list[ox.Triple]:
         checksum_node = n(f"{vocab.DATASET}/distribution/{format_name}/checksum")
         add(distribution, "http://spdx.org/rdf/terms#checksum", checksum_node)
         add(checksum_node, "http://spdx.org/rdf/terms#algorithm", n("http://spdx.org/rdf/terms#checksumAlgorithm_sha256"))
-        add(checksum_node, "http://spdx.org/rdf/terms#checksumValue", lit(checksum(dataset, format_name), "hexBinary"))
+        add(checksum_node, "http://spdx.org/rdf/terms#checksumValue", lit(dump_file(dataset, format_name)[1], "hexBinary"))
     add(dataset_node, vocab.DCT + "creator", ox.Literal(f"derbygraph {__version__}"))
     return triples

@@ -1,7 +1,7 @@
 """A remote SPARQL 1.1 store as the dataset's engine, for deployments that outgrow one process.
 
 `RemoteStore` answers the few calls derbygraph's services make of a pyoxigraph Store (query,
-quads_for_pattern, named_graphs...) with SPARQL over HTTP through SPARQLWrapper, so several
+quads_for_pattern, named_graphs...) with SPARQL over HTTP, so several
 stateless app processes can share one Oxigraph, Fuseki, GraphDB or Virtuoso. Where derbygraph
 queries the union of all graphs, it names every graph as both `default-graph-uri` and
 `named-graph-uri` (plain SPARQL 1.1 Protocol), so the store needs no special configuration and a
@@ -14,6 +14,7 @@ SPARQL Update. Blank nodes cannot be named in a query, so they travel as skolem 
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import socket
 from functools import cached_property
@@ -22,14 +23,28 @@ import urllib.parse
 import urllib.request
 
 import pyoxigraph as ox
-from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from . import __version__, vocab
-from .sparql import QueryError, states_dataset
+from .config import DEFAULT
+from .errors import QueryError
+from .querycheck import operation, read, states_dataset
 
 SKOLEM = vocab.BASE + ".well-known/genid/"
-RESULT_TYPES = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
+RESULT_TYPES = "application/sparql-results+json"
+GRAPH_TYPES = "application/n-triples, text/turtle;q=0.8"
+XSD_BOOLEAN = vocab.XSD + "boolean"
+_FROM = re.compile(r"\bFROM\s+(?:NAMED\s+)?(?:<[^<>\s]*>|[\w.-]*:[\w.-]*)", re.IGNORECASE)
+_PROLOGUE_THEN_ASK = re.compile(r"((?:\s+|#[^\n]*|PREFIX\s*[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)*)ASK\b", re.IGNORECASE)
+
+
+def _ask_as_select(sparql: str, words: list[str]) -> str | None:
+    """`ASK {...}` as `SELECT * {...} LIMIT 1`, which every engine answers right: Virtuoso answers
+    an ASK (and a COUNT) over `GRAPH <iri>` with true (and 1) when a dataset is named and the
+    graph is not in it. None when the query is not that simple (grouped, or with VALUES after)."""
+    match = _PROLOGUE_THEN_ASK.match(sparql)
+    if match is None or {"GROUP", "HAVING", "VALUES", "LIMIT", "OFFSET"} & set(words):
+        return None
+    return f"{match[1]}SELECT *{sparql[match.end():]}\nLIMIT 1"
 
 
 class RemoteError(QueryError):
@@ -53,31 +68,36 @@ class RemoteStore:
     def __init__(self, endpoint: str, timeout: float = 30.0):
         self.endpoint = endpoint
         self.timeout = timeout
+        # A remote answer (JSON, before our own cut to the byte limit) may be a few times our limit.
+        self.max_bytes = 4 * DEFAULT.max_answer_bytes
 
     # --- the one way in -----------------------------------------------------------------
 
-    def _ask(self, text: str, default_graph=None, named_graphs=None) -> tuple[str, bytes]:
-        client = SPARQLWrapper(self.endpoint, agent=f"derbygraph/{__version__}")
-        client.setMethod(POST)
-        client.setRequestMethod(POSTDIRECTLY)
-        client.setQuery(text)
-        client.setTimeout(int(max(self.timeout, 1)))
-        client.addCustomHttpHeader("Accept", RESULT_TYPES)
-        for graph in default_graph or []:
-            client.addParameter("default-graph-uri", graph.value)
-        for graph in named_graphs or []:
-            client.addParameter("named-graph-uri", graph.value)
+    def _ask(self, text: str, default_graph=None, named_graphs=None, accept: str = RESULT_TYPES) -> tuple[str, bytes]:
+        """POST the query as a form: the one way every engine reads (Virtuoso 7 does not answer a
+        direct `application/sparql-query` POST)."""
+        form = [("query", text)] + [("default-graph-uri", g.value) for g in default_graph or []]
+        form += [("named-graph-uri", g.value) for g in named_graphs or []]
+        request = urllib.request.Request(self.endpoint, data=urllib.parse.urlencode(form).encode(), method="POST", headers={
+            "Accept": accept, "Content-Type": "application/x-www-form-urlencoded", "User-Agent": f"derbygraph/{__version__}"})
         try:
-            response = client.query().response
-            return response.headers.get_content_type(), response.read()
-        except SPARQLWrapperException as error:
-            message = " ".join(str(error).split())
-            if "QueryBadFormed" in type(error).__name__ or "400" in message[:120]:
-                raise SyntaxError(re.sub(r"^.*?Response: b?['\"]?", "", message).rstrip("'\" ")) from None
-            raise RemoteError(f"{self.endpoint}: {message[:300]}") from None
+            with urllib.request.urlopen(request, timeout=max(self.timeout, 1)) as response:
+                body = response.read(self.max_bytes + 1)  # never more than the limit into memory
+                if len(body) > self.max_bytes:
+                    raise QueryError(f"the remote store's answer is larger than {self.max_bytes >> 20} MiB; "
+                                     "narrow the query", 507)
+                return response.headers.get_content_type(), body
+        except urllib.error.HTTPError as error:
+            # The engine's first paragraph: Virtuoso echoes the query after it.
+            message = " ".join(error.read()[:2000].decode("utf-8", "replace").split("\n\n")[0].split())
+            if error.code == 400:
+                raise SyntaxError(message or "the remote store could not parse the query") from None
+            raise RemoteError(f"{self.endpoint}: {error.code} {message[:300]}") from None
         except (socket.timeout, TimeoutError):
             raise QueryError(f"query stopped: the remote store did not answer within {self.timeout:g} s", 503) from None
         except (urllib.error.URLError, OSError) as error:
+            if isinstance(getattr(error, "reason", None), (socket.timeout, TimeoutError)):
+                raise QueryError(f"query stopped: the remote store did not answer within {self.timeout:g} s", 503) from None
             raise RemoteError(f"{self.endpoint}: {getattr(error, 'reason', error)}") from None
 
     def query(self, sparql: str, prefixes: dict | None = None, base_iri: str | None = None,
@@ -91,15 +111,29 @@ class RemoteStore:
             default_graph = [default_graph]
         if default_graph is None and named_graphs is None and not states_dataset(sparql):
             default_graph, named_graphs = self._graphs, self._graphs  # every graph, merged and by name
+        elif default_graph is not None or named_graphs is not None:
+            # The protocol's dataset wins over the query's (SPARQL 1.1 Protocol 2.1.4); Virtuoso
+            # merges the two, so the query's own FROM clauses are not sent.
+            sparql = _FROM.sub(" ", sparql) if states_dataset(sparql) else sparql
+        words = read(sparql).words
+        form = operation(words)
+        as_select = _ask_as_select(sparql, words) if form == "ASK" else None
         try:
-            media_type, body = self._ask(prologue + sparql, default_graph, named_graphs)
+            media_type, body = self._ask(prologue + (as_select or sparql), default_graph, named_graphs,
+                                         GRAPH_TYPES if form in ("CONSTRUCT", "DESCRIBE") else RESULT_TYPES)
         except SyntaxError as error:  # report positions in the caller's text, not ours
-            lines = prologue.count("\n")
-            raise SyntaxError(re.sub(r"(\d+):(\d+)", lambda m: f"{max(int(m[1]) - lines, 1)}:{m[2]}",
-                                     str(error), count=1)) from None
-        if media_type == "application/sparql-results+json":
-            return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
-        if media_type in ("application/n-triples", "text/turtle", "text/plain"):
+            lines, last = prologue.count("\n"), sparql.count("\n") + 1  # an error at the end is on the last line
+            raise SyntaxError(re.sub(r"(?<=line )(\d+)|(\d+)(?=:\d+)",
+                                     lambda m: str(min(max(int(m[0]) - lines, 1), last)), str(error), count=1)) from None
+        if media_type == "application/sparql-results+json" and form in ("SELECT", "ASK"):
+            results = ox.parse_query_results(_canonical_booleans(body), ox.QueryResultsFormat.JSON)
+            if form == "ASK" and isinstance(results, ox.QuerySolutions):
+                # A row for SELECT * ... LIMIT 1; Virtuoso answers an ASK with one row, ?__ASK_RETVAL 1 or 0.
+                truth = any(True for _ in results) if as_select else any(int(row[0].value) for row in results)
+                results = ox.parse_query_results(json.dumps({"head": {}, "boolean": truth}).encode(),
+                                                 ox.QueryResultsFormat.JSON)
+            return results
+        if media_type in ("application/n-triples", "text/turtle", "text/plain") and form in ("CONSTRUCT", "DESCRIBE"):
             fmt = ox.RdfFormat.TURTLE if media_type == "text/turtle" else ox.RdfFormat.N_TRIPLES
             return [quad.triple for quad in ox.parse(body, fmt)]
         raise RemoteError(f"{self.endpoint}: answered in {media_type}, which derbygraph does not read")
@@ -129,15 +163,33 @@ class RemoteStore:
 
     @cached_property
     def _graphs(self) -> list[ox.NamedNode]:
-        """The store's graphs, read once: the app only reads, and `push` replaces whole datasets."""
+        """The store's derbygraph graphs (those `push` writes; Virtuoso keeps its own graphs beside
+        them), read once: the app only reads, and `push` replaces whole datasets."""
         rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", default_graph=[], named_graphs=[])
-        return [row["g"] for row in rows if isinstance(row["g"], ox.NamedNode)]
+        found = [row["g"] for row in rows if isinstance(row["g"], ox.NamedNode)]
+        if not found:  # Virtuoso matches no graph with an empty pattern: ask of the triples
+            rows = self.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER STRSTARTS(STR(?g), "
+                              f'"{vocab.GRAPH}") }}', default_graph=[], named_graphs=[])
+            found = [row["g"] for row in rows]
+        return sorted((g for g in found if g.value.startswith(vocab.GRAPH)), key=lambda g: g.value)
 
     def named_graphs(self):
         return iter(self._graphs)
 
     def contains_named_graph(self, graph) -> bool:
-        return bool(self.query(f"ASK {{ GRAPH {_sparql_term(graph)} {{ }} }}"))
+        return graph in self._graphs
+
+
+def _canonical_booleans(body: bytes) -> bytes:
+    """JSON results with xsd:boolean values as `true`/`false` (Virtuoso answers 1 and 0)."""
+    if XSD_BOOLEAN.encode() not in body:
+        return body
+    results = json.loads(body)
+    for row in results.get("results", {}).get("bindings", []):
+        for term in row.values():
+            if term.get("datatype") == XSD_BOOLEAN and term.get("value") in ("1", "0"):
+                term["value"] = "true" if term["value"] == "1" else "false"
+    return json.dumps(results).encode()
 
 
 def push(quads, endpoint: str, gsp: str | None = None, batch: int = 5000, progress=None) -> int:
@@ -174,7 +226,8 @@ def _http(url: str, method: str, body: bytes, media_type: str) -> None:
         with urllib.request.urlopen(request, timeout=300) as response:
             response.read()
     except urllib.error.HTTPError as error:
-        raise RemoteError(f"{url}: {error.code} {error.read()[:200].decode('utf-8', 'replace')}") from None
+        first_line = error.read()[:300].decode("utf-8", "replace").strip().split("\n")[0]
+        raise RemoteError(f"{url}: {error.code} {first_line}") from None
     except (urllib.error.URLError, OSError) as error:
         raise RemoteError(f"{url}: {getattr(error, 'reason', error)}") from None
 

@@ -10,34 +10,22 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from . import vocab
+from . import formats, vocab
 from .dataset import Dataset
 
 SD = vocab.SD
 FORMATS = "http://www.w3.org/ns/formats/"
 ENTAILMENT = "http://www.w3.org/ns/entailment/"
 
-# Every format /sparql answers in (see derbygraph.sparql): solutions and booleans, then graphs.
-RESULT_FORMATS = [FORMATS + name for name in (
-    "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-    "Turtle", "N-Triples", "JSON-LD", "RDF_XML")]
-
 PREFIXES = {"sd": SD, "void": vocab.VOID, "rdfs": vocab.RDFS, "dct": vocab.DCT, "formats": FORMATS,
             "ent": ENTAILMENT, "xsd": vocab.XSD}
 
-_graph_sizes: dict[int, tuple[Dataset, list[tuple[ox.NamedNode, int]]]] = {}
 
-
-def graph_sizes(dataset: Dataset) -> list[tuple[ox.NamedNode, int]]:
-    """(name, triples) of every named graph of the dataset, by name; counted once per dataset."""
-    cached = _graph_sizes.get(id(dataset))
-    if cached is None or cached[0] is not dataset:
-        found = []
-        for graph in dataset.store.named_graphs():
-            if isinstance(graph, ox.NamedNode):  # sd:name is an IRI
-                found.append((graph, sum(1 for _ in dataset.store.quads_for_pattern(None, None, None, graph))))
-        cached = _graph_sizes[id(dataset)] = (dataset, sorted(found, key=lambda pair: pair[0].value))
-    return cached[1]
+def result_formats() -> list[str]:
+    """Every format /sparql answers in, from the format registry: solutions, then graphs.
+    pyoxigraph names JSON-LD by another page; clients compare with the W3C registry's IRI."""
+    return [FORMATS + "JSON-LD" if fmt is formats.JSON_LD else fmt.oxigraph.iri
+            for fmt in (*formats.SOLUTIONS, *formats.GRAPHS)]
 
 
 def describe(dataset: Dataset, endpoint: str, void: str) -> list[ox.Triple]:
@@ -56,7 +44,7 @@ def describe(dataset: Dataset, endpoint: str, void: str) -> list[ox.Triple]:
             "Read-only SPARQL 1.1 Query endpoint. The default graph is the union of all named graphs; "
             "FROM, FROM NAMED and the protocol's dataset parameters select graphs held here and never "
             "fetch anything; SERVICE and SPARQL Update are refused.", language="en")),
-        *(ox.Triple(service, iri(SD + "resultFormat"), iri(fmt)) for fmt in RESULT_FORMATS),
+        *(ox.Triple(service, iri(SD + "resultFormat"), iri(fmt)) for fmt in result_formats()),
         ox.Triple(service, iri(SD + "defaultDataset"), data),
         ox.Triple(data, a, iri(SD + "Dataset")),
         ox.Triple(data, a, iri(vocab.VOID + "Dataset")),
@@ -66,7 +54,7 @@ def describe(dataset: Dataset, endpoint: str, void: str) -> list[ox.Triple]:
     # Fixed blank node labels: the same description is the same bytes (stable ETags, diffable).
     default = ox.BlankNode("defaultGraph")
     graphs = [(name, size, ox.BlankNode(f"namedGraph{n}"), ox.BlankNode(f"graph{n}"))
-              for n, (name, size) in enumerate(graph_sizes(dataset), 1)]
+              for n, (name, size) in enumerate(dataset.statistics["graphs"], 1)]
     triples.append(ox.Triple(data, iri(SD + "defaultGraph"), default))
     triples += [ox.Triple(data, iri(SD + "namedGraph"), named) for _, _, named, _ in graphs]
     triples += [
@@ -77,7 +65,7 @@ def describe(dataset: Dataset, endpoint: str, void: str) -> list[ox.Triple]:
     for name, size, named, graph in graphs:
         triples += [
             ox.Triple(named, a, iri(SD + "NamedGraph")),
-            ox.Triple(named, iri(SD + "name"), name),
+            ox.Triple(named, iri(SD + "name"), iri(name)),
             ox.Triple(named, iri(SD + "graph"), graph),
             ox.Triple(graph, a, iri(SD + "Graph")),
             ox.Triple(graph, iri(vocab.VOID + "triples"), literal(str(size), datatype=iri(vocab.XSD + "integer"))),

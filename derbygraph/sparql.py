@@ -1,204 +1,38 @@
-"""SPARQL execution and result formats, shared by the endpoint and `derbygraph query`.
+"""SPARQL execution and serialisation, shared by the query workers, the CLI and the pages.
 
-The format of an answer is chosen here and only here: from an explicit `format=` name, else
-from an Accept header (q-values and wildcards honoured), else the default for the query form.
+The caller has checked the query (`querycheck`) and the format is chosen by `formats`; this
+module runs the query on a store and writes its answer within the row and byte limits.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
 
-from . import vocab
-
-
-@dataclass(frozen=True)
-class Format:
-    name: str
-    media_type: str
-    oxigraph: object
-    aliases: tuple[str, ...] = ()
-
-
-SOLUTION_FORMATS = [
-    Format("json", "application/sparql-results+json", ox.QueryResultsFormat.JSON, ("application/json",)),
-    Format("xml", "application/sparql-results+xml", ox.QueryResultsFormat.XML, ("application/xml", "text/xml")),
-    Format("csv", "text/csv", ox.QueryResultsFormat.CSV),
-    Format("tsv", "text/tab-separated-values", ox.QueryResultsFormat.TSV),
-]
-GRAPH_FORMATS = [
-    Format("turtle", "text/turtle", ox.RdfFormat.TURTLE, ("application/x-turtle",)),
-    Format("nt", "application/n-triples", ox.RdfFormat.N_TRIPLES, ("text/plain",)),
-    Format("jsonld", "application/ld+json", ox.RdfFormat.JSON_LD, ("application/json",)),
-    Format("xml", "application/rdf+xml", ox.RdfFormat.RDF_XML, ("application/xml", "text/xml")),
-]
-# Names people type for format=, beside the short names above.
-FORMAT_ALIASES = {"ttl": "turtle", "n3": "turtle", "ntriples": "nt", "n-triples": "nt", "json-ld": "jsonld",
-                  "rdfxml": "xml", "rdf+xml": "xml", "rdf": "xml", "srj": "json", "srx": "xml"}
-# A name that means one format for solutions and another for graphs ("json" for a CONSTRUCT is JSON-LD).
-GRAPH_FORMAT_ALIASES = {"json": "jsonld"}
-
-UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
+from . import formats, vocab
+from .config import DEFAULT, Config
+from .errors import QueryError
 
 # Relative IRIs in a query (`<s>`) resolve against the dataset's base, the same for the CLI and the web.
 BASE_IRI = vocab.BASE
 
-# A SPARQL lexer just precise enough to find the keywords of a query: strings, IRIs, comments,
-# variables, language tags and prefixed names are skipped, so `dg:Service`, `?service` or
-# "SERVICE" never count as the keyword. Every alternative is linear, whatever the input.
-_TOKEN = re.compile(r"""
-    (?P<space>\s+)
-  | (?P<comment>\#[^\r\n]*)
-  | (?P<long>"{3}|'{3})
-  | (?P<short>["'])
-  | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
-  | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F\u2040]+)
-  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<pname>[\w\-.\u00B7]*:(?:[\w\-.:%\u00B7]|\\.)*)
-  | (?P<word>[\w\-.\u00B7]+)
-  | (?P<other>.)
-""", re.VERBOSE | re.DOTALL)
-_STRING_END = {
-    '"': re.compile(r'(?:[^"\\\r\n]|\\.)*"', re.DOTALL),
-    "'": re.compile(r"(?:[^'\\\r\n]|\\.)*'", re.DOTALL),
-    '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*"""', re.DOTALL),
-    "'''": re.compile(r"(?:[^'\\]|\\.|'(?!''))*'''", re.DOTALL),
-}
-
-
-class QueryError(Exception):
-    """A request the endpoint refuses; `status` is the HTTP status that says why."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass
-class Limits:
-    """The limits every query runs under, shared by the CLI and the app."""
-
-    timeout: float = 30.0          # seconds before a query is cut off
-    max_rows: int = 10_000         # solutions or triples in one answer; more are cut with notice
-    max_query_bytes: int = 100_000  # the query text
-    max_nesting: int = 100         # brackets inside brackets: deeper would exhaust the parser's stack
-    max_body_bytes: int = 1_000_000  # a request body
-
 
 @dataclass
 class Answer:
+    """A serialised answer, at most `Config.max_rows` rows and `Config.max_answer_bytes` bytes;
+    `truncated` names the limit that cut it ("rows" or "bytes"), or is None."""
+
     body: bytes
-    media_type: str
-    truncated: bool = False
+    format: formats.Format
+    truncated: str | None = None
     form: str = "solutions"  # solutions, boolean or graph
     rows: int | None = None
 
-
-def tokens(query: str):
-    """(kind, text) of the tokens of a query that matter here: "word", "pname", "iri", "var",
-    and "open"/"close" for brackets.
-
-    Strings, comments and language tags are skipped. A string left open ends the scan (such a
-    query cannot parse anyway).
-    """
-    position, end = 0, len(query)
-    while position < end:
-        token = _TOKEN.match(query, position)
-        kind, position = token.lastgroup, token.end()
-        if kind in ("long", "short"):
-            closing = _STRING_END[token.group()].match(query, position)
-            if closing is None:
-                return
-            position = closing.end()
-        elif kind in ("word", "pname", "iri", "var"):
-            yield kind, token.group()
-        elif kind == "other" and token.group() in "{([":
-            yield "open", token.group()
-        elif kind == "other" and token.group() in "})]":
-            yield "close", token.group()
-
-
-def keywords(query: str) -> list[str]:
-    """The bare words of a query, upper-cased and in order: its keywords and function names.
-
-    Text inside strings, IRIs and comments, variables, language tags and prefixed names are left
-    out, so `dg:Service`, `?service` or "SERVICE" never count as the keyword SERVICE.
-    """
-    return [part.upper() for kind, text in tokens(query) if kind == "word"
-            for part in re.split(r"[.\-]", text) if part]
-
-
-def undeclared_prefixes(query: str) -> list[str]:
-    """Prefixes a query uses without declaring them (and that are not predeclared)."""
-    declared, used, previous = set(vocab.PREFIXES), [], None
-    for kind, text in tokens(query):
-        if kind == "pname":
-            prefix = text.split(":", 1)[0]
-            if previous == "PREFIX":
-                declared.add(prefix)
-            elif prefix != "_" and prefix not in used:
-                used.append(prefix)
-        previous = text.upper() if kind == "word" else None
-    return [prefix for prefix in used if prefix not in declared]
-
-
-def _operation(words: list[str]) -> str | None:
-    """The first keyword after the prologue (PREFIX and BASE declarations)."""
-    return next((w for w in words if w not in ("PREFIX", "BASE")), None)
-
-
-def is_update(query: str) -> bool:
-    """True when the text is a SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP...)."""
-    return _operation(keywords(query)) in UPDATE_KEYWORDS
-
-
-def states_dataset(query: str) -> bool:
-    """True when the query names its own dataset with FROM or FROM NAMED."""
-    return "FROM" in keywords(query)
-
-
-def check(query: str, limits: Limits = Limits()) -> None:
-    """Refuse, before anything runs, what a read-only endpoint never does (raises QueryError)."""
-    if len(query.encode("utf-8", "surrogatepass")) > limits.max_query_bytes:
-        raise QueryError(f"query is longer than {limits.max_query_bytes} bytes", 413)
-    words = keywords(query)
-    if _operation(words) in UPDATE_KEYWORDS:
-        raise QueryError("SPARQL Update is not accepted: this endpoint is read-only", 403)
-    if "SERVICE" in words:
-        raise QueryError("SERVICE is not allowed: this endpoint makes no outbound requests", 403)
-    depth = deepest = 0
-    for kind, _ in tokens(query):
-        depth += {"open": 1, "close": -1}.get(kind, 0)
-        deepest = max(deepest, depth)
-    if deepest > limits.max_nesting:
-        raise QueryError(f"query nests brackets {deepest} deep; the limit is {limits.max_nesting}", 400)
-
-
-def choose(formats: list[Format], accept: str | None, name: str | None) -> Format:
-    """The format to answer in; QueryError 406 when nothing offered is acceptable."""
-    if name:
-        wanted = FORMAT_ALIASES.get(name.lower(), name.lower())
-        if formats is GRAPH_FORMATS:
-            wanted = GRAPH_FORMAT_ALIASES.get(wanted, wanted)
-        for fmt in formats:
-            if wanted in (fmt.name, fmt.media_type) or wanted in fmt.aliases:
-                return fmt
-        offered = ", ".join(f.name for f in formats)
-        raise QueryError(f"unknown format {name!r} for this query: use one of {offered}", 400)
-    if not accept or not accept.strip():
-        return formats[0]
-    parsed = parse_accept_header(accept, MIMEAccept)
-    offered = [f.media_type for f in formats] + [a for f in formats for a in f.aliases]
-    best = parsed.best_match(offered)
-    if best is None:
-        names = ", ".join(f.media_type for f in formats)
-        raise QueryError(f"none of the accepted media types can be produced; this query answers in {names}", 406)
-    return next(f for f in formats if best == f.media_type or best in f.aliases)
+    @property
+    def media_type(self) -> str:
+        return self.format.media_type
 
 
 def execute(
@@ -206,7 +40,7 @@ def execute(
     query: str,
     accept: str | None = None,
     format_name: str | None = None,
-    limits: Limits = Limits(),
+    config: Config = DEFAULT,
     default_graphs: list[str] | None = None,
     named_graphs: list[str] | None = None,
 ) -> Answer:
@@ -215,9 +49,8 @@ def execute(
     The dataset: the protocol's `default_graphs`/`named_graphs` when either is given (exactly
     those, as the SPARQL Protocol says: a graph left unnamed is not in it), else the query's own
     FROM/FROM NAMED, else the union of all graphs as the default graph. Graphs are only ever
-    looked up in the store, never fetched; SERVICE is refused before anything runs.
+    looked up in the store, never fetched.
     """
-    check(query, limits)
     options: dict = {"prefixes": vocab.PREFIXES, "base_iri": BASE_IRI}
     try:
         if default_graphs or named_graphs:
@@ -232,13 +65,30 @@ def execute(
     except (OSError, ValueError, RuntimeError) as error:
         raise QueryError(f"query failed: {_tidy(error)}", 400) from None
     try:
-        return _serialise(result, accept, format_name, limits)
+        return _serialise(result, accept, format_name, config)
     except (OSError, ValueError, RuntimeError) as error:  # evaluation errors surface while iterating
         raise QueryError(f"query failed: {_tidy(error)}", 400) from None
 
 
 def _tidy(error: Exception) -> str:
     return " ".join(str(error).split()) or error.__class__.__name__
+
+
+def undeclared_prefixes(query: str) -> list[str]:
+    """Prefixes a query uses without declaring them (and that are not predeclared)."""
+    declared, used = set(vocab.PREFIXES), []
+    for match in re.finditer(r"(?i)(PREFIX\s+)?\b([A-Za-z][\w\-.]*)?:", _code_only(query)):
+        prefix = match.group(2) or ""
+        if match.group(1):
+            declared.add(prefix)
+        elif prefix not in used and prefix != "_":
+            used.append(prefix)
+    return [prefix for prefix in used if prefix not in declared]
+
+
+def _code_only(query: str) -> str:
+    """The query with IRIs, strings, variables and comments blanked: for hints, never for refusals."""
+    return re.sub(r"<[^<>\s]*>|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|#[^\n]*|[?$]\w+", " ", query)
 
 
 def _syntax_message(query: str, error: SyntaxError, longest: int = 200) -> str:
@@ -256,24 +106,52 @@ def _syntax_message(query: str, error: SyntaxError, longest: int = 200) -> str:
     return message
 
 
-def _serialise(result, accept: str | None, format_name: str | None, limits: Limits) -> Answer:
+def _serialise(result, accept: str | None, format_name: str | None, config: Config) -> Answer:
+    """The answer in the chosen format, cut to the row and byte limits (whole rows only)."""
     if isinstance(result, ox.QueryBoolean):
-        fmt = choose(SOLUTION_FORMATS, accept, format_name)
-        return Answer(result.serialize(format=fmt.oxigraph), fmt.media_type, form="boolean")
+        fmt = formats.negotiate(formats.SOLUTIONS, accept, format_name, others=formats.GRAPHS)
+        return Answer(result.serialize(format=fmt.oxigraph), fmt, form="boolean")
     if isinstance(result, ox.QuerySolutions):
-        fmt = choose(SOLUTION_FORMATS, accept, format_name)
+        fmt = formats.negotiate(formats.SOLUTIONS, accept, format_name, others=formats.GRAPHS)
         variables = result.variables
-        rows = list(itertools.islice(result, limits.max_rows + 1))
-        truncated = len(rows) > limits.max_rows
-        rows = rows[: limits.max_rows]
-        # Rows are kept as TSV (N-Triples terms, lossless), then pyoxigraph writes the asked format.
-        tsv = "\t".join(str(v) for v in variables) + "\n" + "".join(
-            "\t".join("" if row[v] is None else str(row[v]) for v in variables) + "\n" for row in rows)
-        body = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(format=fmt.oxigraph)
-        return Answer(body, fmt.media_type, truncated, "solutions", len(rows))
-    fmt = choose(GRAPH_FORMATS, accept, format_name)
-    triples = list(itertools.islice(result, limits.max_rows + 1))
-    truncated = len(triples) > limits.max_rows
-    triples = triples[: limits.max_rows]
-    body = ox.serialize(triples, format=fmt.oxigraph, prefixes=vocab.PREFIXES)
-    return Answer(body or b"", fmt.media_type, truncated, "graph", len(triples))
+        header = "\t".join(str(v) for v in variables) + "\n"
+        # Rows are kept as TSV lines (N-Triples terms, lossless), then pyoxigraph writes the format.
+        lines, truncated = _take(("\t".join("" if row[v] is None else str(row[v]) for v in variables) + "\n"
+                                  for row in result), config)
+
+        def write_solutions(count: int) -> bytes:
+            tsv = header + "".join(lines[:count])
+            return ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(format=fmt.oxigraph)
+        body, rows, truncated = _fit(write_solutions, len(lines), truncated, config)
+        return Answer(body, fmt, truncated, "solutions", rows)
+    fmt = formats.negotiate(formats.GRAPHS, accept, format_name, others=formats.SOLUTIONS)
+    triples, truncated = _take(result, config, size=lambda triple: len(str(triple)))
+
+    def write_triples(count: int) -> bytes:
+        return ox.serialize(triples[:count], format=fmt.oxigraph, prefixes=vocab.PREFIXES) or b""
+    body, rows, truncated = _fit(write_triples, len(triples), truncated, config)
+    return Answer(body, fmt, truncated, "graph", rows)
+
+
+def _take(items, config: Config, size=len) -> tuple[list, str | None]:
+    """Items up to the row limit and about the byte limit (their N-Triples size), and which
+    limit stopped the taking."""
+    taken, total = [], 0
+    for item in items:
+        if len(taken) == config.max_rows:
+            return taken, "rows"
+        total += size(item)
+        if total > config.max_answer_bytes:
+            return taken, "bytes"
+        taken.append(item)
+    return taken, None
+
+
+def _fit(write, count: int, truncated: str | None, config: Config) -> tuple[bytes, int, str | None]:
+    """Write `count` items; while the body is over the byte limit, write fewer (XML or JSON
+    take more bytes per row than N-Triples)."""
+    body = write(count)
+    while len(body) > config.max_answer_bytes and count:
+        count = int(count * config.max_answer_bytes / len(body) * 0.95)
+        body, truncated = write(count), "bytes"
+    return body, count, truncated

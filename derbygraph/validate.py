@@ -1,4 +1,5 @@
-"""Checks that guard the data: SHACL shapes, and every quotation found in its source document.
+"""Checks that guard the data: SHACL shapes, every quotation found in its source document, and
+every statement of the documents' data resting on a quotation (statement coverage).
 
 Each problem is reported as `file:line: message`, pointing at the statement to fix.
 
@@ -13,6 +14,7 @@ else are checked by pySHACL (`check_shapes`), which stays the reference the test
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass
@@ -25,6 +27,7 @@ from rdflib.namespace import RDF, SH
 
 from . import resources, vocab
 from .build import Source
+from .coverage import Coverage
 from .reasoning import to_rdflib
 
 DG = rdflib.Namespace(vocab.DG)
@@ -52,17 +55,22 @@ def normalise_space(text: str) -> str:
 
 
 class Locator:
-    """Finds the file and line where a node is described, for messages a person can act on."""
+    """Finds the file and line where a node is described, for messages a person can act on.
+
+    Each file is read once into an index of where every name first appears (as a line's first
+    token, or after a colon anywhere), so a report of thousands of problems in a file of
+    millions of lines costs one pass over the file, not one per problem.
+    """
 
     def __init__(self, store: ox.Store, found: list[Source]):
         self._files: dict[str, Source] = {s.graph: s for s in found}
         self._store = store
-        self._lines: dict[Path, list[str]] = {}
+        self._indexes: dict[Path, _LineIndex] = {}
 
-    def _text(self, path: Path) -> list[str]:
-        if path not in self._lines:
-            self._lines[path] = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        return self._lines[path]
+    def _index(self, path: Path) -> "_LineIndex":
+        if path not in self._indexes:
+            self._indexes[path] = _LineIndex(path.read_text(encoding="utf-8", errors="replace"))
+        return self._indexes[path]
 
     def owner(self, node: rdflib.BNode) -> rdflib.URIRef | None:
         """The named node whose description holds a blank node (its quotation, its selector...)."""
@@ -90,20 +98,57 @@ class Locator:
         return None
 
     def locate(self, node: rdflib.term.Node, text: str | None = None) -> tuple[str, int | None]:
-        """The file describing `node`, and the line of `text`, else of the node's description."""
+        """The file describing `node`, and the first line holding `text`, else the line that starts
+        the node's description (`prefix:name` or `<iri>` first), else any line with `:name`."""
         source = self.source_of(node)
         if source is None:
             return "<dataset>", None
-        patterns = [re.compile(re.escape(text))] if text else []
-        if isinstance(node, rdflib.URIRef):
-            tail = re.escape(re.split(r"[/#]", str(node))[-1])
-            patterns += [re.compile(rf"^(\S*:{tail}|<{re.escape(str(node))}>)(\s|$)"), re.compile(rf":{tail}\b")]
-        lines = self._text(source.path)
-        for pattern in patterns:
-            for number, line in enumerate(lines, 1):
-                if pattern.search(line):
-                    return str(source.path), number
-        return str(source.path), None
+        index = self._index(source.path)
+        line = index.text_line(text) if text else None
+        if line is None and isinstance(node, rdflib.URIRef):
+            tail = re.split(r"[/#]", str(node))[-1]
+            line = index.first_token.get(f"<{node}>") or index.first_token.get(":" + tail) or index.after_colon.get(tail)
+        return str(source.path), line
+
+
+class _LineIndex:
+    """One file's lines, indexed once: where each name first starts a line or follows a colon."""
+
+    _TOKEN = re.compile(r"\S+")
+    _COLON_NAME = re.compile(r":([^\s/#:]+)")
+
+    def __init__(self, text: str):
+        self._text = text
+        self._starts: list[int] = []  # offset of each line, for the line number of a text match
+        self.first_token: dict[str, int] = {}  # `<iri>`, and `:name` of `prefix:name` -> first line it starts
+        self.after_colon: dict[str, int] = {}  # `name` wherever `:name\b` matches -> first line
+        offset = 0
+        for number, line in enumerate(text.splitlines(keepends=True), 1):
+            self._starts.append(offset)
+            offset += len(line)
+            first = self._TOKEN.match(line)
+            if first and first.group(0).startswith("<"):
+                self.first_token.setdefault(first.group(0), number)
+            elif first:
+                token = first.group(0)
+                for colon in (i for i, c in enumerate(token) if c == ":"):
+                    self.first_token.setdefault(token[colon:], number)
+            for name in self._COLON_NAME.finditer(line):
+                start, end = name.span(1)
+                for stop in range(start + 1, end + 1):
+                    if _word_boundary(line, stop):
+                        self.after_colon.setdefault(line[start:stop], number)
+
+    def text_line(self, text: str) -> int | None:
+        found = self._text.find(text)
+        return bisect.bisect_right(self._starts, found) if found >= 0 else None
+
+
+def _word_boundary(line: str, at: int) -> bool:
+    """Whether a regular expression's `\\b` holds at offset `at` of `line`."""
+    before = at > 0 and (line[at - 1].isalnum() or line[at - 1] == "_")
+    after = at < len(line) and (line[at].isalnum() or line[at] == "_")
+    return before != after
 
 
 def _report(focus: rdflib.term.Node, message: str, locator: Locator) -> Problem:
@@ -455,6 +500,20 @@ def quoted(store: ox.Store) -> rdflib.Graph:
     return to_rdflib(store.query(vocab.sparql_prologue() + _QUOTED))
 
 
+def check_coverage(found: Coverage, locator: Locator) -> list[Problem]:
+    """A problem for each statement of the documents' data that no quotation supports."""
+    return _in_order([_report(rdflib.URIRef(s.value), f"no quotation supports {_short(p)} {_short(o)} "
+                              f"(add a quote holding its words, or dg:supports {_short(p)} on the quote that does)",
+                              locator) for s, p, o in found.unquoted])
+
+
+def _short(term) -> str:
+    text = str(term)
+    for prefix, namespace in vocab.PREFIXES.items():
+        text = text.replace(f"<{namespace}", f"{prefix}:")
+    return text.replace(">", "") if text.startswith(tuple(f"{p}:" for p in vocab.PREFIXES)) else text
+
+
 def check(store: ox.Store, found: list[Source], sources_dir: Path | None = None) -> list[Problem]:
     """All checks on a built store; an empty list means the data is sound."""
     locator = Locator(store, found)
@@ -462,6 +521,7 @@ def check(store: ox.Store, found: list[Source], sources_dir: Path | None = None)
         problems = check_shapes_fast(store, locator)
     except Unsupported:
         problems = check_shapes(to_rdflib(store), locator)
+    problems += check_coverage(Coverage.of(store), locator)
     if sources_dir is not None:
         problems += check_quotes(quoted(store), Path(sources_dir), locator)
     return problems

@@ -1,47 +1,50 @@
-"""The Flask app factory: one blueprint per area, configured explicitly."""
+"""The Flask app factory: one blueprint per area, configured explicitly, errors answered once."""
 
 from __future__ import annotations
 
 import hashlib
+import urllib.parse
 from datetime import datetime
+from http import HTTPStatus
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
 
-from . import __version__, resources
+from . import __version__, formats, resources
+from .config import DEFAULT, Config
 from .dataset import Dataset
+from .errors import BadInput, NotFound, QueryError
 from .lineage import LineageService
-from .sparql import Limits, QueryError
-
 
 # Pages use only the app's own scripts and styles: injected markup could run nothing.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+# Paths whose errors are always JSON: programs call them.
+JSON_PATHS = ("/api/", "/reconcile")
+ERROR_FORMATS = [formats.Format("text", "text/plain"), formats.Format("json", "application/json",
+                 aliases=("application/sparql-results+json", "application/ld+json")), formats.HTML]
 
 
-def create_app(dataset: Dataset, limits: Limits | None = None, executor=None) -> Flask:
+def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Flask:
     """The derbygraph web app over `dataset`; `executor` runs SPARQL (in-process by default)."""
     from .executor import InProcessExecutor
-    from .views import api, canned, linked, pages, sparql_endpoint
-    from .views import crosswalk
+    from .views import api, canned, crosswalk, linked, pages, reconcile, sources, sparql_endpoint
 
     web = resources.asset_dir("web")
     app = Flask(__name__, template_folder=str(web / "templates"), static_folder=str(web / "static"))
-    limits = limits or Limits()
     app.config.update(
         DATASET=dataset,
-        LIMITS=limits,
+        CONFIG=config,
         LINEAGE=LineageService(dataset),
-        EXECUTOR=executor or InProcessExecutor(dataset, limits),
-        MAX_CONTENT_LENGTH=limits.max_body_bytes,
+        EXECUTOR=executor or InProcessExecutor(dataset, config),
+        MAX_CONTENT_LENGTH=config.max_body_bytes,
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False  # keep the contract's order: organisation, query, at, names...
-    app.register_blueprint(pages.blueprint)
-    app.register_blueprint(api.blueprint)
-    app.register_blueprint(sparql_endpoint.blueprint)
-    app.register_blueprint(canned.blueprint)
-    app.register_blueprint(linked.blueprint)
-    app.register_blueprint(crosswalk.blueprint)
+    for area in (pages, api, sparql_endpoint, canned, linked, reconcile, sources, crosswalk):
+        app.register_blueprint(area.blueprint)
+    if config.base_url:
+        app.wsgi_app = _PublicAddress(app.wsgi_app, config.base_url)
 
     @app.before_request
     def not_modified():
@@ -57,37 +60,66 @@ def create_app(dataset: Dataset, limits: Limits | None = None, executor=None) ->
         response.headers["Server"] = f"derbygraph/{__version__}"
         response.headers["X-Content-Type-Options"] = "nosniff"
         if response.mimetype == "text/html":
-            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if request.method in ("GET", "HEAD") and response.status_code == 200 and "ETag" not in response.headers:
             response.set_etag(_etag(dataset))
             response.vary.add("Accept")
             if dataset.modified:
                 response.last_modified = datetime.fromisoformat(dataset.modified.replace("Z", "+00:00"))
-        if request.path.startswith(("/sparql", "/api/")):
-            response.headers["Access-Control-Allow-Origin"] = "*"
-            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
-        return response
-
-    @app.errorhandler(404)
-    def not_found(error):
-        return _error(f"nothing at {request.path}", 404)
-
-    @app.errorhandler(405)
-    def not_allowed(error):
-        response = _error(f"{request.method} is not allowed on {request.path}", 405)
-        response.headers["Allow"] = ", ".join(error.valid_methods or [])
+        if response.mimetype == "application/json" and request.path.startswith("/api/"):  # JSON-LD, read so
+            response.headers["Link"] = f'<{request.url_root}context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"'
+        # Everything here is public and read-only: any page may fetch it (POST only where it reads).
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+        response.headers["Access-Control-Expose-Headers"] = "Derbygraph-Truncated, Retry-After, ETag"
         return response
 
     @app.errorhandler(QueryError)
-    def refused(error: QueryError):  # e.g. a remote store that stopped answering, under any page
-        return _error(str(error), error.status)
+    def refused(error: QueryError):
+        response = error_response(str(error), error.status)
+        if error.retry_after:
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
-    @app.errorhandler(413)
-    def too_large(error):
-        return _error(f"request body larger than {limits.max_body_bytes} bytes", 413)
+    @app.errorhandler(BadInput)
+    def bad_input(error: BadInput):
+        return error_response(str(error), 400)
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound):
+        return error_response(str(error), 404, suggestions=error.suggestions)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        messages = {404: f"nothing at {request.path}", 405: f"{request.method} is not allowed on {request.path}",
+                    413: f"request body larger than {config.max_body_bytes} bytes"}
+        response = error_response(messages.get(error.code, error.description or error.name), error.code or 500)
+        if error.code == 405:
+            response.headers["Allow"] = ", ".join(getattr(error, "valid_methods", None) or [])
+        return response
 
     return app
+
+
+def error_response(message: str, status: int, **extra):
+    """An error in the form the client reads: JSON for APIs and JSON clients, a page for
+    browsers, else one line of text."""
+    try:
+        fmt = formats.negotiate(ERROR_FORMATS, request.headers.get("Accept"))
+    except QueryError:
+        fmt = ERROR_FORMATS[0]
+    if request.path.startswith(JSON_PATHS) or fmt.name == "json":
+        response = jsonify(error=message, **extra)
+    elif fmt is formats.HTML:
+        title = f"{status} {HTTPStatus(status).phrase}" if status in HTTPStatus._value2member_map_ else str(status)
+        response = Flask.response_class(render_template(
+            "error.html", dataset=None, status=status, title=title, message=message), mimetype="text/html")
+    else:
+        response = Flask.response_class(message + "\n", mimetype="text/plain")
+    response.status_code = status
+    response.vary.add("Accept")
+    return response
 
 
 def _etag(dataset: Dataset) -> str:
@@ -96,12 +128,21 @@ def _etag(dataset: Dataset) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
-def _error(message: str, status: int):
-    """An error in the form the client asked for: JSON for APIs and JSON clients, else text."""
-    best = request.accept_mimetypes.best_match(["text/plain", "application/json", "text/html"])
-    if request.path.startswith("/api/") or best == "application/json":
-        response = jsonify(error=message)
-    else:
-        response = Flask.response_class(message + "\n", mimetype="text/plain")
-    response.status_code = status
-    return response
+class _PublicAddress:
+    """Links, redirects and VoID name the configured public address, never the request's Host
+    header (which any client can set)."""
+
+    def __init__(self, app, base_url: str):
+        parts = urllib.parse.urlsplit(base_url.rstrip("/"))
+        self.app, self.scheme, self.host, self.root = app, parts.scheme, parts.netloc, parts.path
+
+    def __call__(self, environ, start_response):
+        environ["wsgi.url_scheme"] = self.scheme
+        environ["HTTP_HOST"] = self.host
+        environ["SERVER_NAME"], _, port = self.host.partition(":")
+        environ["SERVER_PORT"] = port or ("443" if self.scheme == "https" else "80")
+        environ["SCRIPT_NAME"] = self.root
+        path = environ.get("PATH_INFO", "")
+        if self.root and (path == self.root or path.startswith(self.root + "/")):
+            environ["PATH_INFO"] = path[len(self.root):]  # a proxy that passes the prefix on
+        return self.app(environ, start_response)

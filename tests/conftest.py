@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -119,6 +120,43 @@ def server():
     running = Server()
     yield running
     running.stop()
+
+
+class Listener:
+    """A loopback TCP listener that counts the connections made to it: the witness that a
+    query never reached the network."""
+
+    def __init__(self):
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(64)
+        self.socket.settimeout(0.2)
+        self.port = self.socket.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/x"
+        self.hits: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.socket.accept()[0].close()
+            except OSError:
+                continue
+            self.hits.append(1)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.socket.close()
+
+
+@pytest.fixture(scope="module")
+def listener():
+    witness = Listener()
+    yield witness
+    witness.close()
 
 
 # --- the real NHS ODS registry files, imported and built once per session -----------------------

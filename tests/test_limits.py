@@ -79,7 +79,7 @@ def test_result_rows_are_capped_with_notice(server):
     status, headers, body = sparql(server, "SELECT * WHERE { ?s ?p ?o . ?x ?y ?z } LIMIT 20000",
                                    Accept="text/tab-separated-values")
     assert status == 200
-    assert headers["Derbygraph-Truncated"] == "rows=10000"
+    assert headers["Derbygraph-Truncated"] == "rows=10000; limit=rows"
     assert body.count(b"\n") == 10001
 
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import pyoxigraph as ox
+import rdflib
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rdflib.namespace import OWL, RDF, RDFS
 
 from derbygraph import reasoning, vocab
 
@@ -21,3 +25,65 @@ def test_more_specific_terms_answer_general_queries(dataset):
           { ?e a org:ChangeEvent } UNION { ?org org:hasSite ?site } }""")
     row = next(iter(rows))
     assert int(row["events"].value) >= 15 and int(row["sites"].value) >= 5
+
+
+# Random small schemas and data, reasoned both ways: the bulk rules must give owlrl's closure
+# whatever the axioms combine (inverses of subproperties, transitive symmetric properties,
+# domains of equivalent properties...), and where the data makes nodes equal or the schema goes
+# beyond the bulk rules, the owlrl route must take over and still agree.
+EX = "http://example.org/"
+CLASSES = [rdflib.URIRef(EX + c) for c in ("A", "B", "C", "D")]
+PROPERTIES = [rdflib.URIRef(EX + p) for p in ("p", "q", "r", "s")]
+NODES = [rdflib.URIRef(EX + n) for n in ("x", "y", "z", "w")] + [rdflib.BNode("b1")]
+VALUES = NODES + [rdflib.Literal("v"), rdflib.Literal("1", datatype=rdflib.XSD.integer)]
+
+class_axioms = st.tuples(st.sampled_from(CLASSES), st.sampled_from([RDFS.subClassOf, OWL.equivalentClass]),
+                         st.sampled_from(CLASSES))
+property_axioms = st.tuples(st.sampled_from(PROPERTIES),
+                            st.sampled_from([RDFS.subPropertyOf, OWL.equivalentProperty, OWL.inverseOf]),
+                            st.sampled_from(PROPERTIES))
+typing_axioms = st.tuples(st.sampled_from(PROPERTIES), st.sampled_from([RDFS.domain, RDFS.range]),
+                          st.sampled_from(CLASSES + [rdflib.XSD.string]))
+characteristics = st.tuples(st.sampled_from(PROPERTIES), st.just(RDF.type),
+                            st.sampled_from([OWL.TransitiveProperty, OWL.SymmetricProperty, OWL.FunctionalProperty,
+                                             OWL.InverseFunctionalProperty]))
+facts = st.one_of(st.tuples(st.sampled_from(NODES), st.sampled_from(PROPERTIES), st.sampled_from(VALUES)),
+                  st.tuples(st.sampled_from(NODES), st.just(RDF.type), st.sampled_from(CLASSES)))
+
+
+def _store_of(schema, data) -> ox.Store:
+    store = ox.Store()
+    for triples, graph in ((schema, vocab.GRAPH_ONTOLOGY), (data, vocab.GRAPH_EXTRA + "random")):
+        store.extend(ox.Quad(*(reasoning.to_ox_term(t) for t in triple), ox.NamedNode(graph)) for triple in triples)
+    return store
+
+
+def _inferred(store: ox.Store) -> set:
+    return {q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(vocab.GRAPH_INFERRED))}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(class_axioms, property_axioms, typing_axioms, characteristics), max_size=8),
+       st.lists(facts, min_size=1, max_size=10), st.booleans())
+def test_same_closure_as_owlrl_on_random_schemas(schema, data, schema_in_data):
+    if schema_in_data:  # schema stated by an extra file, not the ontology, counts the same
+        schema, data = [], schema + data
+    store = _store_of(schema, data)
+    reference = {ox.Triple(*(reasoning.to_ox_term(x) for x in triple))
+                 for triple in reasoning.entailments(reasoning.asserted_graph(store))}
+    added = reasoning.materialise(store)
+    assert _inferred(store) == reference and added == len(reference)
+    union = {q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())}
+    assert union == {q.triple for q in store if not isinstance(q.graph_name, ox.DefaultGraph)}
+
+
+def test_bulk_rules_cover_the_ontology_and_step_aside_for_equality(dataset):
+    """The project's own schema needs no owlrl over the data; two values of a functional
+    property (owl:sameAs between them) does, and gets it."""
+    schema = reasoning.schema_graph(dataset.store)
+    assert reasoning.BulkRules(schema + reasoning.entailments(schema)).beyond == []
+    p, x, y, z = (rdflib.URIRef(EX + n) for n in "pxyz")
+    store = _store_of([(p, RDF.type, OWL.FunctionalProperty), (p, RDFS.range, CLASSES[0])],
+                      [(x, p, y), (x, p, z), (y, RDFS.label, rdflib.Literal("y"))])
+    reasoning.materialise(store)
+    assert ox.Triple(*(reasoning.to_ox_term(t) for t in (z, RDFS.label, rdflib.Literal("y")))) in _inferred(store)

@@ -206,9 +206,40 @@ def test_vary_accept(server):
     assert "Accept" in server.get(q(NAMES))[1].get("Vary", "")
 
 
+@pytest.mark.parametrize("query, accept, media_type", [
+    (TRUSTS, "application/sparql-results+xml", "application/rdf+xml"),   # what roqet asks for
+    (TRUSTS, "application/sparql-results+json", "application/ld+json"),
+    (ASK_TRUST, "application/rdf+xml;q=1, text/html", "application/sparql-results+xml"),
+    (NAMES, "application/ld+json; profile=\"http://www.w3.org/ns/json-ld#compacted\"",
+     "application/sparql-results+json"),
+])
+def test_the_other_forms_format_of_the_same_family(server, query, accept, media_type):
+    """A client that asks for the other form's XML or JSON gets this form's XML or JSON (the
+    HTTP standard lets a server answer in a default rather than 406): Rasqal's roqet works."""
+    status, got, body = server.get(q(query), {"Accept": accept})
+    assert status == 200 and got.get_content_type() == media_type
+    assert body
+
+
+@pytest.mark.parametrize("accept, media_type", [
+    ("text/turtle; charset=utf-8", "text/turtle"),
+    ("application/n-triples;charset=UTF-8", "application/n-triples"),
+    ("application/ld+json; profile=\"http://www.w3.org/ns/json-ld#expanded\"", "application/ld+json"),
+    ("application/sparql-results+json; charset=utf-8, text/turtle;q=0.5", "text/turtle"),
+])
+def test_media_type_parameters_do_not_stop_a_match(server, accept, media_type):
+    status, got, _ = server.get(q(TRUSTS), {"Accept": accept})
+    assert status == 200 and got.get_content_type() == media_type
+
+
+def test_results_json_with_a_charset(server):
+    status, got, body = server.get(q(NAMES), {"Accept": "application/sparql-results+json; charset=utf-8"})
+    assert status == 200 and got.get_content_type() == "application/sparql-results+json"
+    assert json.loads(body)["results"]["bindings"]
+
+
 @pytest.mark.parametrize("query, accept", [
-    (NAMES, "image/png"), (NAMES, "text/turtle"), (ASK_TRUST, "application/rdf+xml;q=1, text/html"),
-    (TRUSTS, "text/csv"), (TRUSTS, "application/sparql-results+json"),
+    (NAMES, "image/png"), (NAMES, "text/turtle"), (TRUSTS, "text/csv"), (ASK_TRUST, "image/*"),
 ])
 def test_406_when_nothing_acceptable(server, query, accept):
     status, headers, body = server.get(q(query), {"Accept": accept})

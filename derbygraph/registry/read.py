@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .. import vocab
+from ..errors import UserError
 
 ODS = vocab.ID + "ods/"
 RECORD_NS = ODS + "record/"
@@ -31,7 +32,7 @@ ETR_SUBTYPE, ETR_PARENT, ETR_REGION = 13, 14, 23
 _CODE = re.compile(r"^[A-Z0-9]{1,12}$")
 
 
-class OdsError(Exception):
+class OdsError(UserError):
     """An ODS file that cannot be imported; str() is one `file:line: message` line for the user."""
 
     def __init__(self, path: Path | str, line: int | None, message: str, more: Iterable[int] = ()):

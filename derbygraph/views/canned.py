@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 
 from .. import queries
-from ..sparql import QueryError
+from ..errors import QueryError
 from .results import run_for_page
+from .sparql_endpoint import answer_response
 
 blueprint = Blueprint("canned", __name__, url_prefix="/queries")
 
@@ -26,26 +27,22 @@ def index():
 def canned_query(name: str):
     stem, _, suffix = name.partition(".")
     canned = queries.catalogue().get(stem)
-    if canned is None or (suffix and suffix not in SUFFIXES):
-        abort(404)
+    if canned is None:
+        raise QueryError(f"no canned query is called {stem!r}; the list is at /queries", 404)
+    if suffix and suffix not in SUFFIXES:
+        raise QueryError(f"unknown download format .{suffix}: use one of "
+                         f"{', '.join('.' + name for name in SUFFIXES)}", 404)
     dataset = current_app.config["DATASET"]
     values = request.args.to_dict()
     try:
         text = canned.render(dataset, values)
     except QueryError as error:
         if suffix:
-            return Response(str(error) + "\n", error.status, mimetype="text/plain")
+            raise
         return render_template("query.html", dataset=dataset, canned=canned, values=values, query=canned.text,
                                result=None, error=str(error), downloads=[], queries=queries.catalogue()), error.status
-    if suffix:
-        try:
-            answer = current_app.config["EXECUTOR"].run(text, format_name=SUFFIXES[suffix])
-        except QueryError as error:
-            return Response(str(error) + "\n", error.status, mimetype="text/plain")
-        response = Response(answer.body, mimetype=answer.media_type)
-        if answer.media_type.startswith(("text/", "application/sparql-results")):
-            response.charset = "utf-8"
-        return response
+    if suffix:  # a download: the answer as /sparql gives it, a cut one marked as cut
+        return answer_response(current_app.config["EXECUTOR"].run(text, format_name=SUFFIXES[suffix]))
     result = run_for_page(text)
     form = "graph" if result.graph is not None else "solutions"
     return render_template("query.html", dataset=dataset, canned=canned, values=values, query=text, result=result,

@@ -6,36 +6,33 @@ app runs, in HTML or RDF by content negotiation (or ?format=turtle|nt|jsonld|xml
 
 from __future__ import annotations
 
+import itertools
+import json
+
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 
 import pyoxigraph as ox
 
-from .. import linkeddata, vocab
+from .. import formats, linkeddata, vocab
 from ..dataset import iri
-from ..sparql import GRAPH_FORMATS, Format, QueryError, choose
 from .results import local_href, short
 
 blueprint = Blueprint("linked", __name__)
 
-HTML = Format("html", "text/html", None, ("application/xhtml+xml",))
-DOCUMENT_FORMATS = [HTML] + GRAPH_FORMATS
-RDF_FORMATS = GRAPH_FORMATS  # machine descriptions default to Turtle
 PAGE_SIZE = 50
+MAX_PAGES = 200  # a resource page lists at most this many pages of incoming links
 INFERRED = ox.NamedNode(vocab.GRAPH_INFERRED)
 HIDDEN = {vocab.RDF + "type", vocab.RDFS + "label", vocab.SKOS + "prefLabel", vocab.DG + "evidence",
           vocab.RDFS + "comment"}
 
 
-def _negotiate(formats: list[Format]) -> Format | Response:
-    try:
-        return choose(formats, request.headers.get("Accept"), request.args.get("format"))
-    except QueryError as error:
-        return Response(str(error) + "\n", error.status, mimetype="text/plain")
+def _negotiate(offered: list[formats.Format]) -> formats.Format:
+    return formats.negotiate(offered, request.headers.get("Accept"), request.args.get("format"))
 
 
-def _rdf_response(triples: list[ox.Triple], fmt: Format) -> Response:
+def _rdf_response(triples: list[ox.Triple], fmt: formats.Format) -> Response:
     body = ox.serialize(triples, format=fmt.oxigraph, prefixes=vocab.PREFIXES)
-    response = Response(body, mimetype=fmt.media_type)
+    response = Response(body, content_type=fmt.content_type)
     response.vary.add("Accept")
     return response
 
@@ -95,19 +92,19 @@ def resource(rest: str):
         abort(404)
     if not linkeddata.exists(dataset, node):
         abort(404)
-    fmt = _negotiate(DOCUMENT_FORMATS)
-    if isinstance(fmt, Response):
-        return fmt
-    if fmt is not HTML:
+    fmt = _negotiate(formats.DOCUMENTS)
+    if fmt is not formats.HTML:
         return _rdf_response(linkeddata.describe(dataset, node), fmt)
     try:
-        page = max(int(request.args.get("page", 1)), 1)
+        page = min(max(int(request.args.get("page", 1)), 1), MAX_PAGES)
     except ValueError:
         page = 1
-    incoming = [(quad.subject, quad.predicate) for quad in dataset.asserted(obj=node)
-                if not isinstance(quad.subject, ox.BlankNode)]
-    incoming = sorted(set(incoming), key=lambda sp: (sp[1].value, dataset.label(sp[0])))
-    shown = incoming[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    # Incoming links in the store's order, one page of them: a resource with 100,000 links
+    # costs one page's worth of work, not a sort of all of them.
+    links = _unique((quad.subject, quad.predicate) for quad in dataset.asserted(obj=node)
+                    if not isinstance(quad.subject, ox.BlankNode))
+    seen = list(itertools.islice(links, (page - 1) * PAGE_SIZE, page * PAGE_SIZE + 1))
+    shown, more = seen[:PAGE_SIZE], len(seen) > PAGE_SIZE
     asserted, inferred = _facts(dataset, node)
     is_organisation = dataset.has_type(node, vocab.ORG + "Organization")
     response = Response(render_template(
@@ -116,43 +113,36 @@ def resource(rest: str):
         comment=(dataset.value(node, vocab.RDFS + "comment") or ox.Literal("")).value,
         facts=asserted, inferred=inferred, sources=_sources(dataset, node),
         incoming=[{"subject": _term_view(dataset, s), "property": _property_view(dataset, p.value)} for s, p in shown],
-        page=page, pages=max((len(incoming) + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        page=page, pages=page + more,
         is_organisation=is_organisation,
-        formats=[(f.name, f"?format={f.name}") for f in GRAPH_FORMATS]), mimetype="text/html")
+        formats=[(f.name, f"?format={f.name}") for f in formats.GRAPHS]), mimetype="text/html")
     response.vary.add("Accept")
     return response
+
+
+def _unique(items):
+    """Items in order, each once, taken lazily (a generator stops when the page is full)."""
+    seen = set()
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            yield item
 
 
 def ontology():
     """The ontology IRI: the OWL ontology as RDF, or its documentation page."""
     dataset = current_app.config["DATASET"]
-    fmt = _negotiate(DOCUMENT_FORMATS)
-    if isinstance(fmt, Response):
-        return fmt
-    if fmt is not HTML:
+    fmt = _negotiate(formats.DOCUMENTS)
+    if fmt is not formats.HTML:
         return _rdf_response(linkeddata.ontology_triples(dataset), fmt)
-    rows = dataset.query(f"""SELECT ?term ?kind ?label ?comment
-        (GROUP_CONCAT(DISTINCT STR(?super); separator=" ") AS ?supers)
-        (GROUP_CONCAT(DISTINCT STR(?domain); separator=" ") AS ?domains)
-        (GROUP_CONCAT(DISTINCT STR(?range); separator=" ") AS ?ranges)
-        WHERE {{ GRAPH <{vocab.GRAPH_ONTOLOGY}> {{
-          ?term a ?kind ; rdfs:label ?label ; rdfs:comment ?comment .
-          VALUES ?kind {{ owl:Class owl:ObjectProperty owl:DatatypeProperty }}
-          FILTER STRSTARTS(STR(?term), "{vocab.DG}")
-          OPTIONAL {{ ?term rdfs:subClassOf|rdfs:subPropertyOf ?super FILTER isIRI(?super) }}
-          OPTIONAL {{ ?term rdfs:domain ?domain FILTER isIRI(?domain) }}
-          OPTIONAL {{ ?term rdfs:range ?range FILTER isIRI(?range) }} }} }}
-        GROUP BY ?term ?kind ?label ?comment ORDER BY ?kind ?label""", prefixes=vocab.PREFIXES)
-    terms = [{"id": r["term"].value[len(vocab.DG):], "kind": r["kind"].value[len(vocab.OWL):],
-              "label": r["label"].value, "comment": r["comment"].value,
-              **{key: [_link(v) for v in (r[key].value if r[key] else "").split()] for key in ("supers", "domains", "ranges")}}
-             for r in rows]
+    terms = [{**term, **{key: [_link(v) for v in term[key]] for key in ("supers", "domains", "ranges")}}
+             for term in linkeddata.ontology_terms(dataset)]
     header = iri(vocab.ONTOLOGY)
     response = Response(render_template(
         "ontology.html", dataset=dataset, terms=terms, ontology_iri=vocab.ONTOLOGY,
         title=dataset.label(header), comment=(dataset.value(header, vocab.RDFS + "comment") or ox.Literal("")).value,
         version=(dataset.value(header, vocab.OWL + "versionInfo") or ox.Literal("")).value,
-        formats=[(f.name, f"?format={f.name}") for f in GRAPH_FORMATS]), mimetype="text/html")
+        formats=[(f.name, f"?format={f.name}") for f in formats.GRAPHS]), mimetype="text/html")
     response.vary.add("Accept")
     return response
 
@@ -163,24 +153,26 @@ def _link(value: str) -> dict:
     return {"text": short(value), "href": value}
 
 
+@blueprint.get("/context.jsonld")
+def jsonld_context():
+    return Response(json.dumps(linkeddata.context(), indent=1), content_type=formats.JSON_LD.content_type)
+
+
 @blueprint.get("/.well-known/void")
 def void():
-    dataset = current_app.config["DATASET"]
-    fmt = _negotiate(RDF_FORMATS)
-    if isinstance(fmt, Response):
-        return fmt
-    return _rdf_response(linkeddata.void_description(dataset, request.host_url.rstrip("/")), fmt)
+    fmt = _negotiate(formats.GRAPHS)
+    return _rdf_response(linkeddata.void_description(current_app.config["DATASET"], request.url_root.rstrip("/")), fmt)
 
 
 @blueprint.get("/dumps/<name>")
 def dumps(name: str):
     dataset = current_app.config["DATASET"]
     for format_name, filename in linkeddata.DUMPS.items():
-        if name == filename:
-            path = linkeddata.dump_file(dataset, format_name)
-            return send_file(path, mimetype=linkeddata.DUMP_FORMATS[format_name][1], conditional=True,
+        if name in (filename, filename + ".sha256"):
+            path, digest = linkeddata.dump_file(dataset, format_name)
+            if name != filename:
+                return Response(f"{digest}  {filename}\n", mimetype="text/plain")
+            fmt = formats.by_name(formats.EXPORTS, format_name)
+            return send_file(path, mimetype=fmt.content_type, conditional=True,
                              etag=f"{dataset.version}-{format_name}", last_modified=path.stat().st_mtime)
-        if name == filename + ".sha256":
-            return Response(linkeddata.dump_file(dataset, format_name).with_name(name).read_text(),
-                            mimetype="text/plain")
     abort(404)

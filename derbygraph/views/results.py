@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from .. import vocab
-from ..sparql import GRAPH_FORMATS, SOLUTION_FORMATS, QueryError
+from .. import formats, vocab
+from ..errors import QueryError
 
 
 @dataclass
@@ -25,7 +25,7 @@ class PageResult:
     rows: list[list[Cell | None]] = field(default_factory=list)
     boolean: bool | None = None
     graph: str | None = None
-    truncated: bool = False
+    truncated: str | None = None  # the limit that cut the answer: "rows" or "bytes"
     error: str | None = None
 
 
@@ -55,13 +55,15 @@ def _cell(binding: dict) -> Cell:
 def run_for_page(query: str) -> PageResult:
     """Answer `query` for display; an error becomes a message on the page, never a failure."""
     try:
-        answer = current_app.config["EXECUTOR"].run(
+        reply = current_app.config["EXECUTOR"].run(
             query, accept="application/sparql-results+json, text/turtle;q=0.9")
+        body = reply.read()
     except QueryError as error:
         return PageResult(error=str(error))
+    answer = reply.answer
     if answer.form == "graph":
-        return PageResult(graph=answer.body.decode("utf-8"), truncated=answer.truncated)
-    data = json.loads(answer.body)
+        return PageResult(graph=body.decode("utf-8"), truncated=answer.truncated)
+    data = json.loads(body)
     if "boolean" in data:
         return PageResult(boolean=data["boolean"])
     columns = data["head"]["vars"]
@@ -71,5 +73,5 @@ def run_for_page(query: str) -> PageResult:
 
 def download_links(query: str, form: str) -> list[tuple[str, str]]:
     """(format name, /sparql URL) for every format this kind of answer comes in."""
-    formats = GRAPH_FORMATS if form == "graph" else SOLUTION_FORMATS
-    return [(f.name, "/sparql?" + urllib.parse.urlencode({"query": query, "format": f.name})) for f in formats]
+    offered = formats.GRAPHS if form == "graph" else formats.SOLUTIONS
+    return [(f.name, "/sparql?" + urllib.parse.urlencode({"query": query, "format": f.name})) for f in offered]

@@ -10,14 +10,13 @@ query page.
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from .. import servicedescription
-from ..sparql import GRAPH_FORMATS, QueryError, check, choose
+from .. import formats, servicedescription
+from ..errors import QueryError
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -27,22 +26,6 @@ UPDATE = "application/sparql-update"
 UTF8 = {"utf-8", "utf8", "us-ascii", "ascii"}
 UPDATE_PARAMS = ("update", "using-graph-uri", "using-named-graph-uri")
 READ_ONLY = "SPARQL Update is not accepted: this endpoint is read-only"
-JSON_TYPES = ("application/json", "application/sparql-results+json", "application/ld+json")
-
-
-def _refuse(message: str, status: int) -> Response:
-    """An error: plain text, or JSON {"error": ...} for a client that prefers JSON."""
-    accept = request.accept_mimetypes
-    best = accept.best_match(["text/plain", *JSON_TYPES])
-    if best in JSON_TYPES and accept[best] > accept["text/plain"]:
-        response = Response(json.dumps({"error": message}, ensure_ascii=False), status,
-                            content_type="application/json")
-    else:
-        response = Response(message + "\n", status, content_type="text/plain; charset=utf-8")
-    response.headers["Vary"] = "Accept"
-    return response
-
-
 def _decode_params(raw: bytes, where: str) -> MultiDict:
     """Percent-encoded `name=value&...` pairs, strictly UTF-8 (bad bytes are a 400, not mojibake)."""
     try:
@@ -93,34 +76,29 @@ def _protocol_request() -> tuple[str | None, MultiDict]:
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
 def endpoint():
-    try:
-        query, params = _protocol_request()
-        format_name = params.get("format") or None
-        if query is None:
-            if request.method == "POST":
-                raise QueryError("no query: send it as the 'query' parameter or as the body", 400)
-            return _service_description(format_name)
-        if not query.strip():
-            raise QueryError("the query is empty", 400)
-        check(query, current_app.config["LIMITS"])
-        answer = current_app.config["EXECUTOR"].run(
-            query, accept=request.headers.get("Accept"), format_name=format_name,
-            default_graphs=params.getlist("default-graph-uri") or None,
-            named_graphs=params.getlist("named-graph-uri") or None)
-    except QueryError as error:
-        return _refuse(str(error), error.status)
-    response = Response(answer.body, content_type=content_type(answer.media_type))
-    response.headers["Vary"] = "Accept"
+    query, params = _protocol_request()
+    format_name = params.get("format") or None
+    if query is None:
+        if request.method == "POST":
+            raise QueryError("no query: send it as the 'query' parameter or as the body", 400)
+        return _service_description(format_name)
+    if not query.strip():
+        raise QueryError("the query is empty", 400)
+    reply = current_app.config["EXECUTOR"].run(
+        query, accept=request.headers.get("Accept"), format_name=format_name,
+        default_graphs=params.getlist("default-graph-uri") or None,
+        named_graphs=params.getlist("named-graph-uri") or None)
+    return answer_response(reply)
+
+
+def answer_response(reply) -> Response:
+    """A query's answer, streamed from the worker; a cut answer says so in a header."""
+    answer = reply.answer
+    response = Response(reply, content_type=answer.format.content_type)
+    response.vary.add("Accept")
     if answer.truncated:
-        response.headers["Derbygraph-Truncated"] = f"rows={answer.rows}"
+        response.headers["Derbygraph-Truncated"] = f"rows={answer.rows}; limit={answer.truncated}"
     return response
-
-
-def content_type(media_type: str) -> str:
-    """The Content-Type header for a result format: UTF-8 said where the type allows it."""
-    if media_type.startswith("text/") or media_type.endswith(("+xml", "results+json", "/n-triples")):
-        return f"{media_type}; charset=utf-8"
-    return media_type
 
 
 QUERY_PAGE = "pages.query_page"
@@ -128,16 +106,13 @@ QUERY_PAGE = "pages.query_page"
 
 def _service_description(format_name: str | None) -> Response:
     """GET /sparql without a query: the service description, or the query page for a browser."""
-    offered = [f.media_type for f in GRAPH_FORMATS] + ["text/html"]
-    if not format_name and request.accept_mimetypes.best_match(offered) == "text/html":
-        if QUERY_PAGE in current_app.view_functions:
-            return redirect(url_for(QUERY_PAGE, **request.args))
-        fmt = GRAPH_FORMATS[0]  # Turtle, until there is a query page to send a browser to
-    else:
-        fmt = choose(GRAPH_FORMATS, request.headers.get("Accept"), format_name)
+    if not format_name and formats.negotiate([*formats.GRAPHS, formats.HTML],
+                                             request.headers.get("Accept")) is formats.HTML:
+        return redirect(url_for(QUERY_PAGE, **request.args))
+    fmt = formats.negotiate(formats.GRAPHS, request.headers.get("Accept"), format_name)
     endpoint_url = url_for("sparql.endpoint", _external=True)
-    void_url = urllib.parse.urljoin(request.host_url, "/.well-known/void")
+    void_url = url_for("linked.void", _external=True)
     body = servicedescription.serialize(current_app.config["DATASET"], endpoint_url, void_url, fmt.oxigraph)
-    response = Response(body, content_type=content_type(fmt.media_type))
-    response.headers["Vary"] = "Accept"
+    response = Response(body, content_type=fmt.content_type)
+    response.vary.add("Accept")
     return response
