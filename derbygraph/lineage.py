@@ -438,7 +438,8 @@ _GIVING_ROLES = {"originalOrganization", "transferredFrom", "originalSite"}
 
 def _weigh(registry: list[dict], document: list[dict]) -> tuple[list[str], list[str]]:
     """What the registry's and the documents' accounts of one time share, and where they part:
-    the date, the kind of change, and how many bodies ended or gave something up."""
+    the date, the kind of change, and how many bodies there were before it (that ended, were renamed
+    or gave something up)."""
     shared = min((_shared(r["date"], d["date"]) for r in registry for d in document), key=len)
     agrees, differs = [f"the date ({shared})"], []
     kinds = [sorted({_SAME_KIND.get(f["type"], f["type"]) for f in side}) for side in (registry, document)]
@@ -448,7 +449,7 @@ def _weigh(registry: list[dict], document: list[dict]) -> tuple[list[str], list[
     if all(named):
         givers = [sorted({p["label"] for f in side for p in f["participants"] if p["role"] in _GIVING_ROLES})
                   for side in named]
-        said = (f"the bodies that ended or gave (registry: {len(givers[0])}, {', '.join(givers[0]) or 'none'}; "
+        said = (f"the bodies before the change (registry: {len(givers[0])}, {', '.join(givers[0]) or 'none'}; "
                 f"documents: {len(givers[1])}, {', '.join(givers[1]) or 'none'})")
         (agrees if len(givers[0]) == len(givers[1]) else differs).append(said)
     return agrees, differs
