@@ -279,8 +279,27 @@ class LineageService:
         }
         reconciliation = self._reconciliation(members, linked, events, {e.value for e in direct}, at)
         if reconciliation is not None:  # only where the lineage joins the registry and the documents
+            reconciliation["candidates"] = self._candidates(members, answer["predecessors"] + answer["successors"])
             answer["reconciliation"] = reconciliation
         return answer
+
+    def _candidates(self, members: list[str], neighbours: list[dict]) -> list[dict]:
+        """Registry codes beside this lineage that may be bodies the documents name here: proposals
+        with their evidence and confidence, never links; each neighbour entry names its candidates."""
+        known = set(members) | {n["iri"] for n in neighbours}
+        found = []
+        for entry in neighbours:
+            for node in self.dataset.subjects(DG + "registryOrganisation", iri(entry["iri"])):
+                document = self.dataset.value(node, DG + "documentOrganisation")
+                if document is None or document.value not in known or self._literal(node, DG + "linkAsserted") != "false":
+                    continue
+                confidence = float(self._literal(node, DG + "confidence") or 0)
+                found.append({"registry": entry["iri"], "code": entry.get("code"), "document": document.value,
+                              "label": self.dataset.label(node), "confidence": confidence,
+                              "method": self._literal(node, DG + "matchMethod"),
+                              "evidence": sorted(o.value for o in self.dataset.objects(node, DG + "matchEvidence"))})
+                entry.setdefault("candidates", []).append({"iri": document.value, "confidence": confidence})
+        return found
 
     def _linked_to(self, member: str, members: list[str]) -> bool:
         node = iri(member)

@@ -145,6 +145,14 @@ def test_derbyshire_healthcare_shows_both_sources_and_where_they_agree(service):
     assert "documents: 2, Community Health Care (North Derbyshire) NHS Trust" in bodies
     [kind] = comparison["differs"]
     assert kind == "the kind of change (registry: Establishment, Merger; documents: Renaming, ServiceTransfer)"
+    # RKX and RW2 are proposed, once each per document body, with their evidence; never joined
+    candidates = {(c["code"], c["document"].rsplit("/", 1)[1]): c for c in answer["reconciliation"]["candidates"]}
+    assert set(candidates) == {(code, body) for code in ("RKX", "RW2") for body in (
+        "community-health-care-north-derbyshire-nhs-trust", "southern-derbyshire-mental-health-nhs-trust")}
+    assert {c["confidence"] for c in candidates.values()} == {0.5} and all(c["evidence"] for c in candidates.values())
+    rkx = next(p for p in answer["predecessors"] if p.get("code") == "RKX")
+    assert {c["iri"].rsplit("/", 1)[1] for c in rkx["candidates"]} == {
+        "community-health-care-north-derbyshire-nhs-trust", "southern-derbyshire-mental-health-nhs-trust"}
     [link] = answer["reconciliation"]["links"]
     assert link["registry"]["code"] == "RXM" and link["document"]["iri"] == DHCFT
     assert link["registry"]["opened"] == "2002-04-01" and link["status"] == "differs"
