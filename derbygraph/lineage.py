@@ -267,7 +267,7 @@ class LineageService:
             predecessors = [p for p in predecessors if p["date"] is None or not dates.after(p["date"], at)]
             successors = [p for p in successors if p["date"] is None or not dates.after(p["date"], at)]
 
-        current = self._current_name(members, names)
+        current = self._current_name(members, names, at)
         answer = {
             "organisation": {"iri": current["organisation"], "label": current["label"]},
             "query": query,
@@ -279,8 +279,27 @@ class LineageService:
         }
         reconciliation = self._reconciliation(members, linked, events, {e.value for e in direct}, at)
         if reconciliation is not None:  # only where the lineage joins the registry and the documents
+            reconciliation["candidates"] = self._candidates(members, answer["predecessors"] + answer["successors"])
             answer["reconciliation"] = reconciliation
         return answer
+
+    def _candidates(self, members: list[str], neighbours: list[dict]) -> list[dict]:
+        """Registry codes beside this lineage that may be bodies the documents name here: proposals
+        with their evidence and confidence, never links; each neighbour entry names its candidates."""
+        known = set(members) | {n["iri"] for n in neighbours}
+        found = []
+        for entry in neighbours:
+            for node in self.dataset.subjects(DG + "registryOrganisation", iri(entry["iri"])):
+                document = self.dataset.value(node, DG + "documentOrganisation")
+                if document is None or document.value not in known or self._literal(node, DG + "linkAsserted") != "false":
+                    continue
+                confidence = float(self._literal(node, DG + "confidence") or 0)
+                found.append({"registry": entry["iri"], "code": entry.get("code"), "document": document.value,
+                              "label": self.dataset.label(node), "confidence": confidence,
+                              "method": self._literal(node, DG + "matchMethod"),
+                              "evidence": sorted(o.value for o in self.dataset.objects(node, DG + "matchEvidence"))})
+                entry.setdefault("candidates", []).append({"iri": document.value, "confidence": confidence})
+        return found
 
     def _linked_to(self, member: str, members: list[str]) -> bool:
         node = iri(member)
@@ -405,12 +424,14 @@ class LineageService:
             entry["status"], entry["note"] = "not dated", "one of the two sources gives no date to compare"
         return entry
 
-    def _current_name(self, members: list[str], names: list[dict]) -> dict:
+    def _current_name(self, members: list[str], names: list[dict], at: str | None) -> dict:
         if names:
             open_names = [n for n in names if n["end"] is None]
             return (open_names or names)[-1]
         last = members[-1]
-        return {"organisation": last, "label": self.dataset.label(iri(last))}
+        # no name held on `at`: a registry code says only its code, not a name seen at another time
+        code = self._literal(iri(last), vocab.SKOS + "notation") if at is not None else None
+        return {"organisation": last, "label": code or self.dataset.label(iri(last))}
 
 
 _COMPARABLE_NAMES = {_local_name(c) for c in COMPARABLE} | {"FoundationTrustAuthorisation"}
@@ -436,7 +457,8 @@ _GIVING_ROLES = {"originalOrganization", "transferredFrom", "originalSite"}
 
 def _weigh(registry: list[dict], document: list[dict]) -> tuple[list[str], list[str]]:
     """What the registry's and the documents' accounts of one time share, and where they part:
-    the date, the kind of change, and how many bodies ended or gave something up."""
+    the date, the kind of change, and how many bodies there were before it (that ended, were renamed
+    or gave something up)."""
     shared = min((_shared(r["date"], d["date"]) for r in registry for d in document), key=len)
     agrees, differs = [f"the date ({shared})"], []
     kinds = [sorted({_SAME_KIND.get(f["type"], f["type"]) for f in side}) for side in (registry, document)]
@@ -446,7 +468,7 @@ def _weigh(registry: list[dict], document: list[dict]) -> tuple[list[str], list[
     if all(named):
         givers = [sorted({p["label"] for f in side for p in f["participants"] if p["role"] in _GIVING_ROLES})
                   for side in named]
-        said = (f"the bodies that ended or gave (registry: {len(givers[0])}, {', '.join(givers[0]) or 'none'}; "
+        said = (f"the bodies before the change (registry: {len(givers[0])}, {', '.join(givers[0]) or 'none'}; "
                 f"documents: {len(givers[1])}, {', '.join(givers[1]) or 'none'})")
         (agrees if len(givers[0]) == len(givers[1]) else differs).append(said)
     return agrees, differs
