@@ -46,27 +46,27 @@ def test_canned_events_are_the_lineages_own_events(loaded, query):
     ("Derbyshire Healthcare", 4, 16, 25),
     ("DCHS", 1, 4, 9),
 ])
-def test_the_registry_adds_to_a_lineage_and_takes_nothing_away(dataset, with_registry, query, names, events, services):
+def test_the_registry_adds_to_a_lineage_and_takes_nothing_away(dataset, registry_dataset, query, names, events, services):
     """The issue's regression: with the registry loaded, names went 4 -> 1, event rows 17 -> 1, services 25 -> 0."""
-    for loaded in (dataset, with_registry):
+    for loaded in (dataset, registry_dataset):
         assert len(run(loaded, "names-of-an-organisation", org=query)) == names
         assert len({r["event"] for r in run(loaded, "events-of-an-organisation", org=query)}) >= events
         assert len(run(loaded, "services-of-an-organisation", org=query)) == services
 
 
-def test_a_registry_code_resolves_to_the_lineage_of_its_document_organisation(with_registry):
-    by_code = LineageService(with_registry).lineage("RXM")
-    by_name = LineageService(with_registry).lineage("Derbyshire Healthcare")
+def test_a_registry_code_resolves_to_the_lineage_of_its_document_organisation(registry_dataset):
+    by_code = LineageService(registry_dataset).lineage("RXM")
+    by_name = LineageService(registry_dataset).lineage("Derbyshire Healthcare")
     assert by_code["names"] == by_name["names"]
-    assert [r["name"] for r in run(with_registry, "names-of-an-organisation", org="Derbyshire Healthcare")][0] == \
+    assert [r["name"] for r in run(registry_dataset, "names-of-an-organisation", org="Derbyshire Healthcare")][0] == \
         "Southern Derbyshire Mental Health NHS Trust"
 
 
-def test_why_a_registry_statement_holds_names_its_rows(with_registry):
+def test_why_a_registry_statement_holds_names_its_rows(registry_dataset):
     from derbygraph.why import WhyService
 
     rxm = "https://w3id.org/derbygraph/id/ods/org/RXM"
-    answer = WhyService(with_registry).why(rxm, "skos:notation", '"RXM"')
+    answer = WhyService(registry_dataset).why(rxm, "skos:notation", '"RXM"')
     assert answer["asserted"] is True
     assert answer["sources"] and all(s["title"] and s["quote"] and s["line"] for s in answer["sources"])
     assert any("RXM" in s["quote"] for s in answer["sources"])
