@@ -267,7 +267,7 @@ class LineageService:
             predecessors = [p for p in predecessors if p["date"] is None or not dates.after(p["date"], at)]
             successors = [p for p in successors if p["date"] is None or not dates.after(p["date"], at)]
 
-        current = self._current_name(members, names)
+        current = self._current_name(members, names, at)
         answer = {
             "organisation": {"iri": current["organisation"], "label": current["label"]},
             "query": query,
@@ -279,8 +279,27 @@ class LineageService:
         }
         reconciliation = self._reconciliation(members, linked, events, {e.value for e in direct}, at)
         if reconciliation is not None:  # only where the lineage joins the registry and the documents
+            reconciliation["candidates"] = self._candidates(members, answer["predecessors"] + answer["successors"])
             answer["reconciliation"] = reconciliation
         return answer
+
+    def _candidates(self, members: list[str], neighbours: list[dict]) -> list[dict]:
+        """Registry codes beside this lineage that may be bodies the documents name here: proposals
+        with their evidence and confidence, never links; each neighbour entry names its candidates."""
+        known = set(members) | {n["iri"] for n in neighbours}
+        found = []
+        for entry in neighbours:
+            for node in self.dataset.subjects(DG + "registryOrganisation", iri(entry["iri"])):
+                document = self.dataset.value(node, DG + "documentOrganisation")
+                if document is None or document.value not in known or self._literal(node, DG + "linkAsserted") != "false":
+                    continue
+                confidence = float(self._literal(node, DG + "confidence") or 0)
+                found.append({"registry": entry["iri"], "code": entry.get("code"), "document": document.value,
+                              "label": self.dataset.label(node), "confidence": confidence,
+                              "method": self._literal(node, DG + "matchMethod"),
+                              "evidence": sorted(o.value for o in self.dataset.objects(node, DG + "matchEvidence"))})
+                entry.setdefault("candidates", []).append({"iri": document.value, "confidence": confidence})
+        return found
 
     def _linked_to(self, member: str, members: list[str]) -> bool:
         node = iri(member)
@@ -360,10 +379,10 @@ class LineageService:
         by_date: dict[str, list[dict]] = {}
         for fact in sorted(registry + openings, key=lambda f: f["date"] or "9999"):
             by_date.setdefault(fact["date"], []).append(fact)
-        comparisons = [_compare(facts, [d for d in document if _may_be_then(d, date)], "registry")
+        comparisons = [_compare(facts, [d for d in document if _same_time(d["date"], date)], "registry")
                        for date, facts in by_date.items()]
         comparisons += [_compare([event], [], "document") for event in document
-                        if not any(_may_be_then(event, r["date"]) for r in registry + openings)]
+                        if not any(_same_time(r["date"], event["date"]) for r in registry + openings)]
         comparisons.sort(key=lambda c: (c["date"] or "9999", c["status"]))
         for event in registry + document:  # each change says how it compares, and with what
             mine = "registry" if event in registry else "document"
@@ -375,8 +394,7 @@ class LineageService:
             opened = next((c for c in comparisons if c["status"] in ("agrees", "partly agrees") and any(
                 f["type"] == "Opened" and f["iri"] == link["registry"]["iri"] for f in c["registry"])), None)
             if link["status"] == "differs" and opened is not None:
-                shared = min((_shared(opened["date"], d["date"]) for d in opened["document"] if d["date"]),
-                             key=len, default=opened["date"])
+                shared = min((_shared(opened["date"], d["date"]) for d in opened["document"]), key=len)
                 link["note"] += f"; the code's opening agrees with the documents' changes of {shared}"
         return {"links": links, "comparisons": comparisons}
 
@@ -406,26 +424,17 @@ class LineageService:
             entry["status"], entry["note"] = "not dated", "one of the two sources gives no date to compare"
         return entry
 
-    def _current_name(self, members: list[str], names: list[dict]) -> dict:
+    def _current_name(self, members: list[str], names: list[dict], at: str | None) -> dict:
         if names:
             open_names = [n for n in names if n["end"] is None]
             return (open_names or names)[-1]
         last = members[-1]
-        return {"organisation": last, "label": self.dataset.label(iri(last))}
+        # no name held on `at`: a registry code says only its code, not a name seen at another time
+        code = self._literal(iri(last), vocab.SKOS + "notation") if at is not None else None
+        return {"organisation": last, "label": code or self.dataset.label(iri(last))}
 
 
 _COMPARABLE_NAMES = {_local_name(c) for c in COMPARABLE} | {"FoundationTrustAuthorisation"}
-
-
-def _may_be_then(event: dict, date: str | None) -> bool:
-    """The event happened at the time of `date`: its own date agrees, or, undated, its bounds allow it."""
-    if event["date"] is not None or date is None:
-        return _same_time(event["date"], date)
-    bounds = event.get("bounds") or {}
-    if not any(bounds.values()):
-        return False
-    return not (bounds.get("notBefore") and dates.after(bounds["notBefore"], date)) and \
-        not (bounds.get("notAfter") and dates.after(date, bounds["notAfter"]))
 
 
 def _shared(date: str, other: str) -> str:
@@ -434,13 +443,7 @@ def _shared(date: str, other: str) -> str:
 
 
 def _say(facts: list[dict]) -> str:
-    return ", ".join(f"{f['label']} ({f['date'] or _say_bounds(f.get('bounds'))})" for f in facts)
-
-
-def _say_bounds(bounds: dict | None) -> str:
-    said = [f"{word} {bounds[key]}" for key, word in (("notBefore", "not before"), ("notAfter", "not after"))
-            if bounds and bounds.get(key)]
-    return "undated, " + " and ".join(said) if said else "undated"
+    return ", ".join(f"{f['label']} ({f['date'] or 'undated'})" for f in facts)
 
 
 def _strip(fact: dict) -> dict:
@@ -452,29 +455,20 @@ _SAME_KIND = {"Opened": "Establishment", "Closed": "Dissolution"}
 _GIVING_ROLES = {"originalOrganization", "transferredFrom", "originalSite"}
 
 
-def _continuing(fact: dict) -> set[str]:
-    """The bodies an event both starts and ends with (a renamed trust): they neither end nor give."""
-    roles = {}
-    for p in fact["participants"]:
-        roles.setdefault(p["iri"], set()).add(p["role"])
-    return {body for body, held in roles.items() if {"originalOrganization", "resultingOrganization"} <= held}
-
-
 def _weigh(registry: list[dict], document: list[dict]) -> tuple[list[str], list[str]]:
     """What the registry's and the documents' accounts of one time share, and where they part:
-    the date, the kind of change, and how many bodies ended or gave something up."""
-    dated = [d for d in document if d["date"]]  # an undated change agrees as far as its bounds go
-    shared = min((_shared(r["date"], d["date"]) for r in registry for d in dated), key=len, default=None)
-    agrees = [f"the date ({shared})" if shared else "the date (within the documents' bounds)"]
-    differs: list[str] = []
+    the date, the kind of change, and how many bodies there were before it (that ended, were renamed
+    or gave something up)."""
+    shared = min((_shared(r["date"], d["date"]) for r in registry for d in document), key=len)
+    agrees, differs = [f"the date ({shared})"], []
     kinds = [sorted({_SAME_KIND.get(f["type"], f["type"]) for f in side}) for side in (registry, document)]
     said = f"the kind of change (registry: {', '.join(kinds[0])}; documents: {', '.join(kinds[1])})"
     (agrees if set(kinds[0]) & set(kinds[1]) else differs).append(said)
     named = [[f for f in side if f.get("participants")] for side in (registry, document)]  # an opening names none
     if all(named):
-        givers = [sorted({p["label"] for f in side for p in f["participants"] if p["role"] in _GIVING_ROLES
-                          and p["iri"] not in _continuing(f)}) for side in named]
-        said = (f"the bodies that ended or gave (registry: {len(givers[0])}, {', '.join(givers[0]) or 'none'}; "
+        givers = [sorted({p["label"] for f in side for p in f["participants"] if p["role"] in _GIVING_ROLES})
+                  for side in named]
+        said = (f"the bodies before the change (registry: {len(givers[0])}, {', '.join(givers[0]) or 'none'}; "
                 f"documents: {len(givers[1])}, {', '.join(givers[1]) or 'none'})")
         (agrees if len(givers[0]) == len(givers[1]) else differs).append(said)
     return agrees, differs

@@ -81,7 +81,7 @@ def test_lineage_by_code_on_the_command_line(registry_store):
 ])
 def test_no_name_for_a_date_the_files_cannot_support(service, code, at, name):
     answer = service.lineage(code, at=at)
-    assert name not in [n["label"] for n in answer["names"]]
+    assert name not in [n["label"] for n in answer["names"]] and answer["organisation"]["label"] != name
 
 
 def test_a_snapshot_name_is_given_as_observed(service):
@@ -134,18 +134,25 @@ def test_derbyshire_healthcare_shows_both_sources_and_where_they_agree(service):
     assert len(answer["names"]) == 4  # the registry's name for RXM is compared, not added as a fifth name
     events = {e["iri"]: e for e in answer["events"]}
     registry = events[EVENT + "2002-04-01-RXM"]
-    dissolution = events[vocab.ID + "event/2002-dissolution-community-health-care-north-derbyshire"]
+    transfer = events[vocab.ID + "event/2002-service-transfer-from-community-health-care-north-derbyshire"]
     assert registry["sources"][0]["title"] == "NHS ODS succ.csv" and registry["sources"][0]["line"]
-    # the registry records two codes closing into a new one, the documents a renaming with a transfer:
-    # the date agrees, the kind of change and the number of bodies that ended do not
-    assert registry["agreement"]["status"] == dissolution["agreement"]["status"] == "partly agrees"
+    # the registry records two codes closing into a new one, the documents a renaming and a transfer:
+    # the date and the number of bodies agree, the kind of change does not
+    assert registry["agreement"]["status"] == transfer["agreement"]["status"] == "partly agrees"
     [comparison] = [c for c in answer["reconciliation"]["comparisons"] if c["date"] == "2002-04-01"]
-    assert comparison["agrees"] == ["the date (2002)"]
-    kind, bodies = comparison["differs"]
-    assert kind.startswith("the kind of change (registry: Establishment, Merger; documents: Dissolution, Renaming")
-    assert bodies.startswith("the bodies that ended or gave (registry: 2, ") and "documents: 1, " in bodies
-    # the article gives the dissolution no date, only a bound (issue 13): the registry's date lies within it
-    assert "undated, not after 2002" in dissolution["agreement"]["note"]
+    date, bodies = comparison["agrees"]
+    assert date == "the date (2002)" and bodies.startswith("the bodies before the change (registry: 2, ")
+    assert "documents: 2, Community Health Care (North Derbyshire) NHS Trust" in bodies
+    [kind] = comparison["differs"]
+    assert kind == "the kind of change (registry: Establishment, Merger; documents: Renaming, ServiceTransfer)"
+    # RKX and RW2 are proposed, once each per document body, with their evidence; never joined
+    candidates = {(c["code"], c["document"].rsplit("/", 1)[1]): c for c in answer["reconciliation"]["candidates"]}
+    assert set(candidates) == {(code, body) for code in ("RKX", "RW2") for body in (
+        "community-health-care-north-derbyshire-nhs-trust", "southern-derbyshire-mental-health-nhs-trust")}
+    assert {c["confidence"] for c in candidates.values()} == {0.5} and all(c["evidence"] for c in candidates.values())
+    rkx = next(p for p in answer["predecessors"] if p.get("code") == "RKX")
+    assert {c["iri"].rsplit("/", 1)[1] for c in rkx["candidates"]} == {
+        "community-health-care-north-derbyshire-nhs-trust", "southern-derbyshire-mental-health-nhs-trust"}
     [link] = answer["reconciliation"]["links"]
     assert link["registry"]["code"] == "RXM" and link["document"]["iri"] == DHCFT
     assert link["registry"]["opened"] == "2002-04-01" and link["status"] == "differs"

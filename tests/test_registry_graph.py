@@ -213,3 +213,20 @@ def test_every_trust_row_has_its_columns(real_graph, registry_files):
 def test_no_snapshot_name_claims_a_start(real_graph):
     assert real_graph.query(vocab.sparql_prologue() + "ASK { ?p dg:observed ?o }")
     assert not real_graph.query(vocab.sparql_prologue() + "ASK { ?p dg:observed ?o ; dg:start ?s }")
+
+
+def test_every_snapshot_name_ends_by_the_next_succession(real_graph, registry_files):
+    """Trusts succeeded after the snapshot (ten of them between 2022 and 2026) keep no open-ended name."""
+    rows = read.read_succ(registry_files / "succ.csv")
+    trusts = read.read_etr(registry_files / "etr.csv")
+    found = kinds.classify(rows, trusts)
+    observed = read.latest_date(trusts)
+    ended = 0
+    for trust in trusts:
+        later = [r.date for r in rows if r.predecessor == trust.code and r.date > observed and not found[r.successor].site]
+        ends = {q.object.value for q in real_graph.quads_for_pattern(
+            ox.NamedNode(graph.NAME_NS + trust.code), ox.NamedNode(DG + "end"), None)}
+        expected = min([d for d in (trust.closed, *later) if d], default=None)
+        assert ends == ({expected} if expected else set()), trust.code
+        ended += bool(later)
+    assert ended >= 10

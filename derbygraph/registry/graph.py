@@ -89,8 +89,8 @@ def day(value: str) -> ox.Literal:
 class Builder:
     """Triples, added as (IRI, IRI, IRI-or-literal)."""
 
-    def __init__(self):
-        self.triples: list[ox.Triple] = []
+    def __init__(self, triples: list[ox.Triple] | None = None):
+        self.triples: list[ox.Triple] = [] if triples is None else triples
 
     def add(self, subject: str, predicate: str, obj) -> None:
         self.triples.append(ox.Triple(node(subject), node(predicate), obj if not isinstance(obj, str) else node(obj)))

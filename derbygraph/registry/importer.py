@@ -56,8 +56,7 @@ def import_files(succ: Path, etr: Path | None, output: Path, documents: Iterable
     trusts = read_etr(Path(etr)) if etr is not None else []
     observed = observed or latest_date(trusts)
     registry = convert(rows, trusts, succ, Path(etr) if etr is not None else None, observed)
-    out = Builder()
-    out.triples = registry.triples
+    out = Builder(registry.triples)  # the proposals join the registry's own triples
     proposals = reconcile(out, registry, rows, documents)
     write(out.triples, output)
     events, sites = registry.events, sum(1 for k in registry.kinds.values() if k.site)

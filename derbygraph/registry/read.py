@@ -27,7 +27,7 @@ SUCC_FIELDS, ETR_FIELDS = 5, 27
 # etr.csv columns (0-based) as the ODS layout names them.
 ETR_CODE, ETR_NAME, ETR_GROUPING, ETR_GEOGRAPHY, ETR_POSTCODE, ETR_OPEN, ETR_CLOSE = 0, 1, 2, 3, 9, 10, 11
 ETR_ADDRESS = slice(4, 9)
-ETR_SUBTYPE, ETR_PARENT, ETR_REGION = 13, 14, 23
+ETR_REGION = 23  # columns 14 (sub-type) and 15 (parent code) are empty in every row of the shared copy
 
 _CODE = re.compile(r"^[A-Z0-9]{1,12}$")
 
