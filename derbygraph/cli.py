@@ -288,12 +288,12 @@ def _lineage_text(answer: dict) -> str:
 @main.command()
 @click.option("--format", "fmt", default="turtle", show_default=True, metavar="FORMAT",
               help=f"One of {', '.join(f.name for f in formats.EXPORTS)} (or a file extension such as ttl).")
-@click.option("--asserted", is_flag=True, help="Leave out the inferred triples.")
+@click.option("--asserted", is_flag=True, help="Only what the sources state: leave out what the build inferred and derived.")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
 @data_option
 @store_option
 def export(fmt: str, asserted: bool, output: str | None, data, store) -> None:
-    """The whole dataset in one RDF format (inferred triples included unless --asserted)."""
+    """The whole dataset in one RDF format (inferred and derived triples included unless --asserted)."""
     from .linkeddata import dump
 
     fmt = formats.by_name(formats.EXPORTS, fmt).name

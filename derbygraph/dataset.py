@@ -105,10 +105,11 @@ class Dataset:
         return any(True for _ in self.store.quads_for_pattern(subject, iri(vocab.RDF + "type"), iri(cls), DEFAULT))
 
     def asserted(self, subject: Term | None = None, predicate: Term | None = None, obj: Term | None = None):
-        """Quads as their sources state them, each in its source's graph (no inferences, no union)."""
-        inferred = iri(vocab.GRAPH_INFERRED)
+        """Quads as their sources state them, each in its source's graph (nothing inferred or
+        derived by the build, no union)."""
+        worked_out = {iri(vocab.GRAPH_INFERRED), iri(vocab.GRAPH_DERIVED)}
         return (q for q in self.store.quads_for_pattern(subject, predicate, obj, None)
-                if not isinstance(q.graph_name, ox.DefaultGraph) and q.graph_name != inferred)
+                if not isinstance(q.graph_name, ox.DefaultGraph) and q.graph_name not in worked_out)
 
     def types(self, subject: Term) -> list[str]:
         return [t.value for t in self.objects(subject, vocab.RDF + "type") if isinstance(t, ox.NamedNode)]

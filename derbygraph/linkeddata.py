@@ -13,11 +13,11 @@ from .dataset import Dataset, iri
 
 def dump(dataset: Dataset, format_name: str = "turtle", asserted: bool = False, output=None):
     """The whole dataset in one format. Quad formats keep the named graphs (provenance);
-    triple formats merge them. `asserted` leaves out the inferred graph."""
+    triple formats merge them. `asserted` leaves out what the build inferred and derived."""
     fmt = formats.by_name(formats.EXPORTS, format_name)
     rdf_format = fmt.oxigraph
-    inferred = ox.NamedNode(vocab.GRAPH_INFERRED)
-    quads = (q for q in dataset.quads() if not (asserted and q.graph_name == inferred))
+    worked_out = {ox.NamedNode(vocab.GRAPH_INFERRED), ox.NamedNode(vocab.GRAPH_DERIVED)}
+    quads = (q for q in dataset.quads() if not (asserted and q.graph_name in worked_out))
     if fmt in formats.DATASETS:
         return ox.serialize(quads, output, rdf_format, prefixes=vocab.PREFIXES)
     triples = dict.fromkeys(q.triple for q in quads)  # one copy of a triple stated in two graphs

@@ -39,6 +39,12 @@ SELECT DISTINCT ?iri ?title ?quote ?line ?record WHERE {
   { $s prov:wasDerivedFrom ?record . ?record a dg:RegistryRecord ; dct:source ?iri ; prov:value ?quote .
     OPTIONAL { ?record dg:line ?line } OPTIONAL { ?iri dct:title ?title } }
 }"""
+_QUOTES_ABOUT = """
+SELECT DISTINCT ?p ?o ?iri ?title ?quote WHERE {
+  ?st rdf:subject $s ; rdf:predicate ?p ; rdf:object ?o ; dg:restsOn ?q .
+  ?q oa:hasSource ?iri ; oa:hasSelector/oa:exact ?quote .
+  OPTIONAL { ?iri dct:title ?title }
+} ORDER BY ?p ?quote"""
 # What an entailment follows from: a shortcut the build derived, else one step of OWL 2 RL.
 _DERIVED_FROM = """
 SELECT DISTINCT ?s1 ?p1 ?o1 WHERE {
@@ -103,6 +109,15 @@ class WhyService:
     def _statement(self, s, p, o) -> dict:
         return {"statement": {"s": s.value, "p": p.value, "o": _show(o)},
                 "asserted": self._ask(_ASSERTED, s, p, o), "sources": self.sources(s, p, o)}
+
+    def quotes_about(self, subject) -> dict[tuple[str, object], list[dict]]:
+        """(predicate IRI, object) -> the quotations each statement about `subject` rests on, in
+        one query: what a resource page shows beside each of its facts."""
+        found: dict[tuple[str, object], list[dict]] = {}
+        for row in self.dataset.query(_bind(_QUOTES_ABOUT, subject, None, None)):
+            found.setdefault((row["p"].value, row["o"]), []).append(
+                {"iri": row["iri"].value, "title": _value(row["title"]) or row["iri"].value, "quote": row["quote"].value})
+        return found
 
     def why(self, s: str, p: str, o: str) -> dict:
         """The contract's answer for one triple given as text; raises UnknownStatement or BadStatement."""

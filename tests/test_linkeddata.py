@@ -127,3 +127,20 @@ def test_dumps_parse_with_an_independent_parser(server, tmp_path, name, syntax):
     expected = len({tuple(q)[:3] if syntax == "turtle" else tuple(q) for q in ox.parse(content, {
         "turtle": ox.RdfFormat.TURTLE, "nquads": ox.RdfFormat.N_QUADS}[syntax])})
     assert counted == expected > 4000
+
+
+def test_a_resource_page_shows_each_fact_with_its_words(dataset):
+    """Statement-level provenance on the page: the quote beside the value it supports."""
+    import re
+
+    from derbygraph.webapp import create_app
+
+    client = create_app(dataset).test_client()
+    page = client.get("/derbygraph/id/name/southern-derbyshire-mental-health-nhs-trust",
+                      headers={"Accept": "text/html"}).get_data(as_text=True)
+    facts = page.split("<h2>Facts</h2>", 1)[1].split("<h2>", 1)[0]
+    start = re.search(r"<dd>1992.*?</dd>", facts, re.S)
+    assert start and "established in 1992" in start.group(0)
+    trust = client.get("/derbygraph/id/org/derbyshire-healthcare-nhs-foundation-trust",
+                       headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "<h2>Derived from these facts</h2>" in trust  # the shortcuts, apart from what the words state

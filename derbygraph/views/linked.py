@@ -15,6 +15,7 @@ import pyoxigraph as ox
 
 from .. import formats, linkeddata, vocab
 from ..dataset import iri
+from ..why import WhyService
 from .results import local_href, short
 
 blueprint = Blueprint("linked", __name__)
@@ -22,6 +23,7 @@ blueprint = Blueprint("linked", __name__)
 PAGE_SIZE = 50
 MAX_PAGES = 200  # a resource page lists at most this many pages of incoming links
 INFERRED = ox.NamedNode(vocab.GRAPH_INFERRED)
+DERIVED = ox.NamedNode(vocab.GRAPH_DERIVED)
 HIDDEN = {vocab.RDF + "type", vocab.RDFS + "label", vocab.SKOS + "prefLabel", vocab.DG + "evidence",
           vocab.RDFS + "comment"}
 
@@ -48,27 +50,32 @@ def _term_view(dataset, term) -> dict:
     return {"text": term.value, "href": None, "iri": None, "note": note}
 
 
-def _facts(dataset, node) -> tuple[list[dict], list[dict]]:
-    """(asserted, inferred) statements about `node`, grouped by property, in plain words.
-    An inferred statement the data also states is shown once, as asserted."""
-    graphs: tuple[dict, dict] = ({}, {})
+def _facts(dataset, node) -> tuple[list[dict], list[dict], list[dict]]:
+    """(stated, derived, inferred) statements about `node`, grouped by property, in plain words;
+    each stated or derived value carries the quotations its statement rests on. A statement
+    that is also derived or inferred is shown once, where it is strongest."""
+    graphs: tuple[dict, dict, dict] = ({}, {}, {})
     for quad in dataset.store.quads_for_pattern(node, None, None, None):
         if quad.predicate.value not in HIDDEN and not isinstance(quad.graph_name, ox.DefaultGraph):
-            graphs[quad.graph_name == INFERRED].setdefault(quad.predicate.value, {})[quad.object] = None
-    asserted, inferred = graphs
-    for predicate, objects in list(inferred.items()):
-        for term in asserted.get(predicate, {}):
-            objects.pop(term, None)
-        if not objects:
-            del inferred[predicate]
+            kind = 2 if quad.graph_name == INFERRED else 1 if quad.graph_name == DERIVED else 0
+            graphs[kind].setdefault(quad.predicate.value, {})[quad.object] = None
+    for weaker in (1, 2):
+        for predicate, objects in list(graphs[weaker].items()):
+            for stronger in range(weaker):
+                for term in graphs[stronger].get(predicate, {}):
+                    objects.pop(term, None)
+            if not objects:
+                del graphs[weaker][predicate]
+    quotes = WhyService(dataset).quotes_about(node)
 
     def rows(groups: dict) -> list[dict]:
         found = [{"property": _property_view(dataset, p),
-                  "objects": sorted((_term_view(dataset, t) for t in terms), key=lambda v: v["text"])}
+                  "objects": sorted(({**_term_view(dataset, t), "quotes": quotes.get((p, t), [])} for t in terms),
+                                    key=lambda v: v["text"])}
                  for p, terms in groups.items()]
         return sorted(found, key=lambda r: r["property"]["text"])
 
-    return rows(asserted), rows(inferred)
+    return rows(graphs[0]), rows(graphs[1]), rows(graphs[2])
 
 
 def _property_view(dataset, predicate: str) -> dict:
@@ -105,13 +112,13 @@ def resource(rest: str):
                     if not isinstance(quad.subject, ox.BlankNode))
     seen = list(itertools.islice(links, (page - 1) * PAGE_SIZE, page * PAGE_SIZE + 1))
     shown, more = seen[:PAGE_SIZE], len(seen) > PAGE_SIZE
-    asserted, inferred = _facts(dataset, node)
+    asserted, derived, inferred = _facts(dataset, node)
     is_organisation = dataset.has_type(node, vocab.ORG + "Organization")
     response = Response(render_template(
         "resource.html", dataset=dataset, iri=value, label=dataset.label(node),
         types=[_term_view(dataset, iri(t)) for t in dataset.types(node) if not t.startswith(vocab.OWL)],
         comment=(dataset.value(node, vocab.RDFS + "comment") or ox.Literal("")).value,
-        facts=asserted, inferred=inferred, sources=_sources(dataset, node),
+        facts=asserted, derived=derived, inferred=inferred, sources=_sources(dataset, node),
         incoming=[{"subject": _term_view(dataset, s), "property": _property_view(dataset, p.value)} for s, p in shown],
         page=page, pages=page + more,
         is_organisation=is_organisation,

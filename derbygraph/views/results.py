@@ -32,7 +32,8 @@ class PageResult:
 def local_href(iri: str) -> str | None:
     """The app's own page for one of our IRIs: its path (w3id IRIs dereference on the app)."""
     if iri.startswith(vocab.BASE):
-        return urllib.parse.urlsplit(iri).path
+        parts = urllib.parse.urlsplit(iri)
+        return parts.path + (f"#{parts.fragment}" if parts.fragment else "")
     return None
 
 
