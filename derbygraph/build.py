@@ -18,6 +18,7 @@ from typing import Callable, Iterable
 import pyoxigraph as ox
 
 from . import __version__, formats, resources, vocab
+from .errors import UserError
 
 # The files the build reads, by suffix: from the one format registry.
 FORMATS = {f".{extension}": fmt.oxigraph for fmt in formats.READABLE for extension in fmt.extensions}
@@ -26,7 +27,7 @@ QUAD_FORMATS = {fmt.oxigraph for fmt in formats.DATASETS}
 Progress = Callable[[str], None]
 
 
-class SourceError(Exception):
+class SourceError(UserError):
     """A source file that cannot be used; str() is a `file:line: message` line for the user."""
 
 
@@ -137,13 +138,14 @@ def fingerprint(found: list[Source]) -> str:
 
 def build_store(extra: Iterable[Path] = (), progress: Progress | None = None) -> tuple[ox.Store, list[Source]]:
     """Parse, infer and record the version, in memory: the store every service reads."""
-    from . import reasoning  # rdflib and owlrl load only when a build runs
+    from . import derive, reasoning  # rdflib and owlrl load only when a build runs
 
     found = sources(extra)
     store = ox.Store()
     load_sources(store, found, progress)
     started = time.perf_counter()
     added = reasoning.materialise(store)
+    added += derive.derive(store)  # lineages, shortcuts, instants, statement provenance
     if progress:
         progress(f"inferred {added} triples (OWL 2 RL, {time.perf_counter() - started:.2f} s)")
     _record_version(store, fingerprint(found))

@@ -30,30 +30,23 @@ def progress(message: str) -> None:
 
 
 def open_dataset(data: tuple[str, ...], store: str | None, quiet: bool = True):
-    from .build import SourceError
-    from .dataset import Dataset, StoreError
+    from .dataset import Dataset
 
-    try:
-        if store:
-            if data:
-                fail("give either --store (a built store) or --data (files to add), not both")
-            return Dataset.open(Path(store))
-        return Dataset.build([Path(p) for p in data], progress=None if quiet else progress)
-    except (SourceError, StoreError) as error:
-        fail(str(error))
+    if store:
+        if data:
+            fail("give either --store (a built store) or --data (files to add), not both")
+        return Dataset.open(Path(store))
+    return Dataset.build([Path(p) for p in data], progress=None if quiet else progress)
 
 
 def open_remote(endpoint: str, timeout: float = 30.0):
     """A dataset served by a remote SPARQL store that `derbygraph push` filled."""
     from .dataset import Dataset
-    from .remote import RemoteError, RemoteStore
+    from .remote import RemoteStore
 
     dataset = Dataset(RemoteStore(endpoint, timeout))
-    try:
-        if dataset.version == "unknown":
-            fail(f"{endpoint}: holds no derbygraph dataset (load one with `derbygraph push --endpoint ...`)")
-    except RemoteError as error:
-        fail(str(error))
+    if dataset.version == "unknown":
+        fail(f"{endpoint}: holds no derbygraph dataset (load one with `derbygraph push --endpoint ...`)")
     return dataset
 
 
@@ -62,7 +55,20 @@ data_option = click.option("--data", "data", multiple=True, metavar="PATH",
 store_option = click.option("--store", metavar="DIR", help="Use a store written by `derbygraph build`.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The commands, with the one place a user's error becomes one line and exit 1."""
+
+    def invoke(self, ctx):
+        from .errors import UserError
+
+        try:
+            return super().invoke(ctx)
+        except UserError as error:
+            suggestions = getattr(error, "suggestions", None)
+            fail(f"{error}; did you mean: {', '.join(suggestions)}" if suggestions else str(error))
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="derbygraph")
 def main() -> None:
     """derbygraph: NHS organisational history as linked data."""
@@ -99,19 +105,18 @@ def build(data: tuple[str, ...], store: str) -> None:
               help="Folder of source documents: every quote must be found in its document.")
 def check(data: tuple[str, ...], sources: str | None) -> None:
     """Validate the data (SHACL shapes, and quotes against --sources); exit 1 on any problem."""
-    from .build import SourceError, build_store
+    from .build import build_store
+    from .coverage import Coverage
     from .dataset import Dataset
     from .validate import check as run_checks
 
     if sources and not Path(sources).is_dir():
         fail(f"{sources}: no such folder")
-    try:
-        store, found = build_store([Path(p) for p in data])
-        problems = run_checks(store, found, Path(sources) if sources else None)
-    except SourceError as error:
-        fail(str(error))
+    store, found = build_store([Path(p) for p in data])
+    problems = run_checks(store, found, Path(sources) if sources else None)
     for problem in problems:
         click.echo(str(problem))
+    click.echo(str(Coverage.of(store)), err=True)
     if problems:
         sys.exit(1)
     checked = "shapes and quotes" if sources else "shapes"
@@ -128,8 +133,7 @@ def check(data: tuple[str, ...], sources: str | None) -> None:
 @store_option
 def query(query: str | None, fmt: str, params: tuple[str, ...], list_canned: bool, data, store) -> None:
     """Run SPARQL (text, a .rq file, or a canned query's name) against the served graph."""
-    from . import queries
-    from .errors import QueryError
+    from . import queries, sandbox
     from .executor import InProcessExecutor, WorkerPool
 
     if list_canned:
@@ -153,24 +157,25 @@ def query(query: str | None, fmt: str, params: tuple[str, ...], list_canned: boo
         if not sep:
             fail(f"--param {param!r}: write it as NAME=VALUE")
         values[name] = value
+    if values and not canned:
+        fail("--param works with canned queries; see `derbygraph query --help`")
+    if canned:
+        text = canned.render(dataset, values)
+    # A store on disk is queried as the server queries it: one sandboxed worker, time limit.
+    # A graph built here is queried here, once this process has shut itself off the network.
+    if dataset.path:
+        executor = WorkerPool(dataset.path, DEFAULT.replace(workers=1))
+    else:
+        sandbox.deny_network()
+        executor = InProcessExecutor(dataset, DEFAULT)
     try:
-        if values and not canned:
-            raise QueryError("--param works with canned queries; see `derbygraph query --help`")
-        if canned:
-            text = canned.render(dataset, values)
-        # A store on disk is queried as the server queries it: one sandboxed worker, time limit.
-        executor = WorkerPool(dataset.path, DEFAULT.replace(workers=1)) if dataset.path else \
-            InProcessExecutor(dataset, DEFAULT)
-        try:
-            if fmt == "table":  # TSV for solutions (drawn as a table), Turtle for graphs
-                reply = executor.run(text, accept="text/tab-separated-values, text/turtle")
-            else:
-                reply = executor.run(text, format_name=fmt)
-            answer, body = reply.answer, reply.read()
-        finally:
-            executor.close()
-    except QueryError as error:
-        fail(str(error))
+        if fmt == "table":  # TSV for solutions (drawn as a table), Turtle for graphs
+            reply = executor.run(text, accept="text/tab-separated-values, text/turtle")
+        else:
+            reply = executor.run(text, format_name=fmt)
+        answer, body = reply.answer, reply.read()
+    finally:
+        executor.close()
     if fmt == "table" and answer.form != "graph":
         click.echo(_table(body.decode("utf-8")))
     else:
@@ -214,21 +219,49 @@ def _table(tsv: str) -> str:
 @store_option
 def lineage(name: str, at: str | None, as_json: bool, data, store) -> None:
     """The lineage of an organisation: its names, events, predecessors and successors."""
-    from .dates import BadDate
-    from .lineage import LineageService, UnknownOrganisation
+    from .lineage import LineageService
+    from .names import choose_lineage
 
     dataset = open_dataset(data, store)
-    try:
-        answer = LineageService(dataset).lineage(name, at)
-    except BadDate as error:
-        fail(str(error))
-    except UnknownOrganisation as error:
-        hint = f"; did you mean: {', '.join(error.suggestions)}" if error.suggestions else ""
-        fail(f"{error}{hint}")
+    service = LineageService(dataset)
+    answer = service.lineage(name, at)
+    choice = choose_lineage(service, name)
+    if choice.best is not None and not choice.exact:  # a rough match: say which, and why, on stderr
+        click.echo(choice.reason(), err=True)
     if as_json:
         click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
         return
     click.echo(_lineage_text(answer))
+
+
+@main.command()
+@click.argument("s")
+@click.argument("p")
+@click.argument("o")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly what /api/why returns.")
+@data_option
+@store_option
+def why(s: str, p: str, o: str, as_json: bool, data, store) -> None:
+    """The quotes (and registry rows) the statement S P O rests on; O an IRI or an N-Triples literal."""
+    from .why import WhyService
+
+    dataset = open_dataset(data, store)
+    answer = WhyService(dataset).why(s, p, o)
+    click.echo(json.dumps(answer, indent=2, ensure_ascii=False) if as_json else _why_text(answer))
+
+
+def _why_text(answer: dict, depth: int = 0) -> str:
+    pad = "  " * depth
+    st = answer["statement"]
+    lines = [f"{pad}{st['s']}  {st['p']}  {st['o']}",
+             f"{pad}  {'asserted' if answer['asserted'] else 'inferred'}"]
+    for source in answer["sources"]:
+        where = f", line {source['line']}" if source.get("line") else ""
+        lines.append(f"{pad}  “{source['quote']}” ({source['title']}{where})")
+    if "derivedFrom" in answer:
+        lines.append(f"{pad}  derived from:")
+        lines += [_why_text(premise, depth + 2) for premise in answer["derivedFrom"]]
+    return "\n".join(lines)
 
 
 def _lineage_text(answer: dict) -> str:
@@ -261,13 +294,9 @@ def _lineage_text(answer: dict) -> str:
 @store_option
 def export(fmt: str, asserted: bool, output: str | None, data, store) -> None:
     """The whole dataset in one RDF format (inferred triples included unless --asserted)."""
-    from .errors import QueryError
     from .linkeddata import dump
 
-    try:
-        fmt = formats.by_name(formats.EXPORTS, fmt).name
-    except QueryError as error:
-        fail(str(error))
+    fmt = formats.by_name(formats.EXPORTS, fmt).name
     dataset = open_dataset(data, store)
     if output:
         try:
@@ -299,8 +328,7 @@ def export(fmt: str, asserted: bool, output: str | None, data, store) -> None:
 def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeout: float, worker_memory: int,
           queue: int, base_url: str | None) -> None:
     """The web app (SPARQL endpoint, lineage, linked data) on a production WSGI server."""
-    from .build import SourceError
-    from .dataset import Dataset, StoreError
+    from .dataset import Dataset
     from .server import bind, run, scratch_store, stopping_cleanly
 
     if sum(map(bool, (store, data, endpoint))) > 1:
@@ -322,8 +350,6 @@ def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeo
             else:
                 dataset = stack.enter_context(scratch_store([Path(p) for p in data], progress))
             run(dataset, listener, config)
-    except (SourceError, StoreError) as error:
-        fail(str(error))
     except KeyboardInterrupt:
         fail("stopped before the server started")
     finally:
@@ -337,32 +363,52 @@ def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeo
 @store_option
 def push(endpoint: str, gsp: str | None, data, store) -> None:
     """Load the built dataset into a remote SPARQL 1.1 store, replacing its graphs."""
-    from .remote import RemoteError, push as push_quads
+    from .remote import push as push_quads
 
     dataset = open_dataset(data, store)
-    try:
-        count = push_quads(dataset.quads(), endpoint, gsp, progress=progress)
-    except RemoteError as error:
-        fail(str(error))
+    count = push_quads(dataset.quads(), endpoint, gsp, progress=progress)
     click.echo(f"pushed {count} quads (version {dataset.version}) to {gsp or endpoint}")
 
 
 @main.command("import-ods")
 @click.option("--succ", "succ", required=True, metavar="FILE", help="The ODS successor file (succ.csv).")
-@click.option("--etr", "etr", metavar="FILE", help="The ODS NHS trust file (etr.csv): names, dates, addresses.")
+@click.option("--etr", "etr", metavar="FILE", help="The ODS NHS trust file (etr.csv): names, dates, grouping, geography, region, addresses.")
 @click.option("-o", "--output", default="ods.nt", show_default=True, metavar="FILE",
               help="Where to write the RDF (N-Triples); add it to the graph with --data FILE.")
-def import_ods(succ: str, etr: str | None, output: str) -> None:
+@click.option("--observed", metavar="DATE",
+              help="The date the trust file's snapshot was taken (default: the latest date the file states).")
+def import_ods(succ: str, etr: str | None, output: str, observed: str | None) -> None:
     """Turn NHS ODS registry files into RDF under the derbygraph ontology."""
-    from .ods import OdsError, import_files
+    from .registry import import_files
 
     try:
-        summary = import_files(Path(succ), Path(etr) if etr else None, Path(output))
-    except OdsError as error:
-        fail(str(error))
+        summary = import_files(Path(succ), Path(etr) if etr else None, Path(output), observed=observed)
     except OSError as error:
         fail(f"{error.filename or output}: {error.strerror or error}")
     click.echo(summary)
+
+
+@main.command()
+@click.option("--to", "to", required=True, metavar="DATE", help="The date whose codes to map onto (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--kind", metavar="KIND", help="Only codes of this kind (trust, pct, ccg, site...).")
+@click.option("--code", metavar="CODE", help="Only this code.")
+@click.option("--format", "output_format", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
+@data_option
+@store_option
+def crosswalk(to: str, kind: str | None, code: str | None, output_format: str, output: str | None, data, store) -> None:
+    """Map registry codes onto the codes in force on a date (add the registry with --data ods.nt)."""
+    from .crosswalk import CrosswalkService, to_csv
+
+    answer = CrosswalkService(open_dataset(data, store)).crosswalk(to, code=code, kind=kind)
+    text = to_csv(answer) if output_format == "csv" else json.dumps(answer, ensure_ascii=False, indent=1) + "\n"
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8", newline="")
+        except OSError as error:
+            fail(f"{output}: {error.strerror or error}")
+    else:
+        click.echo(text, nl=False)
 
 
 if __name__ == "__main__":

@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime
 import re
 
+from .errors import BadInput
+
 _SHAPE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
-class BadDate(ValueError):
-    pass
+class BadDate(BadInput):
+    """A date that is not YYYY, YYYY-MM or YYYY-MM-DD, or not a real day."""
 
 
 def parse(text: str) -> str:

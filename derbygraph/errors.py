@@ -1,9 +1,18 @@
-"""The errors services raise; the app's handlers and the CLI turn them into statuses and exit codes."""
+"""The errors services raise; the app's handlers and the CLI turn them into statuses and exit codes.
+
+Every error a user can cause is a `UserError`: its str() is one line for that user. The CLI
+prints it and exits 1 (in one place, `cli.Commands`); the app maps the kinds below to statuses
+(in one place, `webapp.create_app`).
+"""
 
 from __future__ import annotations
 
 
-class QueryError(Exception):
+class UserError(Exception):
+    """An error the user can act on; str() is one line that says what and how."""
+
+
+class QueryError(UserError):
     """A query (or a request for one) that is refused or failed; `status` is the HTTP status
     that says why, and `retry_after` the seconds after which trying again may succeed."""
 
@@ -13,6 +22,13 @@ class QueryError(Exception):
         self.retry_after = retry_after
 
 
-class BadInput(ValueError):
-    """A request value that cannot mean anything (an IRI that is not one, a date that is no
-    date): the client's to correct, a 400."""
+class BadInput(UserError, ValueError):
+    """A value that cannot mean anything (an IRI that is not one, a date that is no date): the
+    asker's to correct. The app answers 400, the CLI one line and exit 1."""
+
+
+class NotFound(UserError, LookupError):
+    """Nothing in the dataset answers to what was asked; `suggestions` are names that might be
+    meant. The app answers 404, the CLI one line and exit 1."""
+
+    suggestions: list[str] = []

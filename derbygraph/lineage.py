@@ -7,7 +7,7 @@ on, or took them over are predecessors and successors, followed transitively (th
 of a predecessor are predecessors too). A proposal that was abandoned stays an event and never
 links two lineages.
 
-Registry data (NHS ODS, see `derbygraph.ods`) joins in two ways: a registry code linked to an
+Registry data (NHS ODS, see `derbygraph.registry`) joins in two ways: a registry code linked to an
 organisation of the documents (`dg:sameOrganisationAs`) is the same lineage, so its successions
 appear beside the documents' events, each with its source (the registry row); and where a lineage
 combines both kinds of source, each organisational change says whether the other kind of source
@@ -23,12 +23,10 @@ import pyoxigraph as ox
 
 from . import dates, vocab
 from .dataset import Dataset, iri
-from .errors import BadInput
+from .errors import BadInput, NotFound
 
 DG, ORG, PROV = vocab.DG, vocab.ORG, vocab.PROV
 
-# Events whose original and resulting organisations are one lineage under another name or status.
-CONTINUING = (DG + "StatusChange", DG + "Renaming")
 # Two descriptions of one organisation (a registry code and a document's organisation): one lineage.
 SAME = DG + "sameOrganisationAs"
 # Sites take part in registry successions in roles of their own (a site is not an agent).
@@ -61,7 +59,7 @@ def _local_name(value: str) -> str:
     return value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-class UnknownOrganisation(LookupError):
+class UnknownOrganisation(NotFound):
     """No organisation matches the name; carries suggestions for the user."""
 
     def __init__(self, query: str, suggestions: list[str]):
@@ -79,24 +77,11 @@ class LineageService:
     # --- identity -----------------------------------------------------------------------
 
     def members(self, org: str) -> list[str]:
-        """Every body of the lineage `org` belongs to, oldest first."""
-        seen, todo = {org}, [org]
-        while todo:
-            node = iri(todo.pop())
-            for other in self.dataset.objects(node, SAME) + self.dataset.subjects(SAME, node):
-                if isinstance(other, ox.NamedNode) and other.value not in seen:
-                    seen.add(other.value)
-                    todo.append(other.value)
-            for role in (ORG + "originalOrganization", ORG + "resultingOrganization"):
-                for event in self.dataset.subjects(role, node):
-                    if not any(self.dataset.has_type(event, c) for c in CONTINUING):
-                        continue
-                    for other_role in (ORG + "originalOrganization", ORG + "resultingOrganization"):
-                        for other in self.dataset.objects(event, other_role):
-                            if other.value not in seen:
-                                seen.add(other.value)
-                                todo.append(other.value)
-        return sorted(seen, key=lambda m: (self._first_start(m) or "", m))
+        """Every body of the lineage `org` belongs to, oldest first: the build derived them once
+        (`dg:inLineage`, see derbygraph.derive); a site or other non-organisation stands alone."""
+        lineage = self.dataset.value(iri(org), DG + "inLineage")
+        found = {org} if lineage is None else {m.value for m in self.dataset.subjects(DG + "inLineage", lineage)}
+        return sorted(found, key=lambda m: (self._first_start(m) or "", m))
 
     def _periods(self, org: str) -> list[ox.NamedNode | ox.BlankNode]:
         return self.dataset.objects(iri(org), DG + "hasNamePeriod")
@@ -154,16 +139,35 @@ class LineageService:
         return _local_name(chosen[0]) if chosen else "ChangeEvent"
 
     def participants(self, event) -> list[dict]:
-        """Who took part in an event and in what role, from the roles the data states."""
+        """Who took part in an event and in what role, from the roles the data states, each
+        named as it was then."""
         found = []
         roles = self.dataset.subjects(vocab.RDFS + "subPropertyOf", iri(DG + "participant"))
+        date = self._literal(event, DG + "date")
         for role in roles + [iri(r) for r in SITE_ROLES]:
             for quad in self.dataset.asserted(event, role):
-                entry = {"iri": quad.object.value, "label": self.dataset.label(quad.object),
+                entry = {"iri": quad.object.value, "label": self.name_then(quad.object, event, role.value, date),
                          "role": _local_name(role.value)}
                 if entry not in found:
                     found.append(entry)
         return sorted(found, key=lambda p: (p["role"], p["label"]))
+
+    def name_then(self, org, event, role: str, date: str | None) -> str:
+        """The name `org` bore at `event`: the name the event ended (for the original organisation)
+        or began (for the resulting one), else the one in force on its date, else its label."""
+        periods = self._periods(org.value) if isinstance(org, ox.NamedNode) else []
+        link = DG + ("endedWith" if role == ORG + "originalOrganization" else "beganWith")
+        for links in (link, DG + "endedWith", DG + "beganWith"):
+            for period in periods:
+                if event in self.dataset.objects(period, links) and self._literal(period, DG + "name"):
+                    return self._literal(period, DG + "name")
+        if date is not None:  # the latest name begun by then (two may share a year)
+            named = [(self._literal(p, DG + "start"), self._literal(p, DG + "name")) for p in periods
+                     if dates.in_force(date, self._literal(p, DG + "start"), self._literal(p, DG + "end"))]
+            named = [(start, name) for start, name in named if start and name]
+            if named:
+                return max(named)[1]
+        return self.dataset.label(org)
 
     def events_of(self, members: list[str]) -> list:
         """Events in which any member took part, or that began or ended one of its names."""
@@ -217,12 +221,15 @@ class LineageService:
                 continue
             for period in self._periods(member):
                 start, end = self._literal(period, DG + "start"), self._literal(period, DG + "end")
-                if at is not None and not dates.in_force(at, start, end):
+                # a name seen only in a snapshot (dg:observed, no start) holds for the snapshot's date alone
+                observed = self._literal(period, DG + "observed") if start is None else None
+                if at is not None and not (dates.in_force(at, observed, end) and not dates.after(at, observed)
+                                           if observed else dates.in_force(at, start, end)):
                     continue
                 names.append({"label": self._literal(period, DG + "name") or self.dataset.label(period),
                               "start": start, "end": end, "organisation": member,
-                              "sources": self.sources(period)})
-        names.sort(key=lambda n: (n["start"] or "", n["label"]))  # ISO dates sort as text
+                              "sources": self.sources(period)} | ({"observed": observed} if observed else {}))
+        names.sort(key=lambda n: (n["start"] or n.get("observed") or "", n["label"]))  # ISO dates sort as text
 
         predecessors, successors = [], []
         found = self.events_of(members)
@@ -240,22 +247,27 @@ class LineageService:
                 for role in roles:
                     found += [e for e in self.dataset.subjects(role, iri(link["iri"])) if e not in found
                               and any(self.dataset.has_type(e, c) for c in kinds)
-                              and _same_time(self._literal(e, DG + "date"), link["date"])]
+                              and (self._literal(e, DG + "date") is None  # undated: may be then
+                                   or _same_time(self._literal(e, DG + "date"), link["date"]))]
 
         events = []
         for event in found:
             date = self._literal(event, DG + "date")
             if at is not None and (date is None or dates.after(date, at)):
                 continue
-            events.append({"iri": event.value, "date": date, "type": self.event_type(event),
-                           "label": self.dataset.label(event), "participants": self.participants(event),
-                           "sources": self.sources(event)})
+            entry = {"iri": event.value, "date": date, "type": self.event_type(event),
+                     "label": self.dataset.label(event), "participants": self.participants(event),
+                     "sources": self.sources(event)}
+            bounds = {b: self._literal(event, DG + b) for b in ("notBefore", "notAfter")}
+            if date is None and any(bounds.values()):  # the words give only a bound
+                entry["bounds"] = bounds
+            events.append(entry)
         events.sort(key=lambda e: (e["date"] or "9999", e["label"]))  # ISO dates sort as text; undated last
         if at is not None:
             predecessors = [p for p in predecessors if p["date"] is None or not dates.after(p["date"], at)]
             successors = [p for p in successors if p["date"] is None or not dates.after(p["date"], at)]
 
-        current = self._current_name(members, names)
+        current = self._current_name(members, names, at)
         answer = {
             "organisation": {"iri": current["organisation"], "label": current["label"]},
             "query": query,
@@ -267,8 +279,27 @@ class LineageService:
         }
         reconciliation = self._reconciliation(members, linked, events, {e.value for e in direct}, at)
         if reconciliation is not None:  # only where the lineage joins the registry and the documents
+            reconciliation["candidates"] = self._candidates(members, answer["predecessors"] + answer["successors"])
             answer["reconciliation"] = reconciliation
         return answer
+
+    def _candidates(self, members: list[str], neighbours: list[dict]) -> list[dict]:
+        """Registry codes beside this lineage that may be bodies the documents name here: proposals
+        with their evidence and confidence, never links; each neighbour entry names its candidates."""
+        known = set(members) | {n["iri"] for n in neighbours}
+        found = []
+        for entry in neighbours:
+            for node in self.dataset.subjects(DG + "registryOrganisation", iri(entry["iri"])):
+                document = self.dataset.value(node, DG + "documentOrganisation")
+                if document is None or document.value not in known or self._literal(node, DG + "linkAsserted") != "false":
+                    continue
+                confidence = float(self._literal(node, DG + "confidence") or 0)
+                found.append({"registry": entry["iri"], "code": entry.get("code"), "document": document.value,
+                              "label": self.dataset.label(node), "confidence": confidence,
+                              "method": self._literal(node, DG + "matchMethod"),
+                              "evidence": sorted(o.value for o in self.dataset.objects(node, DG + "matchEvidence"))})
+                entry.setdefault("candidates", []).append({"iri": document.value, "confidence": confidence})
+        return found
 
     def _linked_to(self, member: str, members: list[str]) -> bool:
         node = iri(member)
@@ -332,12 +363,11 @@ class LineageService:
                 if document is not None and document.value in members:
                     links.append(self._link(node, iri(member), document))
             code = self._literal(iri(member), vocab.SKOS + "notation") or _local_name(member)
-            for period in self._periods(member):
-                for which, verb in ((DG + "start", "opened"), (DG + "end", "closed")):
-                    date = self._literal(period, which)
-                    if date and (at is None or not dates.after(date, at)):
-                        openings.append({"iri": member, "date": date, "type": verb.capitalize(),
-                                         "label": f"ODS {code} {verb} (registry trust file)"})
+            for which, verb in ((DG + "opened", "opened"), (DG + "closed", "closed")):  # the code's own dates
+                date = self._literal(iri(member), which)
+                if date and (at is None or not dates.after(date, at)):
+                    openings.append({"iri": member, "date": date, "type": verb.capitalize(),
+                                     "label": f"ODS {code} {verb} (registry trust file)"})
         registry, document = [], []
         for event in events:
             node = iri(event["iri"])
@@ -361,7 +391,7 @@ class LineageService:
             event["agreement"] = {"status": found[0]["status"], "note": " | ".join(c["note"] for c in found),
                                   "with": others}
         for link in links:
-            opened = next((c for c in comparisons if c["status"] == "agrees" and any(
+            opened = next((c for c in comparisons if c["status"] in ("agrees", "partly agrees") and any(
                 f["type"] == "Opened" and f["iri"] == link["registry"]["iri"] for f in c["registry"])), None)
             if link["status"] == "differs" and opened is not None:
                 shared = min((_shared(opened["date"], d["date"]) for d in opened["document"]), key=len)
@@ -374,9 +404,7 @@ class LineageService:
             if not self.dataset.has_type(origin, DG + "RegistryRecord"):
                 sources += self.sources(origin)  # the document's name, with its quotations
         sources += self.records(node)
-        periods = self._periods(registry.value)
-        opened = self._literal(periods[0], DG + "start") if periods else None
-        closed = self._literal(periods[0], DG + "end") if periods else None
+        opened, closed = self._literal(registry, DG + "opened"), self._literal(registry, DG + "closed")
         first = self._first_start(document.value)
         code = self._literal(registry, vocab.SKOS + "notation")
         entry = {
@@ -396,12 +424,14 @@ class LineageService:
             entry["status"], entry["note"] = "not dated", "one of the two sources gives no date to compare"
         return entry
 
-    def _current_name(self, members: list[str], names: list[dict]) -> dict:
+    def _current_name(self, members: list[str], names: list[dict], at: str | None) -> dict:
         if names:
             open_names = [n for n in names if n["end"] is None]
             return (open_names or names)[-1]
         last = members[-1]
-        return {"organisation": last, "label": self.dataset.label(iri(last))}
+        # no name held on `at`: a registry code says only its code, not a name seen at another time
+        code = self._literal(iri(last), vocab.SKOS + "notation") if at is not None else None
+        return {"organisation": last, "label": code or self.dataset.label(iri(last))}
 
 
 _COMPARABLE_NAMES = {_local_name(c) for c in COMPARABLE} | {"FoundationTrustAuthorisation"}
@@ -420,16 +450,42 @@ def _strip(fact: dict) -> dict:
     return {k: fact[k] for k in ("iri", "date", "type", "label") if k in fact}
 
 
+# The registry's opening and closing of a code are its establishment and dissolution.
+_SAME_KIND = {"Opened": "Establishment", "Closed": "Dissolution"}
+_GIVING_ROLES = {"originalOrganization", "transferredFrom", "originalSite"}
+
+
+def _weigh(registry: list[dict], document: list[dict]) -> tuple[list[str], list[str]]:
+    """What the registry's and the documents' accounts of one time share, and where they part:
+    the date, the kind of change, and how many bodies there were before it (that ended, were renamed
+    or gave something up)."""
+    shared = min((_shared(r["date"], d["date"]) for r in registry for d in document), key=len)
+    agrees, differs = [f"the date ({shared})"], []
+    kinds = [sorted({_SAME_KIND.get(f["type"], f["type"]) for f in side}) for side in (registry, document)]
+    said = f"the kind of change (registry: {', '.join(kinds[0])}; documents: {', '.join(kinds[1])})"
+    (agrees if set(kinds[0]) & set(kinds[1]) else differs).append(said)
+    named = [[f for f in side if f.get("participants")] for side in (registry, document)]  # an opening names none
+    if all(named):
+        givers = [sorted({p["label"] for f in side for p in f["participants"] if p["role"] in _GIVING_ROLES})
+                  for side in named]
+        said = (f"the bodies before the change (registry: {len(givers[0])}, {', '.join(givers[0]) or 'none'}; "
+                f"documents: {len(givers[1])}, {', '.join(givers[1]) or 'none'})")
+        (agrees if len(givers[0]) == len(givers[1]) else differs).append(said)
+    return agrees, differs
+
+
 def _compare(facts: list[dict], others: list[dict], side: str) -> dict:
     """One comparison: facts of one kind of source on one date, and what the other kind says then."""
     other_side = "document" if side == "registry" else "registry"
     date = facts[0]["date"]
     entry = {"date": date, "status": "", side: [_strip(f) for f in facts], other_side: [_strip(o) for o in others]}
     if others:
-        shared = min((_shared(date, o["date"]) for o in others), key=len)
         said = {side: _say(facts), other_side: _say(others)}
-        entry["status"] = "agrees"
-        entry["note"] = f"document: {said['document']}; registry: {said['registry']} — dates agree ({shared})"
+        agrees, differs = _weigh(*((facts, others) if side == "registry" else (others, facts)))
+        entry["status"] = "partly agrees" if differs else "agrees"
+        entry["agrees"], entry["differs"] = agrees, differs
+        entry["note"] = (f"document: {said['document']}; registry: {said['registry']} — agree on {', '.join(agrees)}"
+                         + (f"; differ on {'; '.join(differs)}" if differs else ""))
     elif side == "registry":
         entry["status"] = "registry only"
         entry["note"] = f"registry: {_say(facts)}; the documents record no change at that time"

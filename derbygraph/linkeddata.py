@@ -163,6 +163,17 @@ def void_description(dataset: Dataset, base_url: str) -> list[ox.Triple]:
     for document in dataset.subjects(vocab.RDF + "type", n(vocab.DG + "SourceDocument")):
         add(dataset_node, vocab.DCT + "source", document)
         add(dataset_node, vocab.PROV + "wasDerivedFrom", document)
+    registry_files = dataset.subjects(vocab.RDF + "type", n(vocab.DG + "RegistryFile"))
+    for file in registry_files:  # each with its own licence
+        add(dataset_node, vocab.DCT + "source", file)
+        add(dataset_node, vocab.PROV + "wasDerivedFrom", file)
+        for predicate in (vocab.DCT + "title", vocab.DCT + "license", vocab.DCT + "rights", vocab.DCT + "publisher"):
+            for value in dataset.objects(file, predicate):
+                add(file, predicate, value)
+    if registry_files:
+        add(dataset_node, vocab.DCT + "rights", ox.Literal(
+            "The derbygraph data are CC BY 4.0; the registry data they include keep their publisher's licence, "
+            "stated on each source (dct:license).", language="en"))
 
     counts = dataset.statistics
     for key, prop in (("triples", "triples"), ("subjects", "distinctSubjects"), ("properties", "properties"),

@@ -95,10 +95,11 @@ def run(dataset: Dataset, listener: socket.socket, config: Config) -> None:
         engine = f"the store at {dataset.store.endpoint}" if not dataset.path else "the embedded store"
         click.echo(f"derbygraph: serving {len(dataset)} quads (version {dataset.version}) from {engine} "
                    f"at {config.base_url}/", err=True)
-        server.run()
+        server.run()  # returns on Ctrl+C (waitress catches it) and so on SIGTERM
     except KeyboardInterrupt:
-        click.echo("derbygraph: stopped", err=True)
+        pass
     finally:
+        click.echo("derbygraph: stopped", err=True)
         pool.close()
         if server is not None:
             server.close()

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .errors import UserError
+
 MANIFEST = "manifest.json"
 ENGINE = "oxigraph"
 DUMPS = "dumps"
@@ -36,7 +38,7 @@ LAYOUT = 1
 UNCHECKED = ("LOG", "LOCK")
 
 
-class StoreError(Exception):
+class StoreError(UserError):
     """A store folder that cannot be opened or written; str() is one line for the user."""
 
 

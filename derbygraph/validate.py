@@ -1,4 +1,5 @@
-"""Checks that guard the data: SHACL shapes, and every quotation found in its source document.
+"""Checks that guard the data: SHACL shapes, every quotation found in its source document, and
+every statement of the documents' data resting on a quotation (statement coverage).
 
 Each problem is reported as `file:line: message`, pointing at the statement to fix.
 
@@ -26,6 +27,7 @@ from rdflib.namespace import RDF, SH
 
 from . import resources, vocab
 from .build import Source
+from .coverage import Coverage
 from .reasoning import to_rdflib
 
 DG = rdflib.Namespace(vocab.DG)
@@ -503,6 +505,20 @@ def quoted(store: ox.Store) -> rdflib.Graph:
     return to_rdflib(store.query(vocab.sparql_prologue() + _QUOTED))
 
 
+def check_coverage(found: Coverage, locator: Locator) -> list[Problem]:
+    """A problem for each statement of the documents' data that no quotation supports."""
+    return _in_order([_report(rdflib.URIRef(s.value), f"no quotation supports {_short(p)} {_short(o)} "
+                              f"(add a quote holding its words, or dg:supports {_short(p)} on the quote that does)",
+                              locator) for s, p, o in found.unquoted])
+
+
+def _short(term) -> str:
+    text = str(term)
+    for prefix, namespace in vocab.PREFIXES.items():
+        text = text.replace(f"<{namespace}", f"{prefix}:")
+    return text.replace(">", "") if text.startswith(tuple(f"{p}:" for p in vocab.PREFIXES)) else text
+
+
 def check(store: ox.Store, found: list[Source], sources_dir: Path | None = None) -> list[Problem]:
     """All checks on a built store; an empty list means the data is sound."""
     locator = Locator(store, found)
@@ -510,6 +526,7 @@ def check(store: ox.Store, found: list[Source], sources_dir: Path | None = None)
         problems = check_shapes_fast(store, locator)
     except Unsupported:
         problems = check_shapes(to_rdflib(store), locator)
+    problems += check_coverage(Coverage.of(store), locator)
     if sources_dir is not None:
         problems += check_quotes(quoted(store), Path(sources_dir), locator)
     return problems

@@ -13,8 +13,7 @@ from werkzeug.exceptions import HTTPException
 from . import __version__, formats, resources
 from .config import DEFAULT, Config
 from .dataset import Dataset
-from .dates import BadDate
-from .errors import BadInput, QueryError
+from .errors import BadInput, NotFound, QueryError
 from .lineage import LineageService
 
 # Pages use only the app's own scripts and styles: injected markup could run nothing.
@@ -29,7 +28,7 @@ ERROR_FORMATS = [formats.Format("text", "text/plain"), formats.Format("json", "a
 def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Flask:
     """The derbygraph web app over `dataset`; `executor` runs SPARQL (in-process by default)."""
     from .executor import InProcessExecutor
-    from .views import api, canned, linked, pages, sparql_endpoint
+    from .views import api, canned, crosswalk, linked, pages, reconcile, sources, sparql_endpoint
 
     web = resources.asset_dir("web")
     app = Flask(__name__, template_folder=str(web / "templates"), static_folder=str(web / "static"))
@@ -42,7 +41,7 @@ def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Fla
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False  # keep the contract's order: organisation, query, at, names...
-    for area in (pages, api, sparql_endpoint, canned, linked):
+    for area in (pages, api, sparql_endpoint, canned, linked, reconcile, sources, crosswalk):
         app.register_blueprint(area.blueprint)
     if config.base_url:
         app.wsgi_app = _PublicAddress(app.wsgi_app, config.base_url)
@@ -61,7 +60,7 @@ def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Fla
         response.headers["Server"] = f"derbygraph/{__version__}"
         response.headers["X-Content-Type-Options"] = "nosniff"
         if response.mimetype == "text/html":
-            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if request.method in ("GET", "HEAD") and response.status_code == 200 and "ETag" not in response.headers:
             response.set_etag(_etag(dataset))
             response.vary.add("Accept")
@@ -84,9 +83,12 @@ def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Fla
         return response
 
     @app.errorhandler(BadInput)
-    @app.errorhandler(BadDate)
-    def bad_input(error):
+    def bad_input(error: BadInput):
         return error_response(str(error), 400)
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound):
+        return error_response(str(error), 404, suggestions=error.suggestions)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -100,7 +102,7 @@ def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Fla
     return app
 
 
-def error_response(message: str, status: int):
+def error_response(message: str, status: int, **extra):
     """An error in the form the client reads: JSON for APIs and JSON clients, a page for
     browsers, else one line of text."""
     try:
@@ -108,7 +110,7 @@ def error_response(message: str, status: int):
     except QueryError:
         fmt = ERROR_FORMATS[0]
     if request.path.startswith(JSON_PATHS) or fmt.name == "json":
-        response = jsonify(error=message)
+        response = jsonify(error=message, **extra)
     elif fmt is formats.HTML:
         title = f"{status} {HTTPStatus(status).phrase}" if status in HTTPStatus._value2member_map_ else str(status)
         response = Flask.response_class(render_template(

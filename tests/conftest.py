@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -119,3 +120,78 @@ def server():
     running = Server()
     yield running
     running.stop()
+
+
+class Listener:
+    """A loopback TCP listener that counts the connections made to it: the witness that a
+    query never reached the network."""
+
+    def __init__(self):
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(64)
+        self.socket.settimeout(0.2)
+        self.port = self.socket.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/x"
+        self.hits: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.socket.accept()[0].close()
+            except OSError:
+                continue
+            self.hits.append(1)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.socket.close()
+
+
+@pytest.fixture(scope="module")
+def listener():
+    witness = Listener()
+    yield witness
+    witness.close()
+
+
+# --- the real NHS ODS registry files, imported and built once per session -----------------------
+
+
+@pytest.fixture(scope="session")
+def registry_files() -> Path:
+    folder = shared_dir("ods")
+    for name in ("succ.csv", "etr.csv"):
+        if not (folder / name).is_file():
+            pytest.skip(f"{folder / name} is absent (the ODS registry files live in ../shared/ods/)")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def registry_import(registry_files, tmp_path_factory):
+    """(RDF file, summary, seconds) of importing the real files."""
+    from derbygraph.registry import import_files
+
+    out = tmp_path_factory.mktemp("ods") / "ods.nt"
+    started = time.perf_counter()
+    summary = import_files(registry_files / "succ.csv", registry_files / "etr.csv", out)
+    return out, summary, time.perf_counter() - started
+
+
+@pytest.fixture(scope="session")
+def registry_store(registry_import, tmp_path_factory) -> str:
+    """A store of the built-in graph and the registry, written (and so checked) by `derbygraph build`."""
+    path = tmp_path_factory.mktemp("registry-store") / "store"
+    run_cli("build", "--store", str(path), "--data", str(registry_import[0]), check=True, timeout=900)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def registry_dataset(registry_store):
+    from derbygraph.dataset import Dataset
+
+    return Dataset.open(Path(registry_store))

@@ -103,3 +103,95 @@ def test_inferred_triples_live_in_their_own_graph(dataset):
     asserted = dataset.query(P + f"""ASK {{ GRAPH ?g {{ {renaming} a org:ChangeEvent }}
         FILTER (?g != <{vocab.GRAPH_INFERRED}>) }}""")
     assert bool(inferred) and not bool(asserted)
+
+
+# --- Nothing beyond the words (issue 13): each defect the audit found, and its kind --------------
+
+E, O = vocab.ID + "event/", vocab.ID + "org/"
+
+
+def one(dataset, query: str):
+    found = rows(dataset, query)
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize("event, bound", [
+    ("2002-dissolution-community-health-care-north-derbyshire", {"before": None, "after": "2002"}),
+    ("2011-service-transfer-from-nhs-derby-city", None),
+    ("relocation-older-peoples-mental-health-london-road-to-tissington-house", None),
+])
+def test_undated_events_have_no_date_and_bounds_only_where_the_words_give_them(dataset, event, bound):
+    found = one(dataset, f"""SELECT ?date ?before ?after WHERE {{ <{E}{event}> dg:dateStated false .
+        OPTIONAL {{ <{E}{event}> dg:date ?date }} OPTIONAL {{ <{E}{event}> dg:notBefore ?before }}
+        OPTIONAL {{ <{E}{event}> dg:notAfter ?after }} }}""")
+    assert found is not None and found["date"] is None
+    assert ({"before": found["before"], "after": found["after"]} if found["before"] or found["after"] else None) == bound
+
+
+def test_no_quote_about_another_event_dates_an_event(dataset):
+    """The April 2011 tender is not the NHS Derby City transfer's source."""
+    quotes = {r["q"] for r in rows(dataset, f"""SELECT ?q WHERE {{
+        <{E}2011-service-transfer-from-nhs-derby-city> dg:evidence/oa:hasSelector/oa:exact ?q }}""")}
+    assert not any("April 2011" in q for q in quotes)
+
+
+def test_the_dissolved_trusts_name_has_no_invented_dates(dataset):
+    found = one(dataset, f"""SELECT ?start ?end WHERE {{ <{O}community-health-care-north-derbyshire-nhs-trust>
+        dg:hasNamePeriod ?p OPTIONAL {{ ?p dg:start ?start }} OPTIONAL {{ ?p dg:end ?end }} }}""")
+    assert found == {"start": None, "end": None}
+
+
+@pytest.mark.parametrize("org", ["nhs-derby-city", "unicef"])
+def test_no_kind_of_body_the_documents_do_not_state(dataset, org):
+    kinds = {r["k"] for r in rows(dataset, f"""SELECT ?k WHERE {{ GRAPH ?g {{ <{O}{org}> a ?k }}
+        FILTER (STRSTARTS(STR(?g), "{vocab.GRAPH_DATA}")) }}""")}
+    assert kinds == {vocab.ORG + "Organization"}
+
+
+def test_dchs_was_a_standalone_body_from_2011_and_a_foundation_trust_only_from_2014(dataset):
+    established = one(dataset, f"""SELECT ?body WHERE {{ <{E}2011-establishment-dchs> org:resultingOrganization ?body }}""")
+    assert established["body"] == O + "derbyshire-community-health-services-standalone-nhs-organisation"
+    assert not rows(dataset, f"SELECT ?x WHERE {{ <{established['body']}> a dg:NHSFoundationTrust }}")
+    authorised = one(dataset, f"""SELECT ?before ?after WHERE {{ <{E}2014-foundation-trust-authorisation-dchs>
+        org:originalOrganization ?before ; org:resultingOrganization ?after }}""")
+    assert authorised == {"before": established["body"], "after": O + "derbyshire-community-health-services-nhs-foundation-trust"}
+
+
+def test_a_change_of_status_is_not_also_a_renaming(dataset):
+    """dg:Renaming says the body stays the same; a foundation-trust authorisation makes a new one."""
+    assert not rows(dataset, "SELECT ?e WHERE { ?e a dg:Renaming , dg:StatusChange }")
+    assert not rows(dataset, """SELECT ?e WHERE { ?e a dg:Renaming ; org:originalOrganization ?a ;
+        org:resultingOrganization ?b FILTER (?a != ?b) }""")
+
+
+def test_figures_of_the_area_and_qualifiers(dataset):
+    languages = one(dataset, f"""SELECT ?for WHERE {{ <{vocab.ID}figure/dhcft-languages-spoken> a dg:Measurement
+        OPTIONAL {{ <{vocab.ID}figure/dhcft-languages-spoken> dg:measuredFor ?for }} }}""")
+    assert languages == {"for": None}
+    sites = one(dataset, f"SELECT ?q WHERE {{ <{vocab.ID}figure/dhcft-sites> dg:qualifier ?q }}")
+    assert sites == {"q": vocab.ID + "qualifier/more-than"}
+    qualifiers = {r["q"] for r in rows(dataset, "SELECT DISTINCT ?q WHERE { ?f dg:qualifier ?q }")}
+    assert vocab.ID + "qualifier/over" not in qualifiers  # "over" and "more than" are one concept
+
+
+def test_the_two_staff_figures_say_how_they_relate(dataset):
+    related = rows(dataset, "SELECT ?a ?b WHERE { ?a dg:relatedFigure ?b ; dg:measures ?q . ?b dg:measures ?q }")
+    assert {(r["a"].rsplit("/", 1)[1], r["b"].rsplit("/", 1)[1]) for r in related} >= {
+        ("dhcft-staff", "dhcft-staff-infobox"), ("dhcft-staff-infobox", "dhcft-staff")}
+
+
+def test_every_organisation_is_in_exactly_one_lineage(dataset):
+    assert not rows(dataset, "SELECT ?o WHERE { ?o a org:Organization FILTER NOT EXISTS { ?o dg:inLineage [] } }")
+    assert not rows(dataset, "SELECT ?o WHERE { ?o dg:inLineage ?a , ?b FILTER (?a != ?b) }")
+    same = one(dataset, f"""SELECT ?l WHERE {{ <{O}southern-derbyshire-mental-health-nhs-trust> dg:inLineage ?l .
+        <{O}derbyshire-healthcare-nhs-foundation-trust> dg:inLineage ?l }}""")
+    assert same is not None
+    assert not rows(dataset, f"""SELECT ?l WHERE {{ <{O}derbyshire-healthcare-nhs-foundation-trust> dg:inLineage ?l .
+        <{O}derbyshire-community-health-services-nhs-foundation-trust> dg:inLineage ?l }}""")  # the abandoned merger
+
+
+def test_shortcuts_are_derived_not_asserted(dataset):
+    """dg:provides and org:hasSite are only ever derived from the provision nodes that carry the quotes."""
+    asserted = rows(dataset, f"""SELECT ?s WHERE {{ GRAPH ?g {{ ?s dg:provides|org:hasSite ?o }}
+        FILTER (STRSTARTS(STR(?g), "{vocab.GRAPH_DATA}")) }}""")
+    assert asserted == []

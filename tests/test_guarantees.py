@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -31,30 +32,6 @@ def server():
     running = Server("--workers", "1", "--queue", "4", "--query-timeout", "4", "--worker-memory", str(WORKER_MIB))
     yield running
     running.stop()
-
-
-@pytest.fixture(scope="module")
-def listener():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    sock.settimeout(0.2)
-    hits: list[int] = []
-    stop = threading.Event()
-
-    def accept():
-        while not stop.is_set():
-            try:
-                sock.accept()[0].close()
-                hits.append(1)
-            except OSError:
-                continue
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield sock.getsockname()[1], hits
-    stop.set()
-    thread.join()
-    sock.close()
 
 
 def sparql(server, query: str, **headers):
@@ -107,7 +84,7 @@ def during(attack, server, rounds: int = 4) -> list[float]:
 
 
 def test_service_in_every_spelling_reaches_nothing(server, listener):
-    port, hits = listener
+    port, hits = listener.port, listener.hits
     address = f"http://127.0.0.1:{port}/x"
     attacks = [
         f"PREFIX : <{address}> SELECT * WHERE {{ SERVICE: {{ ?x ?y ?z }} }}",
@@ -242,17 +219,21 @@ def test_base_url_names_the_public_address(tmp_path):
 
 def _serve_until(signum: int) -> subprocess.CompletedProcess:
     port = free_port()
-    earlier = set(Path(os.environ.get("TMPDIR", "/tmp")).glob("derbygraph-*"))
     process = subprocess.Popen(derbygraph_command() + ["serve", "--port", str(port), "--workers", "2"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline:  # the port is bound at once; wait for answers
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=derby", timeout=2).read()
             break
         except OSError:
             time.sleep(0.2)
-    scratch = {p for p in Path(os.environ.get("TMPDIR", "/tmp")).glob("derbygraph-*")} - earlier
+    scratch = set()  # this server's temporary store: the folders its open files are in
+    for fd in Path(f"/proc/{process.pid}/fd").iterdir():
+        target = Path(os.readlink(fd)) if fd.is_symlink() else None
+        if target and any(part.startswith("derbygraph-") for part in target.parts):
+            scratch.add(next(Path(*target.parts[:n + 1]) for n, part in enumerate(target.parts)
+                             if part.startswith("derbygraph-")))
     children = family(process.pid)[1:]
     process.send_signal(signum)
     out, err = process.communicate(timeout=30)

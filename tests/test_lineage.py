@@ -48,8 +48,9 @@ def test_the_chain_of_names_in_order(service):
 def test_events_include_dissolution_transfer_authorisation_and_proposal(service):
     events = service.lineage("Southern Derbyshire Trust")["events"]
     kinds = [(e["date"], e["type"]) for e in events]
+    # the dissolution is undated: the article gives only a bound, "which was dissolved" by 2002 (issue 13)
     for expected in [("1992", "Establishment"), ("2001", "Renaming"), ("2002", "Renaming"),
-                     ("2002", "Dissolution"), ("2002", "ServiceTransfer"),
+                     (None, "Dissolution"), ("2002", "ServiceTransfer"),
                      ("2011-02-01", "FoundationTrustAuthorisation"),
                      ("2016-11", "MergerProposal"), ("2017-06", "ProposalAbandonment")]:
         assert expected in kinds
@@ -58,6 +59,7 @@ def test_events_include_dissolution_transfer_authorisation_and_proposal(service)
     assert all(e["sources"] for e in events)
     dissolution = next(e for e in events if e["type"] == "Dissolution")
     assert dissolution["participants"][0]["iri"] == CHCND
+    assert dissolution["bounds"] == {"notBefore": None, "notAfter": "2002"}
 
 
 def test_abandoned_merger_links_no_lineages(service):

@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 import json
-
-from derbygraph import resources
+import os
+from pathlib import Path
 
 from conftest import run_cli
 
 
-def test_assets_travel_with_the_package():
-    for name in ("ontology", "data", "queries", "web"):
-        folder = resources.asset_dir(name)
-        assert any(folder.iterdir()), name
-    assert resources.ontology_file().is_file() and resources.shapes_file().is_file()
+def test_the_wheel_carries_its_assets_and_works_without_the_checkout(tmp_path):
+    """Build the wheel, unpack it away from the checkout, and ask it what a user would."""
+    import subprocess
+    import sys
+    import zipfile
+
+    root = Path(__file__).resolve().parents[1]
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"),
+                            str(root)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp_path / "dist").glob("derbygraph-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for asset in ("ontology/derbygraph.ttl", "ontology/shapes.ttl", "queries/name-on-a-date.rq",
+                  "web/templates/lineage.html", "web/static/editor.js"):
+        assert f"derbygraph/_assets/{asset}" in names, asset
+    assert any(n.startswith("derbygraph/_assets/data/") and n.endswith(".ttl") for n in names)
+    zipfile.ZipFile(wheel).extractall(tmp_path / "site")
+    asked = subprocess.run([sys.executable, "-c", (
+        "import derbygraph.resources as r, pathlib; "
+        "assert '_assets' in str(r.ontology_file()), r.ontology_file(); "
+        "from derbygraph.dataset import Dataset; from derbygraph.lineage import LineageService; "
+        "print(LineageService(Dataset.build()).lineage('DCHS')['organisation']['label'])")],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(tmp_path / "site")}, capture_output=True, text=True,
+        timeout=300)
+    assert asked.returncode == 0, asked.stderr
+    assert "Derbyshire Community Health Services" in asked.stdout
 
 
 def test_works_from_any_directory(tmp_path):

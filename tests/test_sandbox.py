@@ -8,37 +8,12 @@ from __future__ import annotations
 
 import multiprocessing
 import socket
-import threading
 
 import pytest
 
 from derbygraph.config import DEFAULT
 from derbygraph.dataset import Dataset
 from derbygraph.executor import WorkerPool, _Worker
-
-
-@pytest.fixture(scope="module")
-def listener():
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    server.settimeout(0.2)
-    hits: list[int] = []
-    stop = threading.Event()
-
-    def accept():
-        while not stop.is_set():
-            try:
-                server.accept()[0].close()
-                hits.append(1)
-            except OSError:
-                continue
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1], hits
-    stop.set()
-    thread.join()
-    server.close()
 
 
 def _inside(results, port: int) -> None:
@@ -71,7 +46,7 @@ def _inside(results, port: int) -> None:
 
 
 def test_a_locked_in_process_reaches_nothing(listener):
-    port, hits = listener
+    port, hits = listener.port, listener.hits
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     process = context.Process(target=_inside, args=(results, port))
@@ -87,7 +62,7 @@ def test_a_locked_in_process_reaches_nothing(listener):
 
 def test_a_worker_sent_service_directly_reaches_nothing(listener, tmp_path):
     """A query the check would refuse, sent straight to a worker as a missed case would be."""
-    port, hits = listener
+    port, hits = listener.port, listener.hits
     Dataset.write(tmp_path / "store")
     context = multiprocessing.get_context("spawn")
     worker = _Worker(context, str(tmp_path / "store"), DEFAULT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 PREFIXES = textwrap.dedent("""\
@@ -28,6 +29,33 @@ def write(tmp_path, body: str):
 def test_built_in_data_conforms(cli, seeds):
     result = cli("check", "--sources", str(seeds))
     assert result.returncode == 0, result.stdout + result.stderr
+    covered, total = map(int, re.search(r"statement coverage: (\d+)/(\d+) \(100%\)", result.stderr).groups())
+    assert covered == total > 600
+
+
+def test_a_statement_no_quote_supports_fails_the_check(cli, tmp_path):
+    """The node has a quote, but not one that holds the words of its dg:name: coverage catches it."""
+    path = write(tmp_path, f"""
+        n:q a dg:NamePeriod ; rdfs:label "Q" ; dg:name "Quite Another Trust" ;
+            dg:evidence {QUOTE} , {QUOTE.replace("Chair: Selina Ullah", "Chief Exec: Mark Powell")} .
+        """)
+    result = cli("check", "--data", str(path))
+    assert result.returncode == 1
+    assert any(line.startswith(f"{path}:") and "n:q" not in line and "no quotation supports dg:name" in line
+               for line in result.stdout.splitlines()), result.stdout
+    assert re.search(r"statement coverage: \d+/\d+ \(99\.\d%\)", result.stderr)
+    assert "(100%)" not in result.stderr
+
+
+def test_dg_supports_names_the_quote_a_statement_rests_on(cli, tmp_path):
+    supported = QUOTE.replace("a dg:Quotation ;", "a dg:Quotation ; dg:supports dg:name, rdf:type ;")
+    path = write(tmp_path, f"""
+        @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+        n:q a dg:NamePeriod ; rdfs:label "Q" ; dg:name "Quite Another Trust" ;
+            dg:evidence {supported} , {QUOTE.replace("Chair: Selina Ullah", "Chief Exec: Mark Powell")} .
+        """)
+    result = cli("check", "--data", str(path))
+    assert "no quotation supports" not in result.stdout, result.stdout
 
 
 def test_overlapping_names_and_missing_sources(cli, tmp_path):
@@ -66,7 +94,7 @@ def test_undated_event_and_undated_names_are_refused(cli, tmp_path):
         e:z a dg:Renaming ; rdfs:label "Z renamed" ; dg:evidence {QUOTE} ; dg:subject o:z .
         """)
     out = cli("check", "--data", str(path)).stdout
-    assert "needs at least one dated name" in out and "needs a dg:date" in out
+    assert "needs at least one name" in out and "needs a dg:date" in out
 
 
 def test_a_quote_not_in_the_document(cli, tmp_path, seeds):

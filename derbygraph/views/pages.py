@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
+import time
 import urllib.parse
 
 from flask import Blueprint, Response, current_app, render_template, request
@@ -12,7 +15,7 @@ from .. import queries, timeline, vocab
 from ..dataset import iri
 from ..dates import BadDate
 from ..lineage import UnknownOrganisation
-from ..names import RESOLVE_AT
+from ..names import Choice, choose_lineage
 from .results import download_links, local_href, run_for_page
 
 blueprint = Blueprint("pages", __name__)
@@ -42,26 +45,62 @@ def home():
 @blueprint.get("/query")
 def query_page():
     """The query editor: the permalink /query?query=... reproduces the query and its results."""
+    dataset = current_app.config["DATASET"]
     text = request.args.get("query", "").strip()
+    started = time.perf_counter()
     result = run_for_page(text) if text else None
+    elapsed = time.perf_counter() - started
+    if result is not None and result.error:
+        result.error = readable_error(result.error, text)
     form = "graph" if result is not None and result.graph is not None else "solutions"
-    return render_template("query.html", dataset=current_app.config["DATASET"], query=text or STARTER,
-                           result=result, downloads=download_links(text, form) if text else [],
-                           prefixes=vocab.PREFIXES, queries=queries.catalogue())
+    return render_template("query.html", dataset=dataset, query=text or STARTER, result=result,
+                           downloads=download_links(text, form) if text and not (result and result.error) else [],
+                           elapsed=elapsed, labels=_labels(result), prefixes=vocab.PREFIXES,
+                           prefixes_json=json.dumps(vocab.PREFIXES), queries=queries.catalogue())
 
 
-def _candidates(name: str) -> list[dict]:
-    """Other lineages a name matches about as well as the best one: the page asks which is meant."""
+_SYNTAX = re.compile(r"error at (\d+):(\d+): expected (?:one of )?(.*)$")
+
+
+def readable_error(message: str, query: str) -> str:
+    """A parser's "error at 2:7: expected one of HAVING, OFFSET, [_]" as one sentence a person reads."""
+    found = _SYNTAX.search(message)
+    if not found:
+        return message[:1].upper() + message[1:]
+    line = int(found.group(1))
+    lines = query.splitlines() or [""]
+    shown = lines[min(max(line, 1), len(lines)) - 1].strip()
+    expected = [t for t in found.group(3).split(", ") if t.isalpha()]
+    hint = f" (the parser expected {', '.join(expected[:-1]) + ' or ' + expected[-1] if len(expected) > 1 else expected[0]} there)" \
+        if expected else ""
+    return f"This is not valid SPARQL: line {line}, “{shown}”, could not be read{hint}. " \
+           "Check the spelling of keywords and that braces, dots and quotes are balanced."
+
+
+def _labels(result) -> dict[str, str]:
+    """The label of each of our resources in a result table (keyed by the IRI the cell shows), to
+    show beside it; prefixed names (ontology terms) speak for themselves."""
+    if result is None or not result.rows:
+        return {}
+    dataset, found = current_app.config["DATASET"], {}
+    for row in result.rows:
+        for cell in row:
+            if cell is not None and cell.href and cell.text.startswith(vocab.BASE) and cell.text not in found:
+                label = dataset.label(iri(cell.text))
+                if label != cell.text.rstrip("/#").rsplit("/", 1)[-1]:
+                    found[cell.text] = label
+    return found
+
+
+def _heads(choice: Choice) -> list[dict]:
+    """The lineages a choice offers, each under its current name, with the name that matched."""
     dataset, service = current_app.config["DATASET"], current_app.config["LINEAGE"]
-    found = dataset.names.search(name, 8)
-    if not found or not RESOLVE_AT <= found[0].score < 0.95:  # unknown, or named exactly
-        return []
     heads: dict[str, dict] = {}
-    for match in found:
-        if found[0].score - match.score <= 0.05:
-            head = service.members(match.iri)[-1]
-            heads.setdefault(head, {"iri": head, "label": dataset.label(iri(head)), "matched": match.name})
-    return list(heads.values()) if len(heads) > 1 else []
+    for match in (choice.best, *choice.others):
+        head = service.members(match.iri)[-1]
+        heads.setdefault(head, {"iri": head, "label": dataset.label(iri(head)), "matched": match.name,
+                                "score": match.score, "tie": match is choice.best or match in choice.ties})
+    return list(heads.values())
 
 
 @blueprint.get("/lineage")
@@ -72,8 +111,9 @@ def lineage_page():
     if not name:
         return render_template("lineage_missing.html", dataset=dataset, query="", suggestions=[],
                                message="Type the name of an organisation, or part of it."), 400
-    if not request.args.get("exact") and (candidates := _candidates(name)):
-        return render_template("lineage_choose.html", dataset=dataset, query=name, at=at, candidates=candidates)
+    choice = choose_lineage(service, name)
+    if choice.ties and not request.args.get("exact"):
+        return render_template("lineage_choose.html", dataset=dataset, query=name, at=at, candidates=_heads(choice))
     try:
         answer = service.lineage(name, at)
     except BadDate as error:
@@ -83,23 +123,65 @@ def lineage_page():
         return render_template("lineage_missing.html", dataset=dataset, query=name, suggestions=error.suggestions,
                                message=f"No organisation is called “{name}”."), 404
     full = service.lineage(name) if at else answer
-    picture = timeline.layout(full["names"], full["events"])
+    wording = _wording(full)
+    picture = timeline.layout(full, wording["types"], at)
+    closest = None  # a name matched only roughly: say so, and offer the other lineages it may mean
+    if choice.best is not None and not choice.exact and not request.args.get("exact"):
+        closest = {"matched": choice.best.name, "initials": choice.initials, "others": _heads(choice)[1:]}
+    query_string = urllib.parse.urlencode({k: v for k, v in (("org", name), ("at", at)) if v})
     return render_template("lineage.html", dataset=dataset, answer=answer, picture=picture, name=name, at=at,
-                           local_href=local_href, query_string=urllib.parse.urlencode(
-                               {k: v for k, v in (("org", name), ("at", at)) if v}))
+                           closest=closest, words=wording, when=timeline.when, dated=timeline.dated, local_href=local_href,
+                           query_string=query_string)
+
+
+def _wording(answer: dict) -> dict:
+    """Everything the lineage page names in words rather than codes: event types and relations,
+    roles and the bodies of the lineage (sources are credited by the `cited` template global)."""
+    dataset = current_app.config["DATASET"]
+
+    def label(local: str) -> str | None:
+        node = iri(vocab.DG + local)
+        return dataset.label(node) if dataset.objects(node, vocab.RDFS + "label") else None
+
+    events = answer["events"]
+    types = {t: label(t) for t in {e["type"] for e in events} |
+             {link["relation"] for link in answer["predecessors"] + answer["successors"]}}
+    roles = {p["role"]: timeline.role_words(p["role"], label(p["role"])) for e in events for p in e["participants"]}
+    bodies = {n["organisation"]: dataset.label(iri(n["organisation"])) for n in answer["names"]}
+    return {"types": {t: timeline.words(t, text) for t, text in types.items()}, "roles": roles, "bodies": bodies,
+            "kinds": {e["iri"]: timeline.event_kind(e["type"]) for e in events}}
+
+
+def _lineage_file(name: str, at: str | None) -> tuple[dict | None, Response | None]:
+    """(answer, None), or (None, a one-line plain-text refusal): for the lineage as a file."""
+    if not name:
+        return None, Response("give the organisation as ?org=NAME\n", 400, mimetype="text/plain")
+    try:
+        return current_app.config["LINEAGE"].lineage(name, at), None
+    except (BadDate, UnknownOrganisation) as error:
+        return None, Response(f"{error}\n", 404 if isinstance(error, UnknownOrganisation) else 400, mimetype="text/plain")
+
+
+@blueprint.get("/lineage.svg")
+def lineage_svg():
+    """The timeline picture as a file of its own, styled inline so it reads anywhere."""
+    name, at = request.args.get("org", "").strip(), request.args.get("at", "").strip() or None
+    answer, refusal = _lineage_file(name, at)
+    if refusal is not None:
+        return refusal
+    full = current_app.config["LINEAGE"].lineage(name) if at else answer
+    picture = timeline.layout(full, _wording(full)["types"], at)
+    svg = render_template("timeline.svg", answer=full, picture=picture, standalone=True, at=at)
+    return Response(svg, mimetype="image/svg+xml", headers={
+        "Content-Disposition": f'attachment; filename="lineage-{full["organisation"]["iri"].rsplit("/", 1)[-1]}.svg"'})
 
 
 @blueprint.get("/lineage.csv")
 def lineage_csv():
     """The lineage as one table: a row per name, event, predecessor and successor."""
-    service = current_app.config["LINEAGE"]
-    name = request.args.get("org", "").strip()
-    if not name:
-        return Response("give the organisation as ?org=NAME\n", 400, mimetype="text/plain")
-    try:
-        answer = service.lineage(name, request.args.get("at") or None)
-    except (BadDate, UnknownOrganisation) as error:
-        return Response(f"{error}\n", 404 if isinstance(error, UnknownOrganisation) else 400, mimetype="text/plain")
+    answer, refusal = _lineage_file(request.args.get("org", "").strip(), request.args.get("at") or None)
+    if refusal is not None:
+        return refusal
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["kind", "date_or_start", "end", "label", "type_or_relation", "iri", "source", "quote"])

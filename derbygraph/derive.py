@@ -1,0 +1,225 @@
+"""What more than one answer needs, computed once at build time and stored as data.
+
+Runs after reasoning, over the whole store, and writes into a graph of its own
+(`.../graph/derived`: not what a source states, but what follows from it), so `GRAPH ?g` still
+tells asserted from derived:
+
+- **Statement provenance.** Each statement of a fact node in the data, with the quotations that
+  support it, as a standard RDF reification (`rdf:Statement` with `rdf:subject`, `rdf:predicate`,
+  `rdf:object`) that `dg:restsOn` each quotation. Any SPARQL 1.1 client finds the quotes behind a triple
+  with one basic graph pattern, and the nodes survive every dump format. A quotation supports a
+  statement of its node when it is the node's only one (an n-ary fact rests wholly on its quote),
+  when it holds the statement's words (SUPPORT below), or when it says so with `dg:supports` (a
+  number written as words, a type the text states another way).
+- **Shortcuts.** `dg:provides` and `org:hasSite`/`org:siteOf` from the `dg:ServiceProvision` nodes
+  that carry the quotes; `org:heldBy`/`org:holds` and the membership's `org:role` from the
+  `dg:PostHolding` nodes; each shortcut's statement node is `prov:wasDerivedFrom` the statements
+  of the provision it follows from.
+- **Identity.** Which bodies form one lineage: every organisation gets `dg:inLineage` a
+  `dg:Lineage`, joined through continuing changes (renamings and changes of status: the original
+  and resulting organisations) and `dg:sameOrganisationAs`. The lineage service, the canned
+  queries and the shapes read it instead of following the links themselves.
+- **OWL-Time.** Each name period gets `time:hasBeginning`/`time:hasEnd` instants dated with
+  `time:inXSDgYear`, `time:inXSDgYearMonth` or `time:inXSDDate` at the precision of its dates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pyoxigraph as ox
+
+from . import vocab
+
+DG, RDF = vocab.DG, vocab.RDF
+DERIVED = ox.NamedNode(vocab.GRAPH_DERIVED)
+STATEMENT = vocab.ID + "statement/"
+LINEAGE = vocab.ID + "lineage/"
+INSTANT = vocab.ID + "instant/"
+
+# Statements that are the graph's own bookkeeping, not something a source says: display labels,
+# editors' notes, the quotation links themselves, membership of the project's SKOS schemes.
+EDITORIAL = (vocab.RDFS + "label", vocab.RDFS + "comment", DG + "evidence",
+             vocab.SKOS + "inScheme", vocab.SKOS + "topConceptOf")
+# Nodes that are the graph's vocabulary or its sources, described without quotations.
+UNQUOTED_KINDS = (DG + "SourceDocument", DG + "Quotation", vocab.OA + "TextQuoteSelector",
+                  DG + "Quantity", DG + "Qualifier", DG + "Unit", vocab.ORG + "Role", vocab.SKOS + "ConceptScheme")
+# The statements of fact nodes in the documents' graphs (the built-in data and extra files).
+STATEMENTS = f"""
+  GRAPH ?g {{ ?s ?p ?o }}
+  FILTER (STRSTARTS(STR(?g), "{vocab.GRAPH_DATA}") || STRSTARTS(STR(?g), "{vocab.GRAPH_EXTRA}"))
+  FILTER (isIRI(?s) && ?p NOT IN ({", ".join(f"<{p}>" for p in EDITORIAL)}))
+  FILTER NOT EXISTS {{ ?s a ?kind VALUES ?kind {{ {" ".join(f"<{k}>" for k in UNQUOTED_KINDS)} }} }}
+"""
+# A quotation ?q on ?s supports (?s ?p ?o) when it says so, or when its words ?exact hold the
+# statement's: a text verbatim, the year of a date, a number (thousands separators aside), or a
+# name or label of the thing named.
+SUPPORT = """
+  ?s dg:evidence ?q . ?q oa:hasSelector/oa:exact ?exact .
+  BIND (LCASE(?exact) AS ?words)
+  FILTER (
+    EXISTS { ?q dg:supports ?p }
+    || NOT EXISTS { ?s dg:evidence ?other FILTER (?other != ?q) }
+    || (isLiteral(?o) && (DATATYPE(?o) IN (xsd:string, rdf:langString)) && CONTAINS(?words, LCASE(STR(?o))))
+    || (isLiteral(?o) && (DATATYPE(?o) IN (xsd:gYear, xsd:gYearMonth, xsd:date)) && CONTAINS(?words, SUBSTR(STR(?o), 1, 4)))
+    || (isLiteral(?o) && (DATATYPE(?o) IN (xsd:integer, xsd:decimal)) && CONTAINS(REPLACE(?words, ",", ""), STR(?o)))
+    || (isIRI(?o) && EXISTS { ?o rdfs:label|skos:prefLabel|skos:altLabel|dg:name|dg:acronym|foaf:name ?label
+                             FILTER (isLiteral(?label) && STRLEN(STR(?label)) > 2 && CONTAINS(?words, LCASE(STR(?label)))) })
+  )
+"""
+
+
+def statement_iri(s: ox.NamedNode, p: ox.NamedNode, o) -> ox.NamedNode:
+    """The one IRI of the statement node of (s p o): the same whoever derives it."""
+    key = f"{s} {p} {o}".encode()
+    return ox.NamedNode(STATEMENT + hashlib.sha256(key).hexdigest()[:24])
+
+
+def _statement(s, p, o) -> tuple[ox.NamedNode, list[ox.Quad]]:
+    node = statement_iri(s, p, o)
+    return node, [ox.Quad(node, ox.NamedNode(RDF + "type"), ox.NamedNode(RDF + "Statement"), DERIVED),
+                  ox.Quad(node, ox.NamedNode(RDF + "subject"), s, DERIVED),
+                  ox.Quad(node, ox.NamedNode(RDF + "predicate"), p, DERIVED),
+                  ox.Quad(node, ox.NamedNode(RDF + "object"), o, DERIVED)]
+
+
+def _select(store: ox.Store, query: str):
+    """Run before the build makes the default graph the union of all graphs: read the union."""
+    return store.query(vocab.sparql_prologue() + query, use_default_graph_as_union=True)
+
+
+def _provenance(store: ox.Store) -> list[ox.Quad]:
+    quads = []
+    for row in _select(store, f"SELECT DISTINCT ?s ?p ?o ?q WHERE {{ {STATEMENTS} {SUPPORT} }}"):
+        node, facts = _statement(row["s"], row["p"], row["o"])
+        quads += facts + [ox.Quad(node, ox.NamedNode(DG + "restsOn"), row["q"], DERIVED)]
+    return quads
+
+
+_NEW = "FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } }"  # not stated or inferred already
+# Each shortcut rule binds the shortcut (?s ?p ?o) and the two statements it follows from.
+_SHORTCUT_RULES = (f"""
+SELECT DISTINCT ?s ?p ?o ?s1 ?p1 ?o1 ?s2 ?p2 ?o2 WHERE {{
+  ?s1 a dg:ServiceProvision . BIND (?s1 AS ?s2)
+  {{ ?s1 dg:provider ?s ; dg:service ?o . BIND (dg:provides AS ?p)
+     BIND (dg:provider AS ?p1) BIND (?s AS ?o1) BIND (dg:service AS ?p2) BIND (?o AS ?o2) }}
+  UNION {{ ?s1 dg:atSite ?s ; dg:service ?o . BIND (dg:provides AS ?p)
+     BIND (dg:atSite AS ?p1) BIND (?s AS ?o1) BIND (dg:service AS ?p2) BIND (?o AS ?o2) }}
+  UNION {{ ?s1 dg:provider ?s ; dg:atSite ?o . BIND (org:hasSite AS ?p)
+     BIND (dg:provider AS ?p1) BIND (?s AS ?o1) BIND (dg:atSite AS ?p2) BIND (?o AS ?o2) }}
+  {_NEW}
+}}""", f"""
+SELECT DISTINCT ?s ?p ?o ?s1 ?p1 ?o1 ?s2 ?p2 ?o2 WHERE {{
+  ?o dg:partOfSite ?parent . ?s org:hasSite ?parent . BIND (org:hasSite AS ?p)
+  BIND (?o AS ?s1) BIND (dg:partOfSite AS ?p1) BIND (?parent AS ?o1)
+  BIND (?s AS ?s2) BIND (org:hasSite AS ?p2) BIND (?parent AS ?o2)
+  {_NEW}
+}}""", f"""
+SELECT DISTINCT ?s ?p ?o ?s1 ?p1 ?o1 ?s2 ?p2 ?o2 WHERE {{
+  ?s1 a dg:PostHolding ; dg:post ?s ; org:member ?o . BIND (org:heldBy AS ?p)
+  BIND (dg:post AS ?p1) BIND (?s AS ?o1) BIND (?s1 AS ?s2) BIND (org:member AS ?p2) BIND (?o AS ?o2)
+  {_NEW}
+}}""", f"""
+SELECT DISTINCT ?s ?p ?o ?s1 ?p1 ?o1 WHERE {{
+  ?o org:heldBy ?s . BIND (org:holds AS ?p) BIND (?o AS ?s1) BIND (org:heldBy AS ?p1) BIND (?s AS ?o1)
+  {_NEW}
+}}""", f"""
+SELECT DISTINCT ?s ?p ?o ?s1 ?p1 ?o1 ?s2 ?p2 ?o2 WHERE {{
+  ?s a dg:PostHolding ; dg:post ?post . ?post org:role ?o . BIND (org:role AS ?p)
+  BIND (?s AS ?s1) BIND (dg:post AS ?p1) BIND (?post AS ?o1) BIND (?post AS ?s2) BIND (org:role AS ?p2) BIND (?o AS ?o2)
+  {_NEW}
+}}""", f"""
+SELECT DISTINCT ?s ?p ?o ?s1 ?p1 ?o1 WHERE {{
+  ?o org:hasSite ?s . BIND (org:siteOf AS ?p) BIND (?o AS ?s1) BIND (org:hasSite AS ?p1) BIND (?s AS ?o1)
+  {_NEW}
+}}""")
+
+
+def _shortcuts(store: ox.Store) -> int:
+    """The shortcut triples of the n-ary provisions and post holdings (and the sites within their
+    sites, and the inverse), each with a statement node derived from the statements it follows from."""
+    added = 0
+    for rule in _SHORTCUT_RULES:  # in order: a later rule reads what an earlier one added
+        quads = []
+        for row in _select(store, rule):
+            node, facts = _statement(row["s"], row["p"], row["o"])
+            quads += facts + [ox.Quad(row["s"], row["p"], row["o"], DERIVED)]
+            for n in ("1", "2"):
+                if row["s" + n] is not None:
+                    premise = statement_iri(row["s" + n], row["p" + n], row["o" + n])
+                    quads.append(ox.Quad(node, ox.NamedNode(vocab.PROV + "wasDerivedFrom"), premise, DERIVED))
+        store.bulk_extend(quads)
+        added += len(quads)
+    return added
+
+
+_CONTINUITY = """
+SELECT DISTINCT ?a ?b WHERE {
+  { ?a a org:Organization } UNION { ?a a dg:RegistryOrganisation }
+  OPTIONAL {
+    { ?a dg:sameOrganisationAs ?b }
+    UNION { ?event org:originalOrganization ?a ; org:resultingOrganization ?b .
+            { ?event a dg:Renaming } UNION { ?event a dg:StatusChange } }
+  }
+}"""
+
+
+def _lineages(store: ox.Store) -> list[ox.Quad]:
+    """`dg:inLineage` for every organisation: the connected bodies of continuing changes."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for row in _select(store, _CONTINUITY):
+        a = root(row["a"].value)
+        if isinstance(row["b"], ox.NamedNode):
+            b = root(row["b"].value)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    quads, kind = [], ox.NamedNode(DG + "Lineage")
+    for member in parent:
+        lineage = ox.NamedNode(LINEAGE + hashlib.sha256(root(member).encode()).hexdigest()[:16])
+        quads += [ox.Quad(ox.NamedNode(member), ox.NamedNode(DG + "inLineage"), lineage, DERIVED),
+                  ox.Quad(lineage, ox.NamedNode(RDF + "type"), kind, DERIVED)]
+    return quads
+
+
+_INSTANTS = """
+SELECT ?period ?edge ?date WHERE {
+  ?period a dg:NamePeriod .
+  { ?period dg:start ?date BIND ("start" AS ?edge) } UNION { ?period dg:end ?date BIND ("end" AS ?edge) }
+}"""
+_TIME_PROPERTY = {vocab.XSD + "gYear": "inXSDgYear", vocab.XSD + "gYearMonth": "inXSDgYearMonth",
+                  vocab.XSD + "date": "inXSDDate"}
+
+
+def _instants(store: ox.Store) -> list[ox.Quad]:
+    """OWL-Time instants for the dates of name periods, at the precision of the dates."""
+    quads = []
+    for row in _select(store, _INSTANTS):
+        property_ = _TIME_PROPERTY.get(row["date"].datatype.value)
+        if property_ is None or not isinstance(row["period"], ox.NamedNode):
+            continue
+        instant = ox.NamedNode(f"{INSTANT}{_tail(row['period'].value)}/{row['edge'].value}")
+        link = "hasBeginning" if row["edge"].value == "start" else "hasEnd"
+        quads += [ox.Quad(row["period"], ox.NamedNode(vocab.TIME + link), instant, DERIVED),
+                  ox.Quad(instant, ox.NamedNode(RDF + "type"), ox.NamedNode(vocab.TIME + "Instant"), DERIVED),
+                  ox.Quad(instant, ox.NamedNode(vocab.TIME + property_), row["date"], DERIVED)]
+    return quads
+
+
+def _tail(value: str) -> str:
+    """A readable, dereferenceable path for a node's IRI: its path under the dataset's base."""
+    return value[len(vocab.ID):] if value.startswith(vocab.ID) else hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+def derive(store: ox.Store) -> int:
+    """Add every derived fact to the inferred graph; the number of quads added."""
+    added = _shortcuts(store)
+    more = _lineages(store) + _instants(store) + _provenance(store)
+    store.bulk_extend(more)
+    return added + len(more)

@@ -1,0 +1,206 @@
+"""Reading the ODS registry files: every row checked, every field kept, with its line.
+
+succ.csv (predecessor code, successor code, reason, effective date, indicator) and etr.csv (27
+columns: code, name, national grouping, high-level health geography, address, postcode, open and
+close dates, ...) have no header row and quote every field. A bad row (a wrong number of fields,
+a code that is not an ODS code, a date that is not a real YYYYMMDD date, an organisation
+succeeding itself, a trust listed twice) stops the import: the registry's lineages are only as
+good as every row, so the error names the first bad row as `file:line: message`, with the line
+numbers of the others, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from .. import vocab
+from ..errors import UserError
+
+ODS = vocab.ID + "ods/"
+RECORD_NS = ODS + "record/"
+SUCC_FIELDS, ETR_FIELDS = 5, 27
+# etr.csv columns (0-based) as the ODS layout names them.
+ETR_CODE, ETR_NAME, ETR_GROUPING, ETR_GEOGRAPHY, ETR_POSTCODE, ETR_OPEN, ETR_CLOSE = 0, 1, 2, 3, 9, 10, 11
+ETR_ADDRESS = slice(4, 9)
+ETR_REGION = 23  # columns 14 (sub-type) and 15 (parent code) are empty in every row of the shared copy
+
+_CODE = re.compile(r"^[A-Z0-9]{1,12}$")
+
+
+class OdsError(UserError):
+    """An ODS file that cannot be imported; str() is one `file:line: message` line for the user."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str, more: Iterable[int] = ()):
+        self.path, self.line, self.message, self.more = str(path), line, message, list(more)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        text = f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+        if self.more:
+            shown = ", ".join(str(n) for n in self.more[:8]) + (", ..." if len(self.more) > 8 else "")
+            plural = "s" if len(self.more) > 1 else ""
+            text += f" (and {len(self.more)} more bad row{plural}, at line{plural} {shown})"
+        return text + "; nothing was written"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One row of a registry file: where it is and its exact text."""
+
+    kind: str  # "succ" or "etr": the file's role, which names its IRIs
+    path: Path
+    line: int
+    text: str
+    fields: tuple[str, ...]
+
+    @property
+    def iri(self) -> str:
+        return f"{RECORD_NS}{self.kind}/{self.line}"
+
+
+@dataclass(frozen=True)
+class Row:
+    """A row of succ.csv: `predecessor` was succeeded by `successor` on `date` (YYYY-MM-DD).
+
+    `indicator` is the fifth column as the file gives it ("0" or "1"); this copy does not say what
+    it means (the ODS calls it the succession indicator), so it is kept on the row, not interpreted.
+    """
+
+    record: Record
+    predecessor: str
+    successor: str
+    date: str
+    reason: str
+    indicator: str
+
+
+@dataclass(frozen=True)
+class Trust:
+    """A row of etr.csv; `name` is the registry's own string and may be empty."""
+
+    record: Record
+    code: str
+    name: str
+    opened: str | None
+    closed: str | None
+
+    def field(self, column: int) -> str:
+        return self.record.fields[column]
+
+    @property
+    def address(self) -> tuple[str, ...]:
+        """The address lines the row fills, in order (the postcode apart)."""
+        return tuple(line for line in self.record.fields[ETR_ADDRESS] if line)
+
+
+def _text(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:  # older ODS extracts are Windows-1252
+        return data.decode("cp1252", errors="replace")
+
+
+def _records(path: Path, kind: str, width: int, what: str, problems: list) -> list[Record]:
+    """The non-blank rows of a CSV file with `width` fields; wrong rows go to `problems`."""
+    found = []
+    for number, line in enumerate(_text(path).split("\n"), 1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        try:
+            fields = next(csv.reader([line], strict=True))
+        except (csv.Error, StopIteration) as error:
+            problems.append((number, f"not a CSV row: {error}"))
+            continue
+        if len(fields) != width:
+            problems.append((number, f"expected {width} fields ({what}), found {len(fields)}"))
+            continue
+        found.append(Record(kind, path, number, line, tuple(f.strip() for f in fields)))
+    return found
+
+
+def iso_date(text: str) -> str | None:
+    """YYYYMMDD as ISO YYYY-MM-DD, or None if it is not a real date."""
+    if not re.fullmatch(r"\d{8}", text):
+        return None
+    try:
+        return datetime.date(int(text[:4]), int(text[4:6]), int(text[6:])).isoformat()
+    except ValueError:
+        return None
+
+
+def _code_problem(code: str, what: str) -> str | None:
+    if not code:
+        return f"empty {what} code"
+    if not _CODE.match(code):
+        return f"{what} code {code!r} is not an ODS code (letters and digits)"
+    return None
+
+
+def _fail(path: Path, problems: list) -> None:
+    if problems:
+        problems.sort()
+        line, message = problems[0]
+        raise OdsError(path, line, message, [n for n, _ in problems[1:]])
+
+
+def read_succ(path: Path) -> list[Row]:
+    """The rows of an ODS successor file; OdsError names the bad rows."""
+    problems: list = []
+    records = _records(path, "succ", SUCC_FIELDS, "predecessor, successor, reason, date, indicator", problems)
+    if not records and not problems:
+        raise OdsError(path, 1, "the file is empty: expected ODS successor rows")
+    rows = []
+    for record in records:
+        predecessor, successor, reason, date, indicator = record.fields
+        problem = _code_problem(predecessor, "predecessor") or _code_problem(successor, "successor")
+        iso = iso_date(date)
+        if problem is None and iso is None:
+            problem = f"effective date {date!r} is not a date (expected YYYYMMDD)"
+        if problem is None and predecessor == successor:
+            problem = f"{predecessor} is its own successor"
+        if problem:
+            problems.append((record.line, problem))
+        else:
+            rows.append(Row(record, predecessor, successor, iso, reason, indicator))
+    _fail(path, problems)
+    return rows
+
+
+def read_etr(path: Path) -> list[Trust]:
+    """The rows of an ODS organisation file in the etr layout; OdsError names the bad rows."""
+    problems: list = []
+    records = _records(path, "etr", ETR_FIELDS, "the ODS trust layout", problems)
+    if not records and not problems:
+        raise OdsError(path, 1, "the file is empty: expected ODS trust rows")
+    trusts, seen = [], {}
+    for record in records:
+        code, name = record.fields[ETR_CODE], record.fields[ETR_NAME]
+        opened, closed = record.fields[ETR_OPEN], record.fields[ETR_CLOSE]
+        problem = _code_problem(code, "organisation")
+        for label, value in (("open", opened), ("close", closed)):
+            if problem is None and value and iso_date(value) is None:
+                problem = f"{label} date {value!r} is not a date (expected YYYYMMDD)"
+        if problem is None and code in seen:
+            problem = f"{code} is listed twice (first at line {seen[code]})"
+        if problem is None and opened and closed and iso_date(closed) < iso_date(opened):
+            problem = f"{code} closes ({closed}) before it opens ({opened})"
+        if problem:
+            problems.append((record.line, problem))
+            continue
+        seen[code] = record.line
+        trusts.append(Trust(record, code, name, iso_date(opened) if opened else None,
+                            iso_date(closed) if closed else None))
+    _fail(path, problems)
+    return trusts
+
+
+def latest_date(trusts: list[Trust]) -> str | None:
+    """The latest date a trust file states: the snapshot was taken no earlier than this."""
+    return max((d for t in trusts for d in (t.opened, t.closed) if d), default=None)

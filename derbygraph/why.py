@@ -1,0 +1,132 @@
+"""Why the graph holds one statement: the quotes (and registry rows) it rests on.
+
+The build stores the answer as data (`derbygraph.derive`): each quoted statement of the
+documents is a reified `rdf:Statement` that `dg:restsOn` its quotations, and each shortcut it
+derives is `prov:wasDerivedFrom` the statements it follows from. This room only asks for them, in a
+handful of whole queries; for what OWL 2 RL inferred, it finds the asserted statements the
+entailment follows from (sub-property, inverse, symmetric property, sub-class, domain, range).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pyoxigraph as ox
+
+from . import vocab
+from .errors import BadInput, NotFound
+
+
+class UnknownStatement(NotFound):
+    """The dataset does not hold the statement asked about."""
+
+
+class BadStatement(BadInput):
+    """The subject, predicate or object given is not an IRI or literal; str() is for the user."""
+
+
+_HOLDS = "ASK { $s $p $o }"
+_ASSERTED = f"""ASK {{ GRAPH ?g {{ $s $p $o }}
+  FILTER (?g NOT IN (<{vocab.GRAPH_INFERRED}>, <{vocab.GRAPH_DERIVED}>, <{vocab.GRAPH_META}>)) }}"""
+# Quotations behind the statement (the provenance pattern the README documents), and the
+# registry rows its subject rests on.
+_SOURCES = """
+SELECT DISTINCT ?iri ?title ?quote ?line ?record WHERE {
+  { ?st rdf:subject $s ; rdf:predicate $p ; rdf:object $o ; dg:restsOn ?q .
+    ?q oa:hasSource ?iri ; oa:hasSelector/oa:exact ?quote .
+    OPTIONAL { ?iri dct:title ?title } }
+  UNION
+  { $s prov:wasDerivedFrom ?record . ?record a dg:RegistryRecord ; dct:source ?iri ; prov:value ?quote .
+    OPTIONAL { ?record dg:line ?line } OPTIONAL { ?iri dct:title ?title } }
+}"""
+# What an entailment follows from: a shortcut the build derived, else one step of OWL 2 RL.
+_DERIVED_FROM = """
+SELECT DISTINCT ?s1 ?p1 ?o1 WHERE {
+  ?st rdf:subject $s ; rdf:predicate $p ; rdf:object $o ; prov:wasDerivedFrom ?premise .
+  ?premise rdf:subject ?s1 ; rdf:predicate ?p1 ; rdf:object ?o1
+}"""
+_ENTAILED_FROM = """
+SELECT DISTINCT ?s1 ?p1 ?o1 WHERE {
+  { ?p1 rdfs:subPropertyOf+ $p . $s ?p1 $o . BIND ($s AS ?s1) BIND ($o AS ?o1) }
+  UNION { { ?p1 owl:inverseOf $p } UNION { $p owl:inverseOf ?p1 } . $o ?p1 $s . BIND ($o AS ?s1) BIND ($s AS ?o1) }
+  UNION { $p a owl:SymmetricProperty . $o $p $s . BIND ($o AS ?s1) BIND ($p AS ?p1) BIND ($s AS ?o1) }
+  UNION { FILTER (sameTerm($p, rdf:type)) ?o1 rdfs:subClassOf+ $o . $s rdf:type ?o1 .
+          BIND ($s AS ?s1) BIND (rdf:type AS ?p1) }
+  UNION { FILTER (sameTerm($p, rdf:type)) ?p1 rdfs:domain $o . $s ?p1 ?o1 . BIND ($s AS ?s1) }
+  UNION { FILTER (sameTerm($p, rdf:type)) ?p1 rdfs:range $o . ?s1 ?p1 $s . BIND ($s AS ?o1) }
+}"""
+
+
+def parse_term(text: str, role: str) -> ox.NamedNode | ox.Literal:
+    """An IRI (bare, in <>, or with a common prefix such as dg:) or, for the object, a literal in
+    N-Triples syntax."""
+    text = text.strip()
+    try:
+        if role == "o" and text.startswith('"'):
+            triple = next(iter(ox.parse(input=f"<x:s> <x:p> {text} .", format=ox.RdfFormat.N_TRIPLES)))
+            return triple.object
+        value = text[1:-1] if text.startswith("<") and text.endswith(">") else text
+        prefix, _, local = value.partition(":")
+        if prefix in vocab.PREFIXES and not local.startswith("//"):  # dg:provides, rdf:type...
+            value = vocab.PREFIXES[prefix] + local
+        if ":" not in value or any(c in value for c in ' <>"{}|\\^`'):
+            raise ValueError
+        return ox.NamedNode(value)
+    except (SyntaxError, ValueError, StopIteration):
+        kind = "an IRI or a literal in N-Triples syntax" if role == "o" else "an IRI"
+        raise BadStatement(f"{role} must be {kind}, not {text!r}") from None
+
+
+class WhyService:
+    """Answers "which words is this statement based on?" from one Dataset."""
+
+    def __init__(self, dataset):
+        self.dataset = dataset
+
+    def _ask(self, query: str, s, p, o) -> bool:
+        return bool(self.dataset.query(_bind(query, s, p, o)))
+
+    def sources(self, s, p, o) -> list[dict]:
+        found = []
+        for row in self.dataset.query(_bind(_SOURCES, s, p, o)):
+            source = {"iri": row["iri"].value, "title": _value(row["title"]) or row["iri"].value,
+                      "quote": row["quote"].value}
+            if row["record"] is not None:
+                line = _value(row["line"])
+                source.update(record=row["record"].value, line=int(line) if line else None)
+            found.append(source)
+        return sorted(found, key=lambda x: (x["iri"], x.get("line") or 0, x["quote"]))
+
+    def _premises(self, query: str, terms) -> set:
+        return {(r["s1"], r["p1"], r["o1"]) for r in self.dataset.query(_bind(query, *terms))}
+
+    def _statement(self, s, p, o) -> dict:
+        return {"statement": {"s": s.value, "p": p.value, "o": _show(o)},
+                "asserted": self._ask(_ASSERTED, s, p, o), "sources": self.sources(s, p, o)}
+
+    def why(self, s: str, p: str, o: str) -> dict:
+        """The contract's answer for one triple given as text; raises UnknownStatement or BadStatement."""
+        terms = parse_term(s, "s"), parse_term(p, "p"), parse_term(o, "o")
+        if not self._ask(_HOLDS, *terms):
+            raise UnknownStatement(f"the dataset does not hold the statement {s} {p} {o}")
+        answer = self._statement(*terms)
+        if not answer["asserted"]:
+            premises = self._premises(_DERIVED_FROM, terms) or self._premises(_ENTAILED_FROM, terms)
+            answer["derivedFrom"] = [self._statement(*premise) for premise in sorted(premises, key=str)
+                                     if premise != terms]
+        return answer
+
+
+def _bind(query: str, s, p, o) -> str:
+    """The query with $s, $p, $o replaced by the terms in SPARQL syntax, in one pass."""
+    terms = {"s": str(s), "p": str(p), "o": str(o)}
+    return vocab.sparql_prologue() + re.sub(r"\$([spo])\b", lambda m: terms[m.group(1)], query)
+
+
+def _value(term) -> str | None:
+    return term.value if term is not None else None
+
+
+def _show(term) -> str:
+    """An IRI as itself, a literal in N-Triples syntax (as the request gives it)."""
+    return term.value if isinstance(term, ox.NamedNode) else str(term)

@@ -1,0 +1,93 @@
+"""Name matching that says what it did: one ranked matcher and its policy (names.py), as the pages,
+the CLI and the reconciliation service use it."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from derbygraph import names
+
+
+@pytest.fixture(scope="module")
+def service(dataset):
+    from derbygraph.lineage import LineageService
+
+    return LineageService(dataset)
+
+
+ORG = "https://w3id.org/derbygraph/id/org/"
+
+
+@pytest.mark.parametrize("query, body", [
+    ("DHCFT", "derbyshire-healthcare-nhs-foundation-trust"),
+    ("DCHS", "derbyshire-community-health-services-nhs-foundation-trust"),
+    ("Derbyshre helthcare", "derbyshire-healthcare-nhs-foundation-trust"),
+    ("southern derbyshire mental health", "southern-derbyshire-mental-health-nhs-trust"),
+])
+def test_acronyms_typos_and_partial_names_resolve(service, query, body):
+    assert names.choose_lineage(service, query).best.iri == ORG + body
+
+
+def test_the_reason_says_which_and_why(service):
+    assert names.choose_lineage(service, "DHCFT").reason() == \
+        "picked 'Derbyshire Healthcare NHS Foundation Trust' because the query is its initials"
+    rough = names.choose_lineage(service, "Derby")
+    assert not rough.exact and rough.reason().startswith("picked 'NHS Derby City' because it is the closest match (score 0.78)")
+    assert "next best 'Derby City Council'" in rough.reason()
+    exact = names.choose_lineage(service, "derbyshire healthcare nhs foundation trust")
+    assert exact.exact and exact.others == () and exact.reason().endswith("because it is that name")
+    assert names.choose_lineage(service, "Nowhere Authority").reason() == "no organisation matches 'Nowhere Authority'"
+
+
+def test_a_tie_between_lineages_is_a_choice_not_a_pick(service):
+    choice = names.choose_lineage(service, "Community")
+    assert len(choice.ties) >= 2
+    heads = {service.members(m.iri)[-1] for m in (choice.best, *choice.ties)}
+    assert len(heads) == 1 + len(choice.ties)  # each offered once, as its lineage
+
+
+WORDS = ["derbyshire", "southern", "mental", "health", "trust", "nhs", "community", "services", "derby", "city",
+         "healthcare", "foundation", "care", "north", "dchs", "dhcft", "radbourne", "the", "x"]
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=5))
+def test_the_policy_holds_for_any_query(service, dataset, query_words):
+    """Exact means no alternatives; ties are within TIE_WITHIN of the best, of other lineages,
+    and every alternative is good enough to resolve; resolve() is choose()'s pick."""
+    query = " ".join(query_words)
+    choice = names.choose_lineage(service, query)
+    if choice.best is None:
+        assert dataset.names.resolve(query) is None
+        return
+    assert choice.best.score >= names.RESOLVE_AT
+    if choice.exact:
+        assert choice.others == ()
+    for other in choice.others:
+        assert names.RESOLVE_AT <= other.score <= choice.best.score
+        assert service.members(other.iri)[-1] != service.members(choice.best.iri)[-1]
+    for tie in choice.ties:
+        assert choice.best.score - tie.score <= names.TIE_WITHIN
+    assert dataset.names.resolve(query).iri == choice.best.iri
+
+
+def test_a_date_ranks_the_name_borne_then_first(dataset):
+    then = dataset.names.search("Derbyshire Mental Health", 5, at="1995")
+    assert then[0].borne_at and then[0].name == "Southern Derbyshire Mental Health NHS Trust"
+    later = dataset.names.search("Derbyshire Mental Health", 5, at="2005")
+    assert later[0].borne_at and later[0].name == "Derbyshire Mental Health Services NHS Trust"
+    # a poor match borne then never outranks a good one that was not
+    for earlier, later_match in zip(then, then[1:]):
+        if earlier.borne_at and not later_match.borne_at and later_match.score >= names.RESOLVE_AT:
+            assert earlier.score >= names.RESOLVE_AT
+
+
+def test_the_cli_says_what_it_picked_on_one_stderr_line(cli):
+    rough = cli("lineage", "Derby")
+    assert rough.returncode == 0
+    assert rough.stderr.startswith("picked 'NHS Derby City' because it is the closest match")
+    assert len(rough.stderr.strip().splitlines()) == 1 and "NHS Derby City" in rough.stdout
+    exact = cli("lineage", "Derbyshire Healthcare NHS Foundation Trust", "--json")
+    assert exact.returncode == 0 and exact.stderr == ""

@@ -1,0 +1,83 @@
+"""What each registry code is: the rule in `derbygraph.registry.kinds`, on the real files and on edge cases."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from derbygraph.registry import kinds, read
+from registry_rows import etr_row, succ_row, write
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def real(registry_files):
+    rows = read.read_succ(registry_files / "succ.csv")
+    trusts = read.read_etr(registry_files / "etr.csv")
+    return rows, trusts, kinds.classify(rows, trusts)
+
+
+@pytest.mark.parametrize("kind", kinds.KINDS, ids=lambda k: k.key)
+def test_every_example_of_the_table_has_its_kind(real, kind):
+    found = real[2]
+    assert {code: found[code].key for code in kind.examples} == {code: kind.key for code in kind.examples}
+
+
+@pytest.mark.parametrize("code, key", [
+    ("4AE02", "pcg"), ("X2C4Y", "ccg"), ("H6X4G", "merged"), ("W8X1Q", "merged"),
+    ("D7T5G", "area"), ("S0E4D", "area"), ("S9B9J", "area"), ("G6V2S", "trust"),
+    ("5K9", "pct"), ("5A4", "pct"), ("5H8", "pct"), ("5J4", "pct"), ("5HQ", "pct"), ("TAC", "trust"),
+])
+def test_the_issues_examples(real, code, key):
+    """Codes that "five characters = site" got wrong, and the merged bodies of mis-typed mergers."""
+    assert real[2][code].key == key and not real[2][code].site
+
+
+def test_five_characters_are_not_always_a_site(real):
+    rows, _, found = real
+    five = {code for code, kind in found.items() if len(code) == 5 and not kind.site}
+    assert len(five) >= 150  # the 140 primary care groups and the 2020s codes of merged bodies
+    assert {code for code in five if found[code].key == "pcg"} == {c for c in found if re.fullmatch(r"4[A-Z]{2}\d\d", c)}
+
+
+def test_a_site_belongs_to_an_organisation_of_the_files_or_says_it_does_not(real):
+    found = real[2]
+    for code, kind in found.items():
+        if kind.key == "site":
+            assert kinds.parent_of(code, found) == code[:3] and not found[code[:3]].site, code
+        elif kind.site:
+            assert kinds.parent_of(code, found) is None and code[:3] not in found, code
+
+
+def test_a_code_the_trust_file_names_is_a_trust(real):
+    _, trusts, found = real
+    assert {found[t.code].key for t in trusts} == {"trust"}
+
+
+def test_a_merged_code_takes_the_kind_its_predecessors_share(tmp_path):
+    rows = read.read_succ(write(tmp_path / "succ.csv", [
+        succ_row("03A", "X2C4Y", "20210401"), succ_row("03J", "X2C4Y", "20210401"),   # two CCGs
+        succ_row("RAA", "G6V2S", "20241101"), succ_row("QH8", "G6V2S", "20241101"),  # a trust and an area: mixed
+        succ_row("RXH57", "A1G3F", "20210401"),                                      # a site's new code
+        succ_row("RXH", "RXM", "20210401"),
+    ]))
+    found = kinds.classify(rows, [])
+    assert (found["X2C4Y"].key, found["G6V2S"].key, found["A1G3F"].key) == ("ccg", "merged", "unplaced-site")
+    assert found["RXH57"].key == "site"
+
+
+def test_the_trust_file_outranks_the_shape(tmp_path):
+    trusts = read.read_etr(write(tmp_path / "etr.csv", [etr_row("NQ1", "SOME NHS TRUST")]))
+    assert kinds.classify([], trusts)["NQ1"].key == "trust"
+
+
+def test_the_readme_table_is_the_rule():
+    """The README states each kind's rule in the words of the code, and its examples."""
+    text = (ROOT / "README.md").read_text()
+    for kind in kinds.KINDS:
+        line = next((l for l in text.splitlines() if l.startswith(f"| `{kind.key}` |")), None)
+        assert line is not None, f"README has no row for {kind.key}"
+        assert kind.rule in line and all(f"`{code}`" in line for code in kind.examples), line

@@ -1,0 +1,188 @@
+"""Questions an analyst who knows only W3C ORG, PROV-O and OWL-Time would ask, with their answers.
+
+No derbygraph term appears in a question (only `dg:restsOn` in the provenance ones, which the
+README documents): each is what someone reading the standards would write first.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from derbygraph import vocab
+
+ID = vocab.ID
+ORG_ID = ID + "org/"
+DHCFT = ORG_ID + "derbyshire-healthcare-nhs-foundation-trust"
+SOUTHERN = ORG_ID + "southern-derbyshire-mental-health-nhs-trust"
+CHCND = ORG_ID + "community-health-care-north-derbyshire-nhs-trust"
+DCHS = ORG_ID + "derbyshire-community-health-services-nhs-foundation-trust"
+DCHS_2011 = ORG_ID + "derbyshire-community-health-services-standalone-nhs-organisation"
+EVENT = ID + "event/"
+
+
+def ask(dataset, query: str) -> bool:
+    return bool(dataset.query(vocab.sparql_prologue() + query))
+
+
+def select(dataset, query: str) -> list[dict[str, str]]:
+    solutions = dataset.query(vocab.sparql_prologue() + query)
+    names = [v.value for v in solutions.variables]
+    return [{n: s[n].value for n in names if s[n] is not None} for s in solutions]
+
+
+def values(dataset, query: str, name: str) -> set[str]:
+    return {row[name] for row in select(dataset, query) if name in row}
+
+
+# --- ORG: change events -------------------------------------------------------------------
+
+def test_q01_every_change_event_an_organisation_took_part_in_renamings_included(dataset):
+    found = values(dataset, f"""SELECT ?event WHERE {{
+        {{ ?event org:originalOrganization <{SOUTHERN}> }} UNION {{ ?event org:resultingOrganization <{SOUTHERN}> }} }}""",
+                   "event")
+    assert found == {EVENT + "1992-establishment-southern-derbyshire-mental-health-nhs-trust",
+                     EVENT + "2001-renaming-southern-derbyshire-community-and-mental-health-services",
+                     EVENT + "2002-renaming-derbyshire-mental-health-services",
+                     EVENT + "2002-service-transfer-from-community-health-care-north-derbyshire",
+                     EVENT + "2011-foundation-trust-authorisation-derbyshire-healthcare"}
+
+
+def test_q02_what_changed_an_organisation_through_org_changedBy(dataset):
+    found = values(dataset, f"SELECT ?event WHERE {{ <{SOUTHERN}> org:changedBy ?event }}", "event")
+    assert EVENT + "2001-renaming-southern-derbyshire-community-and-mental-health-services" in found
+    assert EVENT + "2011-foundation-trust-authorisation-derbyshire-healthcare" in found
+
+
+def test_q02b_a_service_transfer_changed_both_organisations(dataset):
+    transfer = EVENT + "2011-service-transfer-from-nhs-derby-city"
+    assert transfer in values(dataset, f"SELECT ?e WHERE {{ <{ORG_ID}nhs-derby-city> org:changedBy ?e }}", "e")
+    assert transfer in values(dataset, f"SELECT ?e WHERE {{ <{DHCFT}> org:resultedFrom ?e }}", "e")
+
+
+def test_q03_what_an_organisation_resulted_from(dataset):
+    assert values(dataset, f"""SELECT ?event WHERE {{ <{DHCFT}> org:resultedFrom ?event .
+        ?event a ?kind . ?kind rdfs:label "foundation-trust authorisation"@en }}""", "event") == {
+        EVENT + "2011-foundation-trust-authorisation-derbyshire-healthcare"}
+
+
+def test_q04_both_trusts_became_foundation_trusts_the_same_way(dataset):
+    rows = select(dataset, """SELECT ?before ?after WHERE {
+        ?event a ?change ; org:originalOrganization ?before ; org:resultingOrganization ?after .
+        ?change rdfs:label "foundation-trust authorisation"@en . FILTER (?before != ?after) }""")
+    assert {(r["before"], r["after"]) for r in rows} == {(SOUTHERN, DHCFT), (DCHS_2011, DCHS)}
+
+
+def test_q05_dissolved_organisations_have_no_invented_date(dataset):
+    rows = select(dataset, f"""SELECT ?event ?date WHERE {{
+        ?event a ?kind ; org:originalOrganization <{CHCND}> . ?kind rdfs:label "dissolution"@en .
+        OPTIONAL {{ ?event prov:startedAtTime|prov:endedAtTime ?date }} }}""")
+    assert [r["event"] for r in rows] == [EVENT + "2002-dissolution-community-health-care-north-derbyshire"]
+    assert "date" not in rows[0]
+
+
+def test_q06_the_abandoned_merger_resulted_in_no_organisation(dataset):
+    assert select(dataset, f"""SELECT ?event WHERE {{
+        ?event org:resultingOrganization <{DHCFT}> ; org:originalOrganization <{DCHS}> }}""") == []
+    assert select(dataset, f"""SELECT ?event WHERE {{
+        ?event org:resultingOrganization <{DCHS}> ; org:originalOrganization <{DHCFT}> }}""") == []
+
+
+# --- ORG: posts, memberships, sites --------------------------------------------------------
+
+def test_q07_who_holds_the_posts_of_an_organisation(dataset):
+    rows = select(dataset, f"""SELECT ?postName ?name WHERE {{
+        ?post org:postIn <{DHCFT}> ; org:heldBy ?person ; rdfs:label ?postName . ?person foaf:name ?name }}""")
+    assert {(r["postName"], r["name"]) for r in rows} == {
+        ("Chair of Derbyshire Healthcare NHS Foundation Trust", "Selina Ullah"),
+        ("Chief Executive of Derbyshire Healthcare NHS Foundation Trust", "Mark Powell")}
+
+
+def test_q08_what_a_person_holds(dataset):
+    assert values(dataset, """SELECT ?post WHERE { ?person foaf:name "Mark Powell" ; org:holds ?post }""", "post") == {
+        ID + "post/dhcft-chief-executive"}
+
+
+def test_q09_memberships_with_their_role(dataset):
+    rows = select(dataset, f"""SELECT ?name ?roleName WHERE {{
+        ?membership org:organization <{DHCFT}> ; org:member/foaf:name ?name ; org:role/skos:prefLabel ?roleName }}""")
+    assert {(r["name"], r["roleName"]) for r in rows} == {("Selina Ullah", "chair"), ("Mark Powell", "chief executive")}
+
+
+def test_q10_the_sites_of_an_organisation_each_with_a_reachable_quote(dataset):
+    rows = select(dataset, f"""SELECT ?site ?quote WHERE {{
+        <{DHCFT}> org:hasSite ?site .
+        ?st rdf:subject ?provision ; rdf:predicate dg:atSite ; rdf:object ?site ; dg:restsOn/oa:hasSelector/oa:exact ?quote .
+        }}""")
+    sites = {r["site"].rsplit("/", 1)[-1] for r in rows}
+    assert {"radbourne-unit", "hope-and-resilience-hub", "radbourne-unit-ect-suite", "hartington-unit",
+            "kingsway-hospital", "tissington-house", "kingsway-specialist-dementia-ward"} <= sites
+    every = values(dataset, f"SELECT ?site WHERE {{ <{DHCFT}> org:hasSite ?site }}", "site")
+    assert every >= {ID + "site/radbourne-unit-enhanced-care-ward", ID + "site/hartington-unit-outpatient-unit"}
+
+
+def test_q11_which_organisation_a_site_belongs_to(dataset):
+    assert values(dataset, f"SELECT ?org WHERE {{ <{ID}site/radbourne-unit> org:siteOf ?org }}", "org") == {DHCFT}
+
+
+def test_q12_the_enhanced_care_ward_hosts_no_acute_inpatient_care(dataset):
+    ward, acute = ID + "site/radbourne-unit-enhanced-care-ward", ID + "service/acute-mental-health-inpatient-care"
+    assert not ask(dataset, f"ASK {{ <{ward}> ?p <{acute}> }}")
+    assert not ask(dataset, f"ASK {{ ?provision a prov:Activity ; ?at <{ward}> ; ?service <{acute}> }}")
+    assert ask(dataset, f"ASK {{ <{ID}site/radbourne-unit> ?p <{acute}> }}")  # the unit itself does
+
+
+# --- OWL-Time: names over time --------------------------------------------------------------
+
+def test_q13_name_periods_begin_and_end_at_dated_instants(dataset):
+    rows = select(dataset, f"""SELECT ?name ?began ?ended WHERE {{
+        <{SOUTHERN}> ?hasName ?period . ?period a time:ProperInterval ; rdfs:label ?name .
+        ?period time:hasBeginning ?b . ?b time:inXSDgYear|time:inXSDgYearMonth|time:inXSDDate ?began .
+        OPTIONAL {{ ?period time:hasEnd ?e . ?e time:inXSDgYear|time:inXSDgYearMonth|time:inXSDDate ?ended }} }}""")
+    assert {(r["began"], r.get("ended")) for r in rows} == {("1992", "2001"), ("2001", "2002"), ("2002", "2011-02-01")}
+
+
+def test_q14_the_name_in_force_in_2012(dataset):
+    rows = select(dataset, """SELECT ?name WHERE {
+        ?period time:hasBeginning/time:inXSDDate ?began ; dg:name ?name .
+        FILTER NOT EXISTS { ?period time:hasEnd [] }
+        FILTER (?began <= "2012-01-01"^^xsd:date) }""")
+    assert {r["name"] for r in rows} == {"Derbyshire Healthcare NHS Foundation Trust"}
+
+
+def test_q15_instants_keep_the_precision_of_the_source(dataset):
+    rows = select(dataset, """SELECT ?precision (COUNT(?i) AS ?n) WHERE {
+        ?i a time:Instant . { ?i time:inXSDgYear [] BIND ("year" AS ?precision) }
+        UNION { ?i time:inXSDDate [] BIND ("day" AS ?precision) } } GROUP BY ?precision""")
+    counts = {r["precision"]: int(r["n"]) for r in rows}
+    assert counts["year"] >= 5 and counts["day"] >= 2
+
+
+# --- PROV-O ---------------------------------------------------------------------------------
+
+def test_q16_no_entity_is_also_an_activity(dataset):
+    assert select(dataset, "SELECT ?x WHERE { ?x a prov:Activity , prov:Entity }") == []
+
+
+def test_q17_ratings_are_attributed_to_the_regulator(dataset):
+    rows = select(dataset, """SELECT ?rating WHERE {
+        ?rating a prov:Entity ; prov:wasAttributedTo/rdfs:label "Care Quality Commission"@en }""")
+    assert len(rows) == 2
+
+
+def test_q18_what_each_fact_was_derived_from(dataset):
+    rows = select(dataset, f"""SELECT ?document WHERE {{
+        <{EVENT}2011-foundation-trust-authorisation-derbyshire-healthcare> prov:wasDerivedFrom ?quotation .
+        ?quotation oa:hasSource ?document }}""")
+    assert {r["document"] for r in rows} == {ID + "source/dhcft-encyclopedia"}
+
+
+def test_q19_who_took_part_in_the_2016_merger_proposal(dataset):
+    assert values(dataset, f"""SELECT ?agent WHERE {{
+        <{EVENT}2016-merger-proposal-dhcft-dchs> prov:wasAssociatedWith ?agent }}""", "agent") == {DHCFT, DCHS}
+
+
+@pytest.mark.parametrize("figure, area", [("dhcft-languages-spoken", {"derbyshire", "derby"})])
+def test_q20_a_figure_of_the_area_is_not_a_figure_of_the_trust(dataset, figure, area):
+    rows = select(dataset, f"""SELECT ?about WHERE {{ <{ID}figure/{figure}> ?p ?about .
+        FILTER (?p IN (dg:measuredFor, dg:measuredArea)) }}""")
+    assert {r["about"].rsplit("/", 1)[-1] for r in rows} == area

@@ -1,0 +1,120 @@
+"""Statement provenance: the quotes behind one triple, from the why service, the CLI and /api/why."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+
+import pytest
+
+from derbygraph import vocab
+from derbygraph.why import BadStatement, UnknownStatement, WhyService
+
+ID, DG = vocab.ID, vocab.DG
+DHCFT = ID + "org/derbyshire-healthcare-nhs-foundation-trust"
+PROVIDES = DG + "provides"
+HEALTH_VISITING = ID + "service/health-visiting"
+FIRST_NAME = ID + "name/southern-derbyshire-mental-health-nhs-trust"
+GYEAR_1992 = '"1992"^^<http://www.w3.org/2001/XMLSchema#gYear>'
+
+
+@pytest.fixture(scope="module")
+def why(dataset):
+    return WhyService(dataset)
+
+
+def test_an_asserted_date_rests_on_the_words_that_state_it(why):
+    answer = why.why(FIRST_NAME, DG + "start", GYEAR_1992)
+    assert answer["asserted"] is True and "derivedFrom" not in answer
+    assert answer["statement"] == {"s": FIRST_NAME, "p": DG + "start", "o": GYEAR_1992}
+    assert [s["quote"] for s in answer["sources"]] == [
+        "The Southern Derbyshire Mental Health NHS Trust was established in 1992, before renaming as "
+        "Southern Derbyshire Community and Mental Health Services NHS Trust in 2001"]
+    assert answer["sources"][0]["title"] == "Derbyshire Healthcare NHS Foundation Trust"
+
+
+def test_a_quote_supports_only_the_statements_whose_words_it_holds(why):
+    """The trust's page holds a quote per value: each value rests on its own quote, not on all of them."""
+    dchs = ID + "org/derbyshire-community-health-services-nhs-foundation-trust"
+    answer = why.why(dchs, DG + "statedValue", '"To make a positive difference – For each other, local people and communities"')
+    assert [s["quote"] for s in answer["sources"]] == [
+        "To make a positive difference – For each other, local people and communities"]
+
+
+def test_a_shortcut_is_derived_from_the_provision_that_carries_the_quote(why):
+    answer = why.why(DHCFT, PROVIDES, HEALTH_VISITING)
+    assert answer["asserted"] is False and answer["sources"] == []
+    premises = {(p["statement"]["p"], p["statement"]["o"]) for p in answer["derivedFrom"]}
+    assert premises == {(DG + "provider", DHCFT), (DG + "service", HEALTH_VISITING)}
+    assert all(p["asserted"] and p["sources"] for p in answer["derivedFrom"])
+
+
+def test_a_site_within_a_site_is_the_trusts_through_both(why):
+    ward = ID + "site/radbourne-unit-enhanced-care-ward"
+    answer = why.why(DHCFT, vocab.ORG + "hasSite", ward)
+    premises = {(p["statement"]["s"], p["statement"]["p"]) for p in answer["derivedFrom"]}
+    assert premises == {(ward, DG + "partOfSite"), (DHCFT, vocab.ORG + "hasSite")}
+
+
+def test_an_owl_entailment_names_what_it_follows_from(why):
+    event = ID + "event/2002-renaming-derbyshire-mental-health-services"
+    answer = why.why(event, vocab.RDF + "type", vocab.ORG + "ChangeEvent")
+    assert answer["asserted"] is False
+    assert {"s": event, "p": vocab.RDF + "type", "o": DG + "Renaming"} in [p["statement"] for p in answer["derivedFrom"]]
+
+
+def test_prefixed_names_and_bracketed_iris_are_accepted(why):
+    assert why.why(f"<{DHCFT}>", "dg:provides", HEALTH_VISITING)["statement"]["p"] == PROVIDES
+
+
+@pytest.mark.parametrize("s, p, o, error", [
+    (DHCFT, PROVIDES, ID + "service/no-such-service", UnknownStatement),
+    (DHCFT, PROVIDES, '"health visiting"', UnknownStatement),
+    ("not an iri", PROVIDES, HEALTH_VISITING, BadStatement),
+    (DHCFT, PROVIDES, '"unterminated', BadStatement),
+    (DHCFT, '"a literal"', HEALTH_VISITING, BadStatement),
+    (DHCFT, PROVIDES, "<x:a> } DROP ALL {", BadStatement),
+])
+def test_bad_or_unknown_statements(why, s, p, o, error):
+    with pytest.raises(error):
+        why.why(s, p, o)
+
+
+def test_the_cli_prints_exactly_what_the_api_returns(cli, server, store):
+    printed = json.loads(cli("why", DHCFT, "dg:provides", HEALTH_VISITING, "--json", "--store", store,
+                             check=True).stdout)
+    query = urllib.parse.urlencode({"s": DHCFT, "p": PROVIDES, "o": HEALTH_VISITING})
+    status, served = server.json(f"/api/why?{query}")
+    assert status == 200 and printed == served
+
+
+def test_the_cli_reads_a_literal_and_prints_the_quote(cli, store):
+    result = cli("why", FIRST_NAME, "dg:start", GYEAR_1992, "--store", store, check=True)
+    assert "asserted" in result.stdout and "was established in 1992" in result.stdout
+
+
+def test_cli_errors_are_one_line(cli, store):
+    result = cli("why", DHCFT, "dg:provides", ID + "service/nothing", "--store", store)
+    assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
+    assert "does not hold" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("params, status", [
+    ({"s": DHCFT, "p": PROVIDES}, 400),
+    ({"s": DHCFT, "p": PROVIDES, "o": '"unterminated'}, 400),
+    ({"s": DHCFT, "p": PROVIDES, "o": ID + "service/nothing"}, 404),
+])
+def test_api_errors(server, params, status):
+    got, body = server.json("/api/why?" + urllib.parse.urlencode(params))
+    assert got == status and isinstance(body["error"], str)
+
+
+def test_the_readme_pattern_finds_the_quotes(dataset):
+    """The one SPARQL pattern the README documents, run as any SPARQL 1.1 client would run it."""
+    rows = dataset.query(vocab.sparql_prologue() + f"""
+        SELECT ?quote ?document WHERE {{
+          ?statement rdf:subject <{FIRST_NAME}> ; rdf:predicate dg:start ; rdf:object {GYEAR_1992} ;
+                     dg:restsOn ?quotation .
+          ?quotation oa:hasSource ?document ; oa:hasSelector/oa:exact ?quote .
+        }}""")
+    assert [r["quote"].value for r in rows][0].startswith("The Southern Derbyshire Mental Health NHS Trust was established")
