@@ -77,7 +77,9 @@ class Locator:
         term, seen = ox.BlankNode(str(node)), set()
         while isinstance(term, ox.BlankNode) and term not in seen:
             seen.add(term)
-            holder = next(iter(self._store.quads_for_pattern(None, None, term, ox.DefaultGraph())), None)
+            holder = next((q for q in self._store.quads_for_pattern(None, None, term, None)  # as a source states it
+                           if getattr(q.graph_name, "value", "").startswith((vocab.GRAPH_DATA, vocab.GRAPH_EXTRA))),
+                          None)
             if holder is None:
                 return None
             term = holder.subject

@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from derbygraph import resources
+from derbygraph import resources, vocab
 from derbygraph.queries import catalogue
 from derbygraph.sparql import QueryError, execute
 from derbygraph.validate import normalise_space
@@ -523,3 +523,14 @@ def test_sources_of_a_fact(dataset, seeds, cli, store):
     assert [(r["documentKind"], r["quote"]) for r in proposal] == [(
         "encyclopedia article",
         "It announced plans to explore a merger with Derbyshire Community Health Services NHS Foundation Trust in November 2016")]
+
+
+def test_statements_with_their_quotes(dataset):
+    rows = run(dataset, "statements-with-their-quotes")
+    named = [r for r in rows if r["property"] == vocab.DG + "acronym" or r["value"] == vocab.DG + "NHSFoundationTrust"]
+    assert named and all(r.get("quote") for r in named)
+    # a derived shortcut shows what it follows from, never a quote of its own
+    health_visiting = only(rows, property=vocab.DG + "provides", value=vocab.ID + "service/health-visiting")
+    assert "quote" not in health_visiting and "provision/dhcft-health-visiting" in health_visiting["derivedFrom"]
+    # every statement the documents make about the trust is there, with its quote
+    assert all(r.get("quote") or r.get("derivedFrom") for r in rows)
