@@ -9,8 +9,10 @@ The instance rules that schema calls for (prp-spo1, prp-eqp, prp-inv, prp-symp, 
 prp-dom, prp-rng, cax-sco, cax-eqc) are then applied in bulk inside the store, as SPARQL
 updates over the union of the graphs, each round reading only what the last one added, to a
 fixpoint: memory stays that of the store itself. Schemas that need more of OWL 2 RL (class
-expressions, property chains, keys, owl:sameAs, or a functional property with two values,
-which makes nodes equal) are closed by owlrl over the whole graph instead: slower, the same.
+expressions, property chains, keys, owl:sameAs), and data that does (a functional property with
+two values, which makes nodes equal; a literal value of an inverse property, which owlrl turns
+into a triple with a literal subject that no store holds), are closed by owlrl over the whole
+graph instead: slower, the same.
 Either way the entailments are those owlrl gives on the whole graph (a test checks this).
 """
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 import itertools
 
 import owlrl
+from owlrl.Namespaces import ERRNS
 import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, XSD
@@ -75,14 +78,19 @@ def _worth_keeping(s, p, o) -> bool:
 
 
 def entailments(asserted: rdflib.Graph) -> rdflib.Graph:
-    """The OWL 2 RL consequences of `asserted` that it does not already state."""
+    """The OWL 2 RL consequences of `asserted` that it does not already state.
+
+    owlrl also writes what it finds inconsistent (two classes declared disjoint sharing a member)
+    into the graph, as err:ErrorMessage nodes: reports, not consequences, left out (the shapes
+    are where the data is judged)."""
     closure = rdflib.Graph()
     for triple in asserted:
         closure.add(triple)
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
+    reports = set(closure.subjects(RDF.type, ERRNS.ErrorMessage))
     inferred = rdflib.Graph()
     for triple in closure:
-        if triple not in asserted and _worth_keeping(*triple):
+        if triple not in asserted and triple[0] not in reports and _worth_keeping(*triple):
             inferred.add(triple)
     return inferred
 
@@ -156,7 +164,7 @@ class BulkRules:
         if self.inverses:
             branches.append(f"{{ VALUES (?p ?q) {{ {_rows(self.inverses)} }} {read('?o ?p ?s')} }}")
         if self.transitive:
-            values = f"VALUES ?q {{ {' '.join(_iri(p) for p in sorted(self.transitive))} }}"
+            values = f"VALUES ?q {{ {_terms(self.transitive)} }}"
             branches.append(f"{{ {values} {read('?s ?q ?m')} ?m ?q ?o }}")
             if source != "DEFAULT":
                 branches.append(f"{{ {values} ?s ?q ?m {read('?m ?q ?o')} }}")
@@ -179,13 +187,24 @@ class BulkRules:
             updates.append(_insert_types(f"VALUES (?t ?c) {{ {_rows(self.subclasses)} }} ?x a ?t"))
         return updates
 
-    def equalities(self) -> str:
-        """SPARQL ASK: do two values of a functional property (or two holders of an inverse
-        functional one) make two nodes owl:sameAs?"""
-        tests = [f"{{ VALUES ?p {{ {' '.join(map(_iri, sorted(self.functional)))} }} ?x ?p ?a, ?b }}"] if self.functional else []
+    def beyond_data(self) -> str:
+        """SPARQL ASK: does the data need owlrl after all? Two values of a functional property (or
+        two holders of an inverse functional one) make nodes owl:sameAs; a literal value of an
+        inverse or symmetric property makes a triple with a literal subject, which owlrl keeps as
+        a premise (a transitive chain through it, a range of the inverse) and a store cannot."""
+        tests = []
+        if self.functional:
+            tests.append(f"{{ VALUES ?p {{ {_terms(self.functional)} }} ?x ?p ?a, ?b FILTER (!sameTerm(?a, ?b)) }}")
         if self.inverse_functional:
-            tests.append(f"{{ VALUES ?p {{ {' '.join(map(_iri, sorted(self.inverse_functional)))} }} ?a ?p ?x . ?b ?p ?x }}")
-        return f"ASK {{ {' UNION '.join(tests)} FILTER (!sameTerm(?a, ?b)) }}" if tests else ""
+            tests.append(f"{{ VALUES ?p {{ {_terms(self.inverse_functional)} }} ?a ?p ?x . ?b ?p ?x "
+                         "FILTER (!sameTerm(?a, ?b)) }")
+        if self.inverses:
+            tests.append(f"{{ VALUES ?p {{ {_terms(p for p, _ in self.inverses)} }} ?x ?p ?v FILTER isLiteral(?v) }}")
+        return f"ASK {{ {' UNION '.join(tests)} }}" if tests else ""
+
+
+def _terms(terms) -> str:
+    return " ".join(map(_iri, sorted(set(terms))))
 
 
 def _rows(pairs) -> str:
@@ -216,7 +235,7 @@ def _drop_bookkeeping(store: ox.Store) -> None:
 
 
 def _in_bulk(store: ox.Store, rules: BulkRules, schema_entailments: rdflib.Graph) -> bool:
-    """Apply `rules` inside the store; False (and the store as it was) if the data makes nodes equal."""
+    """Apply `rules` inside the store; False (and the store as it was) if the data needs owlrl."""
     graph = ox.NamedNode(vocab.GRAPH_INFERRED)
     store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")  # the union, which the rules read
     for triple in schema_entailments:
@@ -235,7 +254,7 @@ def _in_bulk(store: ox.Store, rules: BulkRules, schema_entailments: rdflib.Graph
         source = _DELTA
     for update in rules.types():
         store.update(update)
-    ask = rules.equalities()
+    ask = rules.beyond_data()
     if ask and store.query(ask):
         store.clear_graph(ox.DefaultGraph())
         store.remove_graph(graph)

@@ -108,8 +108,7 @@ class Locator:
         index = self._index(source.path)
         line = index.text_line(text) if text else None
         if line is None and isinstance(node, rdflib.URIRef):
-            tail = re.split(r"[/#]", str(node))[-1]
-            line = index.first_token.get(f"<{node}>") or index.first_token.get(":" + tail) or index.after_colon.get(tail)
+            line = index.line_of(str(node))
         return str(source.path), line
 
 
@@ -140,6 +139,12 @@ class _LineIndex:
                 for stop in range(start + 1, end + 1):
                     if _word_boundary(line, stop):
                         self.after_colon.setdefault(line[start:stop], number)
+
+    def line_of(self, iri: str) -> int | None:
+        """The first line starting with `<iri>` or `prefix:name`, else the first with `:name`."""
+        tail = re.split(r"[/#]", iri)[-1]
+        starts = [n for n in (self.first_token.get(f"<{iri}>"), self.first_token.get(":" + tail)) if n]
+        return min(starts) if starts else self.after_colon.get(tail)
 
     def text_line(self, text: str) -> int | None:
         found = self._text.find(text)
