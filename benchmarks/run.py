@@ -501,10 +501,10 @@ def bench_size(label: str, args, work_dir: Path, logs: Path) -> dict:
             shutil.rmtree(stores / "cli", ignore_errors=True)
             shutil.rmtree(stores / "cli.building", ignore_errors=True)
     if store is None or args.both_builds:
-        log(f"{label}: build without validation (Dataset.write)")
+        log(f"{label}: build without validation (build.write_store)")
         result["build_nocheck"] = measured(
-            [sys.executable, "-c", "import sys; from pathlib import Path; from derbygraph.dataset import Dataset; "
-             "d = Dataset.write(Path(sys.argv[1]), [Path(sys.argv[2])], progress=print); print('quads', len(d))",
+            [sys.executable, "-c", "import sys; from pathlib import Path; from derbygraph.build import write_store; "
+             "d = write_store(Path(sys.argv[1]), [Path(sys.argv[2])], progress=print); print('quads', len(d))",
              str(stores / "dg"), str(nt)], args.build_timeout, logs / f"build-nocheck-{label}.log")
         if result["build_nocheck"]["exit"] != 0:
             log(f"{label}: build failed: {result['build_nocheck']['last_output']}")

@@ -30,13 +30,14 @@ def progress(message: str) -> None:
 
 
 def open_dataset(data: tuple[str, ...], store: str | None, quiet: bool = True):
+    from .build import build_dataset
     from .dataset import Dataset
 
     if store:
         if data:
             fail("give either --store (a built store) or --data (files to add), not both")
         return Dataset.open(Path(store))
-    return Dataset.build([Path(p) for p in data], progress=None if quiet else progress)
+    return build_dataset([Path(p) for p in data], progress=None if quiet else progress)
 
 
 def open_remote(endpoint: str, timeout: float = 30.0):
@@ -80,12 +81,13 @@ def main() -> None:
 def build(data: tuple[str, ...], store: str) -> None:
     """Load ontology + data (+ extra files), validate, infer, write a persistent store."""
     from .build import DataProblems, SourceError
-    from .dataset import Dataset, StoreError
+    from .build import write_store
+    from .dataset import StoreError
     from .validate import check
 
     click.echo(f"derbygraph build: {store}", err=True)
     try:
-        dataset = Dataset.write(Path(store), [Path(p) for p in data], progress=progress, check=check)
+        dataset = write_store(Path(store), [Path(p) for p in data], progress=progress, check=check)
     except StoreError as error:
         fail(str(error))
     except SourceError as error:

@@ -8,7 +8,7 @@ import tempfile
 import weakref
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 import pyoxigraph as ox
 
@@ -38,15 +38,7 @@ class Dataset:
         self.path = path          # the store folder, when the dataset was opened from one
         self.manifest = manifest  # its manifest, checked against its files at opening
 
-    # --- opening and building -------------------------------------------------------
-
-    @classmethod
-    def build(cls, extra: Iterable[Path] = (), progress=None) -> "Dataset":
-        """The built-in graph plus `extra` files, parsed and inferred in memory."""
-        from .build import build_store
-
-        store, _ = build_store(extra, progress=progress)
-        return cls(store)
+    # --- opening (building is `build.build_dataset` and `build.write_store`) ------------
 
     @classmethod
     def open(cls, path: Path) -> "Dataset":
@@ -63,24 +55,6 @@ class Dataset:
     def open_store(path: Path) -> ox.Store:
         """The engine of a store folder the caller has already checked (a query worker's)."""
         return storefolder.open_engine(path)
-
-    @classmethod
-    def write(cls, path: Path, extra: Iterable[Path] = (), progress=None, check=None) -> "Dataset":
-        """Build, check, and write a store folder at `path` (see `storefolder.write`).
-
-        `check(store, sources)` returns problems; any problem, or any failure (a broken file, a
-        full disk, a folder that is not ours), leaves `path` untouched and raises.
-        """
-        from .build import DataProblems, build_store, save
-
-        path = Path(path)
-        storefolder.writable_target(path)  # before minutes of building, not after
-        store, found = build_store(extra, progress=progress)
-        problems = check(store, found) if check else []
-        if problems:
-            raise DataProblems(problems)
-        storefolder.write(path, lambda folder: save(cls(store), folder, progress), progress)
-        return cls.open(path)
 
     # --- reading ------------------------------------------------------------------------
 

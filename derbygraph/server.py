@@ -26,6 +26,7 @@ import click
 import waitress
 
 from .config import Config
+from .build import write_store
 from .dataset import Dataset
 from .executor import InProcessExecutor, WorkerPool
 from .webapp import create_app
@@ -63,7 +64,7 @@ def scratch_store(extra: list[Path], progress):
     whatever happens (query workers open the store from disk, so it must be on disk)."""
     scratch = Path(tempfile.mkdtemp(prefix="derbygraph-"))
     try:
-        yield Dataset.write(scratch / "store", extra, progress=progress)
+        yield write_store(scratch / "store", extra, progress=progress)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

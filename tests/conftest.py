@@ -35,9 +35,9 @@ def seeds() -> Path:
 
 @pytest.fixture(scope="session")
 def dataset():
-    from derbygraph.dataset import Dataset
+    from derbygraph.build import build_dataset
 
-    return Dataset.build()
+    return build_dataset()
 
 
 def derbygraph_command() -> list[str]:

@@ -12,7 +12,7 @@ import socket
 import pytest
 
 from derbygraph.config import DEFAULT
-from derbygraph.dataset import Dataset
+from derbygraph.build import write_store
 from derbygraph.executor import WorkerPool, _Worker
 
 
@@ -63,7 +63,7 @@ def test_a_locked_in_process_reaches_nothing(listener):
 def test_a_worker_sent_service_directly_reaches_nothing(listener, tmp_path):
     """A query the check would refuse, sent straight to a worker as a missed case would be."""
     port, hits = listener.port, listener.hits
-    Dataset.write(tmp_path / "store")
+    write_store(tmp_path / "store")
     context = multiprocessing.get_context("spawn")
     worker = _Worker(context, str(tmp_path / "store"), DEFAULT)
     try:
@@ -82,7 +82,7 @@ def test_a_worker_sent_service_directly_reaches_nothing(listener, tmp_path):
 def test_a_worker_past_its_memory_is_replaced_with_a_clear_answer(tmp_path):
     from derbygraph.errors import QueryError
 
-    dataset = Dataset.write(tmp_path / "store")
+    dataset = write_store(tmp_path / "store")
     pool = WorkerPool(dataset.path, DEFAULT.replace(workers=1, worker_memory=200 << 20, timeout=60))
     try:
         with pytest.raises(QueryError) as refused:

@@ -7,6 +7,7 @@ import stat
 
 import pytest
 
+from derbygraph.build import build_dataset, write_store
 from derbygraph.dataset import Dataset, StoreError
 from derbygraph.linkeddata import dump_file
 
@@ -14,7 +15,7 @@ from derbygraph.linkeddata import dump_file
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     path = tmp_path_factory.mktemp("built") / "store"
-    Dataset.write(path)
+    write_store(path)
     return path
 
 
@@ -33,11 +34,11 @@ def test_a_folder_with_other_files_is_refused_and_untouched(cli, tmp_path):
 def test_a_file_or_a_link_is_refused(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(StoreError, match="is a file"):
-        Dataset.write(tmp_path / "file")
+        write_store(tmp_path / "file")
     (tmp_path / "target").mkdir()
     (tmp_path / "link").symlink_to(tmp_path / "target")
     with pytest.raises(StoreError, match="symbolic link"):
-        Dataset.write(tmp_path / "link")
+        write_store(tmp_path / "link")
     assert (tmp_path / "file").read_text() == "x"
 
 
@@ -47,8 +48,8 @@ def test_an_empty_folder_then_a_store_are_written_and_folders_beside_are_never_t
         (tmp_path / name).mkdir()
         (tmp_path / name / "keep.txt").write_text(name)
     (tmp_path / "store").mkdir()
-    assert len(Dataset.write(tmp_path / "store")) > 4000  # an empty folder
-    assert len(Dataset.write(tmp_path / "store")) > 4000  # a store, replaced
+    assert len(write_store(tmp_path / "store")) > 4000  # an empty folder
+    assert len(write_store(tmp_path / "store")) > 4000  # a store, replaced
     for name in ("store.building", "store.previous"):
         assert (tmp_path / name / "keep.txt").read_text() == name
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store", "store.building", "store.previous"]
@@ -86,7 +87,7 @@ def test_a_planted_dump_is_not_served(built, tmp_path):
 
 
 def test_dumps_of_a_dataset_without_a_folder_live_in_a_private_folder():
-    dataset = Dataset.build()
+    dataset = build_dataset()
     path, digest = dump_file(dataset, "nq")
     assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
     assert not path.parent.samefile(os.environ.get("TMPDIR", "/tmp"))
