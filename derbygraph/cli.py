@@ -83,7 +83,7 @@ def build(data: tuple[str, ...], store: str) -> None:
     from .build import DataProblems, SourceError
     from .build import write_store
     from .dataset import StoreError
-    from .validate import check
+    from .checks import check
 
     click.echo(f"derbygraph build: {store}", err=True)
     try:
@@ -110,7 +110,7 @@ def check(data: tuple[str, ...], sources: str | None) -> None:
     from .build import build_store
     from .coverage import Coverage
     from .dataset import Dataset
-    from .validate import check as run_checks
+    from .checks import check as run_checks
 
     if sources and not Path(sources).is_dir():
         fail(f"{sources}: no such folder")

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from derbygraph import vocab
-from derbygraph.validate import normalise_space
+from derbygraph.checks import normalise_space
 
 P = vocab.sparql_prologue()
 

@@ -222,7 +222,7 @@ from test_validate import PREFIXES as _PREFIXES, QUOTE as _QUOTE  # noqa: E402
 ])
 def test_shapes_as_sparql_agree_with_pyshacl(tmp_path, body):
     from derbygraph.reasoning import to_rdflib
-    from derbygraph.validate import Locator, check_shapes, check_shapes_fast
+    from derbygraph.checks import Locator, check_shapes, check_shapes_fast
 
     path = tmp_path / "extra.ttl"
     path.write_text(_PREFIXES + body)
@@ -235,7 +235,7 @@ def test_shapes_as_sparql_agree_with_pyshacl(tmp_path, body):
 
 def test_shapes_as_sparql_agree_with_pyshacl_on_a_registry_import(tmp_path):
     from derbygraph.reasoning import to_rdflib
-    from derbygraph.validate import Locator, check_shapes, check_shapes_fast
+    from derbygraph.checks import Locator, check_shapes, check_shapes_fast
 
     _, _, out = import_small(tmp_path, [succ_row("AAA", "BBB", "20050401"), succ_row("AAA01", "BBB01", "20050401"),
                                         succ_row("CCC", "BBB", "20050401"), succ_row("RKX", "RXM", "20020401")],

@@ -19,7 +19,7 @@ import pytest
 from derbygraph import resources, vocab
 from derbygraph.queries import catalogue
 from derbygraph.sparql import QueryError, execute
-from derbygraph.validate import normalise_space
+from derbygraph.checks import normalise_space
 
 QUERY_DIR = Path(resources.asset_dir("queries"))
 NAMES = sorted(path.stem for path in QUERY_DIR.glob("*.rq"))

@@ -13,7 +13,7 @@ import pytest
 from derbygraph import vocab
 from derbygraph.build import build_store
 from derbygraph.registry import graph, kinds, read
-from derbygraph.validate import check
+from derbygraph.checks import check
 from registry_rows import (DERIVED, DG, EVENT, LABEL, ORG, ORIGINAL, RESULTING, TYPE, etr_row, import_small, objects,
                            succ_row)
 

@@ -148,7 +148,7 @@ def _line_by_scanning(lines: list[str], iri: str) -> int | None:
 def test_the_line_index_finds_the_lines_a_scan_finds():
     from hypothesis import given, settings, strategies as st
 
-    from derbygraph.validate import _LineIndex
+    from derbygraph.checks.report import _LineIndex
 
     names = st.sampled_from(["a", "ab", "a-b", "a_b", "b.c", "x1", "é"])
     iris = st.builds(lambda sep, name: f"https://w3id.org/derbygraph/id{sep}{name}", st.sampled_from("/#"), names)
@@ -170,7 +170,7 @@ def test_thousands_of_problems_in_a_large_file_are_located_in_one_pass(tmp_path)
     the time one scan per problem takes."""
     import time
 
-    from derbygraph.validate import _LineIndex
+    from derbygraph.checks.report import _LineIndex
 
     lines = [f"<https://w3id.org/derbygraph/id/org/o{i}> <http://www.w3.org/2000/01/rdf-schema#label> \"o{i}\" ."
              if i % 5 == 0 else f"_:b{i} <http://www.w3.org/ns/oa#exact> \"quote {i}\" ." for i in range(100_000)]

@@ -1,170 +1,25 @@
-"""Checks that guard the data: SHACL shapes, every quotation found in its source document, and
-every statement of the documents' data resting on a quotation (statement coverage).
+"""The SHACL shapes of ontology/shapes.ttl, checked on a built store.
 
-Each problem is reported as `file:line: message`, pointing at the statement to fix.
-
-The shapes run as SPARQL on the built store (`check_shapes_fast`): each constraint of
-ontology/shapes.ttl becomes one query that finds every focus node breaking it at once, which
-takes seconds on hundreds of thousands of triples (the NHS ODS registry) where pySHACL, going
-node by node in Python, takes minutes. The translation covers the SHACL the shapes use (class,
-datatype, pattern, min/max count, hasValue, in, node, or/and/xone/not, qualified minimum
-counts, predicate/sequence/inverse/alternative paths, SPARQL constraints); shapes using anything
-else are checked by pySHACL (`check_shapes`), which stays the reference the tests compare with.
+The shapes run as SPARQL on the store (`check_shapes_fast`): each constraint becomes one query
+that finds every focus node breaking it at once, which takes seconds on hundreds of thousands of
+triples (the NHS ODS registry) where pySHACL, going node by node in Python, takes minutes. The
+translation covers the SHACL the shapes use (class, datatype, pattern, min/max count, hasValue,
+in, node, or/and/xone/not, qualified minimum counts, predicate/sequence/inverse/alternative paths,
+SPARQL constraints); shapes using anything else are checked by pySHACL (`check_shapes`), which
+stays the reference the tests compare with.
 """
 
 from __future__ import annotations
 
-import bisect
-import hashlib
 import re
-from dataclasses import dataclass
-from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
 import rdflib.collection
 from rdflib.namespace import RDF, SH
 
-from . import resources, vocab
-from .build import Source
-from .coverage import Coverage
-from .reasoning import to_rdflib
-
-DG = rdflib.Namespace(vocab.DG)
-OA = rdflib.Namespace(vocab.OA)
-DCT = rdflib.Namespace(vocab.DCT)
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    file: str
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
-
-
-def _in_order(problems: list[Problem]) -> list[Problem]:
-    """Distinct problems by file and line; a problem with no line comes first in its file."""
-    return sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.message))
-
-
-def normalise_space(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
-class Locator:
-    """Finds the file and line where a node is described, for messages a person can act on.
-
-    Each file is read once into an index of where every name first appears (as a line's first
-    token, or after a colon anywhere), so a report of thousands of problems in a file of
-    millions of lines costs one pass over the file, not one per problem.
-    """
-
-    def __init__(self, store: ox.Store, found: list[Source]):
-        self._files: dict[str, Source] = {s.graph: s for s in found}
-        self._store = store
-        self._indexes: dict[Path, _LineIndex] = {}
-
-    def _index(self, path: Path) -> "_LineIndex":
-        if path not in self._indexes:
-            self._indexes[path] = _LineIndex(path.read_text(encoding="utf-8", errors="replace"))
-        return self._indexes[path]
-
-    def owner(self, node: rdflib.BNode) -> rdflib.URIRef | None:
-        """The named node whose description holds a blank node (its quotation, its selector...)."""
-        term, seen = ox.BlankNode(str(node)), set()
-        while isinstance(term, ox.BlankNode) and term not in seen:
-            seen.add(term)
-            holder = next((q for q in self._store.quads_for_pattern(None, None, term, None)  # as a source states it
-                           if getattr(q.graph_name, "value", "").startswith((vocab.GRAPH_DATA, vocab.GRAPH_EXTRA))),
-                          None)
-            if holder is None:
-                return None
-            term = holder.subject
-        return rdflib.URIRef(term.value) if isinstance(term, ox.NamedNode) else None
-
-    def source_of(self, node: rdflib.term.Node) -> Source | None:
-        if isinstance(node, rdflib.Literal):
-            return None
-        term = ox.BlankNode(str(node)) if isinstance(node, rdflib.BNode) else ox.NamedNode(str(node))
-        for quad in self._store.quads_for_pattern(term, None, None, None):
-            graph = getattr(quad.graph_name, "value", None)
-            if graph in self._files and graph != vocab.GRAPH_INFERRED:
-                return self._files[graph]
-        for quad in self._store.quads_for_pattern(None, None, term, None):  # a blank node: its owner
-            if isinstance(quad.subject, (ox.NamedNode, ox.BlankNode)) and quad.subject != term:
-                return self.source_of(rdflib.BNode(quad.subject.value) if isinstance(quad.subject, ox.BlankNode)
-                                      else rdflib.URIRef(quad.subject.value))
-        return None
-
-    def locate(self, node: rdflib.term.Node, text: str | None = None) -> tuple[str, int | None]:
-        """The file describing `node`, and the first line holding `text`, else the line that starts
-        the node's description (`prefix:name` or `<iri>` first), else any line with `:name`."""
-        source = self.source_of(node)
-        if source is None:
-            return "<dataset>", None
-        index = self._index(source.path)
-        line = index.text_line(text) if text else None
-        if line is None and isinstance(node, rdflib.URIRef):
-            line = index.line_of(str(node))
-        return str(source.path), line
-
-
-class _LineIndex:
-    """One file's lines, indexed once: where each name first starts a line or follows a colon."""
-
-    _TOKEN = re.compile(r"\S+")
-    _COLON_NAME = re.compile(r":([^\s/#:]+)")
-
-    def __init__(self, text: str):
-        self._text = text
-        self._starts: list[int] = []  # offset of each line, for the line number of a text match
-        self.first_token: dict[str, int] = {}  # `<iri>`, and `:name` of `prefix:name` -> first line it starts
-        self.after_colon: dict[str, int] = {}  # `name` wherever `:name\b` matches -> first line
-        offset = 0
-        for number, line in enumerate(text.splitlines(keepends=True), 1):
-            self._starts.append(offset)
-            offset += len(line)
-            first = self._TOKEN.match(line)
-            if first and first.group(0).startswith("<"):
-                self.first_token.setdefault(first.group(0), number)
-            elif first:
-                token = first.group(0)
-                for colon in (i for i, c in enumerate(token) if c == ":"):
-                    self.first_token.setdefault(token[colon:], number)
-            for name in self._COLON_NAME.finditer(line):
-                start, end = name.span(1)
-                for stop in range(start + 1, end + 1):
-                    if _word_boundary(line, stop):
-                        self.after_colon.setdefault(line[start:stop], number)
-
-    def line_of(self, iri: str) -> int | None:
-        """The first line starting with `<iri>` or `prefix:name`, else the first with `:name`."""
-        tail = re.split(r"[/#]", iri)[-1]
-        starts = [n for n in (self.first_token.get(f"<{iri}>"), self.first_token.get(":" + tail)) if n]
-        return min(starts) if starts else self.after_colon.get(tail)
-
-    def text_line(self, text: str) -> int | None:
-        found = self._text.find(text)
-        return bisect.bisect_right(self._starts, found) if found >= 0 else None
-
-
-def _word_boundary(line: str, at: int) -> bool:
-    """Whether a regular expression's `\\b` holds at offset `at` of `line`."""
-    before = at > 0 and (line[at - 1].isalnum() or line[at - 1] == "_")
-    after = at < len(line) and (line[at].isalnum() or line[at] == "_")
-    return before != after
-
-
-def _report(focus: rdflib.term.Node, message: str, locator: Locator) -> Problem:
-    """A problem at the node's description; a blank node is reported at the node that holds it."""
-    message = re.sub(r"https://w3id\.org/derbygraph/(id/|ontology#)", "", message)
-    owner = locator.owner(focus) if isinstance(focus, rdflib.BNode) else focus
-    file, line = locator.locate(owner if owner is not None else focus)
-    label = re.split(r"[/#]", str(owner))[-1] if isinstance(owner, rdflib.URIRef) else "a blank node"
-    return Problem(file, line, f"{label}: {message}")
+from .. import resources, vocab
+from .report import Locator, Problem, _in_order, _report
 
 
 def check_shapes(graph: rdflib.Graph, locator: Locator) -> list[Problem]:
@@ -454,81 +309,3 @@ def check_shapes_fast(store: ox.Store, locator: Locator) -> list[Problem]:
             node = rdflib.BNode(focus.value) if isinstance(focus, ox.BlankNode) else rdflib.URIRef(focus.value)
             problems.append(_report(node, _fill(message, solution), locator))
     return _in_order(problems)
-
-
-def document_for(graph: rdflib.Graph, document: rdflib.term.Node, sources_dir: Path) -> Path | None:
-    """The file in `sources_dir` holding `document`: by its dct:identifier, else by SHA-256."""
-    name = graph.value(document, DCT.identifier)
-    if name is not None and (sources_dir / str(name)).is_file():
-        return sources_dir / str(name)
-    digest = graph.value(document, DG.sha256)
-    for path in sorted(p for p in sources_dir.iterdir() if p.is_file()):
-        if digest is not None and hashlib.sha256(path.read_bytes()).hexdigest() == str(digest):
-            return path
-    return None
-
-
-def check_quotes(graph: rdflib.Graph, sources_dir: Path, locator: Locator) -> list[Problem]:
-    """Every oa:exact must appear verbatim (whitespace aside) in its source document."""
-    problems: list[Problem] = []
-    texts: dict[rdflib.term.Node, str | None] = {}
-    for document in set(graph.subjects(RDF.type, DG.SourceDocument)):
-        path = document_for(graph, document, sources_dir)
-        texts[document] = normalise_space(path.read_text(encoding="utf-8")) if path else None
-        if path is None:
-            file, line = locator.locate(document)
-            problems.append(Problem(file, line, f"source document {document} not found in {sources_dir}"))
-        elif str(graph.value(document, DG.sha256) or "") != hashlib.sha256(path.read_bytes()).hexdigest():
-            file, line = locator.locate(document)
-            problems.append(Problem(file, line, f"{path.name} differs from the text the graph was made from (SHA-256)"))
-    for quotation, document in graph.subject_objects(OA.hasSource):
-        text = texts.get(document)
-        if text is None:
-            continue
-        for selector in graph.objects(quotation, OA.hasSelector):
-            for exact in graph.objects(selector, OA.exact):
-                if normalise_space(str(exact)) not in text:
-                    file, line = locator.locate(quotation, str(exact)[:40])
-                    problems.append(Problem(file, line, f"quote not found in its source: {str(exact)[:80]!r}"))
-    return _in_order(problems)
-
-
-_QUOTED = """
-CONSTRUCT { ?d a dg:SourceDocument ; dct:identifier ?name ; dg:sha256 ?digest .
-            ?q oa:hasSource ?d2 ; oa:hasSelector ?s . ?s oa:exact ?exact }
-WHERE {
-  { ?d a dg:SourceDocument OPTIONAL { ?d dct:identifier ?name } OPTIONAL { ?d dg:sha256 ?digest } }
-  UNION { ?q oa:hasSource ?d2 OPTIONAL { ?q oa:hasSelector ?s OPTIONAL { ?s oa:exact ?exact } } }
-}"""
-
-
-def quoted(store: ox.Store) -> rdflib.Graph:
-    """Just what the quote check reads: documents, quotations and their exact words."""
-    return to_rdflib(store.query(vocab.sparql_prologue() + _QUOTED))
-
-
-def check_coverage(found: Coverage, locator: Locator) -> list[Problem]:
-    """A problem for each statement of the documents' data that no quotation supports."""
-    return _in_order([_report(rdflib.URIRef(s.value), f"no quotation supports {_short(p)} {_short(o)} "
-                              f"(add a quote holding its words, or dg:supports {_short(p)} on the quote that does)",
-                              locator) for s, p, o in found.unquoted])
-
-
-def _short(term) -> str:
-    text = str(term)
-    for prefix, namespace in vocab.PREFIXES.items():
-        text = text.replace(f"<{namespace}", f"{prefix}:")
-    return text.replace(">", "") if text.startswith(tuple(f"{p}:" for p in vocab.PREFIXES)) else text
-
-
-def check(store: ox.Store, found: list[Source], sources_dir: Path | None = None) -> list[Problem]:
-    """All checks on a built store; an empty list means the data is sound."""
-    locator = Locator(store, found)
-    try:
-        problems = check_shapes_fast(store, locator)
-    except Unsupported:
-        problems = check_shapes(to_rdflib(store), locator)
-    problems += check_coverage(Coverage.of(store), locator)
-    if sources_dir is not None:
-        problems += check_quotes(quoted(store), Path(sources_dir), locator)
-    return problems

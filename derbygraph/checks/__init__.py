@@ -1,0 +1,30 @@
+"""Checks that guard the data, one room each: `shapes` (SHACL), `quotes` (every quotation in its
+document, every statement resting on one) and `report` (where each problem is, `file:line`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ..build import Source
+from ..coverage import Coverage
+from ..reasoning import to_rdflib
+from .quotes import check_coverage, check_quotes, quoted
+from .report import Problem, Locator, normalise_space
+from .shapes import Unsupported, check_shapes, check_shapes_fast
+
+__all__ = ["Problem", "Locator", "check", "check_shapes", "check_shapes_fast", "normalise_space"]
+
+
+def check(store: ox.Store, found: list[Source], sources_dir: Path | None = None) -> list[Problem]:
+    """All checks on a built store; an empty list means the data is sound."""
+    locator = Locator(store, found)
+    try:
+        problems = check_shapes_fast(store, locator)
+    except Unsupported:
+        problems = check_shapes(to_rdflib(store), locator)
+    problems += check_coverage(Coverage.of(store), locator)
+    if sources_dir is not None:
+        problems += check_quotes(quoted(store), Path(sources_dir), locator)
+    return problems

@@ -1,0 +1,85 @@
+"""Every quotation found, word for word, in its source document; every statement of the
+documents' data resting on a quotation (statement coverage)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.namespace import RDF
+
+from .. import vocab
+from ..coverage import Coverage
+from ..reasoning import to_rdflib
+from .report import Locator, Problem, _in_order, _report, normalise_space
+
+DG = rdflib.Namespace(vocab.DG)
+OA = rdflib.Namespace(vocab.OA)
+DCT = rdflib.Namespace(vocab.DCT)
+
+
+def document_for(graph: rdflib.Graph, document: rdflib.term.Node, sources_dir: Path) -> Path | None:
+    """The file in `sources_dir` holding `document`: by its dct:identifier, else by SHA-256."""
+    name = graph.value(document, DCT.identifier)
+    if name is not None and (sources_dir / str(name)).is_file():
+        return sources_dir / str(name)
+    digest = graph.value(document, DG.sha256)
+    for path in sorted(p for p in sources_dir.iterdir() if p.is_file()):
+        if digest is not None and hashlib.sha256(path.read_bytes()).hexdigest() == str(digest):
+            return path
+    return None
+
+
+def check_quotes(graph: rdflib.Graph, sources_dir: Path, locator: Locator) -> list[Problem]:
+    """Every oa:exact must appear verbatim (whitespace aside) in its source document."""
+    problems: list[Problem] = []
+    texts: dict[rdflib.term.Node, str | None] = {}
+    for document in set(graph.subjects(RDF.type, DG.SourceDocument)):
+        path = document_for(graph, document, sources_dir)
+        texts[document] = normalise_space(path.read_text(encoding="utf-8")) if path else None
+        if path is None:
+            file, line = locator.locate(document)
+            problems.append(Problem(file, line, f"source document {document} not found in {sources_dir}"))
+        elif str(graph.value(document, DG.sha256) or "") != hashlib.sha256(path.read_bytes()).hexdigest():
+            file, line = locator.locate(document)
+            problems.append(Problem(file, line, f"{path.name} differs from the text the graph was made from (SHA-256)"))
+    for quotation, document in graph.subject_objects(OA.hasSource):
+        text = texts.get(document)
+        if text is None:
+            continue
+        for selector in graph.objects(quotation, OA.hasSelector):
+            for exact in graph.objects(selector, OA.exact):
+                if normalise_space(str(exact)) not in text:
+                    file, line = locator.locate(quotation, str(exact)[:40])
+                    problems.append(Problem(file, line, f"quote not found in its source: {str(exact)[:80]!r}"))
+    return _in_order(problems)
+
+
+_QUOTED = """
+CONSTRUCT { ?d a dg:SourceDocument ; dct:identifier ?name ; dg:sha256 ?digest .
+            ?q oa:hasSource ?d2 ; oa:hasSelector ?s . ?s oa:exact ?exact }
+WHERE {
+  { ?d a dg:SourceDocument OPTIONAL { ?d dct:identifier ?name } OPTIONAL { ?d dg:sha256 ?digest } }
+  UNION { ?q oa:hasSource ?d2 OPTIONAL { ?q oa:hasSelector ?s OPTIONAL { ?s oa:exact ?exact } } }
+}"""
+
+
+def quoted(store: ox.Store) -> rdflib.Graph:
+    """Just what the quote check reads: documents, quotations and their exact words."""
+    return to_rdflib(store.query(vocab.sparql_prologue() + _QUOTED))
+
+
+def check_coverage(found: Coverage, locator: Locator) -> list[Problem]:
+    """A problem for each statement of the documents' data that no quotation supports."""
+    return _in_order([_report(rdflib.URIRef(s.value), f"no quotation supports {_short(p)} {_short(o)} "
+                              f"(add a quote holding its words, or dg:supports {_short(p)} on the quote that does)",
+                              locator) for s, p, o in found.unquoted])
+
+
+def _short(term) -> str:
+    text = str(term)
+    for prefix, namespace in vocab.PREFIXES.items():
+        text = text.replace(f"<{namespace}", f"{prefix}:")
+    return text.replace(">", "") if text.startswith(tuple(f"{p}:" for p in vocab.PREFIXES)) else text
