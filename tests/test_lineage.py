@@ -6,9 +6,7 @@ import pytest
 
 from derbygraph.lineage import LineageService, UnknownOrganisation
 
-DHCFT = "https://w3id.org/derbygraph/id/org/derbyshire-healthcare-nhs-foundation-trust"
-DCHS = "https://w3id.org/derbygraph/id/org/derbyshire-community-health-services-nhs-foundation-trust"
-CHCND = "https://w3id.org/derbygraph/id/org/community-health-care-north-derbyshire-nhs-trust"
+from iris import CHCND, DCHS, DHCFT
 CHAIN = ["Southern Derbyshire Mental Health NHS Trust",
          "Southern Derbyshire Community and Mental Health Services NHS Trust",
          "Derbyshire Mental Health Services NHS Trust",

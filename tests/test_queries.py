@@ -24,15 +24,7 @@ from derbygraph.checks import normalise_space
 QUERY_DIR = Path(resources.asset_dir("queries"))
 NAMES = sorted(path.stem for path in QUERY_DIR.glob("*.rq"))
 
-ORG = "https://w3id.org/derbygraph/id/org/"
-DHCFT = ORG + "derbyshire-healthcare-nhs-foundation-trust"
-DCHS = ORG + "derbyshire-community-health-services-nhs-foundation-trust"
-SOUTHERN = ORG + "southern-derbyshire-mental-health-nhs-trust"
-CHCND = ORG + "community-health-care-north-derbyshire-nhs-trust"
-DERBY_CITY_PCT = ORG + "nhs-derby-city"
-DCHS_2011 = ORG + "derbyshire-community-health-services-standalone-nhs-organisation"
-ENCYCLOPEDIA = "https://w3id.org/derbygraph/id/source/dhcft-encyclopedia"
-DCHS_PAGE = "https://w3id.org/derbygraph/id/source/dchs-about-us"
+from iris import CHCND, DCHS, DCHS_2011, DCHS_PAGE, DERBY_CITY_PCT, DHCFT, ENCYCLOPEDIA, SOUTHERN
 
 
 def run(dataset, name: str, **params: str) -> list[dict[str, str]]:

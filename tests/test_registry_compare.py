@@ -7,8 +7,7 @@ from derbygraph import vocab
 from derbygraph.registry import compare
 from registry_rows import DERIVED, DG, ORG, TYPE, etr_row, import_small, objects, succ_row
 
-DHCFT = vocab.ID + "org/derbyshire-healthcare-nhs-foundation-trust"
-CHCND = vocab.ID + "org/community-health-care-north-derbyshire-nhs-trust"
+from iris import CHCND, DHCFT
 SDMH = vocab.ID + "org/southern-derbyshire-mental-health-nhs-trust"
 SAME = DG + "sameOrganisationAs"
 

@@ -10,14 +10,10 @@ import pytest
 
 from derbygraph import vocab
 
+from iris import CHCND, DCHS, DCHS_2011, DHCFT, EVENT, SOUTHERN
+from iris import ORG as ORG_ID
+
 ID = vocab.ID
-ORG_ID = ID + "org/"
-DHCFT = ORG_ID + "derbyshire-healthcare-nhs-foundation-trust"
-SOUTHERN = ORG_ID + "southern-derbyshire-mental-health-nhs-trust"
-CHCND = ORG_ID + "community-health-care-north-derbyshire-nhs-trust"
-DCHS = ORG_ID + "derbyshire-community-health-services-nhs-foundation-trust"
-DCHS_2011 = ORG_ID + "derbyshire-community-health-services-standalone-nhs-organisation"
-EVENT = ID + "event/"
 
 
 def ask(dataset, query: str) -> bool:
