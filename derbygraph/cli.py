@@ -325,19 +325,24 @@ def export(fmt: str, asserted: bool, output: str | None, data, store) -> None:
               type=click.IntRange(64, 1 << 20), help="Heap of one query worker in MiB; past it the query is stopped.")
 @click.option("--queue", default=DEFAULT.queue, show_default=True, type=click.IntRange(0, 1024),
               help="SPARQL requests that may wait for a worker; past them the answer is 503 at once.")
+@click.option("--sources", "sources_dir", metavar="DIR", type=click.Path(file_okay=False),
+              help="Folder of the source documents: source pages show their text, quoted spans marked.")
 @click.option("--base-url", metavar="URL", help="The public address (behind a proxy) for links, redirects and "
               "VoID; by default the address bound. The Host header is never used.")
 def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeout: float, worker_memory: int,
-          queue: int, base_url: str | None) -> None:
+          queue: int, sources_dir: str | None, base_url: str | None) -> None:
     """The web app (SPARQL endpoint, lineage, linked data) on a production WSGI server."""
     from .dataset import Dataset
     from .server import bind, run, scratch_store, stopping_cleanly
 
     if sum(map(bool, (store, data, endpoint))) > 1:
         fail("give one of --store (a built store), --data (files to add) or --endpoint (a remote store)")
+    if sources_dir and not Path(sources_dir).is_dir():
+        fail(f"{sources_dir}: no such folder")
     if base_url and not base_url.startswith(("http://", "https://")):
         fail(f"--base-url {base_url!r}: give an http:// or https:// address")
     config = DEFAULT.replace(workers=workers, timeout=query_timeout, worker_memory=worker_memory << 20, queue=queue,
+                             sources_dir=sources_dir,
                              base_url=base_url.rstrip("/") if base_url else None)
     try:
         listener = bind(host, port)

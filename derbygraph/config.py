@@ -28,6 +28,7 @@ class Config:
     queue: int = 32                    # SPARQL requests that may wait for a worker; more get a fast 503
     # The HTTP server.
     base_url: str | None = None        # public address for links, redirects and VoID; None: the bound one
+    sources_dir: str | None = None     # the source documents' folder: their texts shown on source pages
     connection_limit: int = 1000       # open connections the server keeps (slow clients included)
     channel_timeout: float = 20.0      # seconds a connection may stay silent before it is closed
     send_buffer: int = 1 * MiB         # answer bytes held for a client that does not read; then its query waits

@@ -5,14 +5,18 @@ A quotation is a blank node in the data (`dg:evidence [ oa:hasSource …; oa:has
 so it gets a stable IRI here, made from its document and its exact words: the same words of the same
 document are the same quotation, whichever statements cite it, and the IRI survives rebuilds.
 
-The documents' texts are not shipped with derbygraph (their licences are not recorded), so a
-source's page shows its metadata and its quotations, not the full text.
+The documents' texts are not shipped with derbygraph (their licences are not recorded). A server
+given the folder that holds them (`serve --sources DIR`, as `check --sources DIR`) shows each
+document's text with every quoted span marked and linked, once the file's SHA-256 is the one the
+data records: the text shown is the text the quotes were checked against.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -98,3 +102,64 @@ def quotation(dataset: Dataset, quote: str) -> tuple[str, Quotation]:
         if found.iri == quote:
             return document, found
     raise UnknownQuote(quote)
+
+
+def document_file(folder: Path, identifier: str | None, sha256: str | None) -> Path | None:
+    """The file in `folder` holding a document: by its file name (dct:identifier), else by its
+    SHA-256 (dg:sha256). The one rule `check --sources` and the source pages share."""
+    if identifier and (folder / identifier).is_file():
+        return folder / identifier
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        if sha256 and hashlib.sha256(path.read_bytes()).hexdigest() == sha256:
+            return path
+    return None
+
+
+def document_text(dataset: Dataset, document: str, folder: Path | None) -> str | None:
+    """The document's text from `folder`, only if its bytes are the ones the data records."""
+    if folder is None:
+        return None
+    node = iri(document)
+    identifier, digest = dataset.value(node, DCT + "identifier"), dataset.value(node, DG + "sha256")
+    path = document_file(Path(folder), identifier and identifier.value, digest and digest.value)
+    if path is None or digest is None:
+        return None
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != digest.value:
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+@dataclass
+class Reading:
+    """A document's text cut into pieces, each quoted piece with the quotations that cover it
+    (the shortest first: the one a reader most likely follows); and how much of the text the graph
+    uses: the share of its sentences holding at least one quoted span."""
+
+    pieces: list[tuple[str, list[Quotation]]]
+    sentences: int
+    quoted_sentences: int
+
+
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+
+
+def reading(text: str, quotes: list[Quotation]) -> Reading:
+    """Mark every occurrence of every quotation; where quotations nest or overlap, a piece
+    names all that cover it."""
+    spans = [(start, start + len(q.exact), q) for q in quotes for start in _occurrences(text, q.exact)]
+    cuts = sorted({0, len(text), *(a for a, _, _ in spans), *(b for _, b, _ in spans)})
+    pieces = []
+    for a, b in zip(cuts, cuts[1:]):
+        covering = sorted((q for start, end, q in spans if start <= a and end >= b), key=lambda q: len(q.exact))
+        pieces.append((text[a:b], covering))
+    sentences = [m.span() for m in _SENTENCE.finditer(text) if m.group().strip()]
+    quoted = sum(1 for a, b in sentences if any(start < b and end > a for start, end, _ in spans))
+    return Reading(pieces, len(sentences), quoted)
+
+
+def _occurrences(text: str, words: str):
+    start = text.find(words)
+    while start >= 0:
+        yield start
+        start = text.find(words, start + 1)

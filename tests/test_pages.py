@@ -133,3 +133,43 @@ def test_resource_pages_credit_sources_by_title_and_kind_and_link_the_quotation(
     page = body.decode()
     assert 'class="source">Derbyshire Healthcare NHS Foundation Trust (encyclopedia article)</a>' in page
     assert 'class="quote" href="/derbygraph/id/source/dhcft-encyclopedia/quote/' in page
+
+
+def test_a_source_page_shows_the_text_with_every_quote_marked_when_given_the_documents(dataset, seeds):
+    """`serve --sources DIR`: the text the quotes were checked against, each quoted span linked."""
+    import html
+    import re
+
+    from derbygraph.config import DEFAULT
+    from derbygraph.sources import quotations
+    from derbygraph.webapp import create_app
+
+    document = "https://w3id.org/derbygraph/id/source/dhcft-encyclopedia"
+    page = create_app(dataset, DEFAULT.replace(sources_dir=str(seeds))).test_client().get(
+        "/derbygraph/id/source/dhcft-encyclopedia", headers={"Accept": "text/html"}).get_data(as_text=True)
+    marked = [(href, html.unescape(words)) for href, words in
+              re.findall(r'<a class="quoted" href="([^"]+)"[^>]*><mark>(.*?)</mark></a>', page, re.S)]
+    quotes = {q.iri.rsplit("/", 1)[1]: q for q in quotations(dataset, document)}
+    linked = {href.rsplit("/", 1)[1] for href, _ in marked}
+    assert linked <= set(quotes)
+    # every quotation is marked, and linked wherever it is the innermost quotation of its words
+    assert all(q.exact in "".join(words for _, words in marked) or
+               any(q.exact in other.exact for other in quotes.values() if other is not q) for q in quotes.values())
+    nested_in_none = [k for k, q in quotes.items() if not any(o.exact in q.exact for o in quotes.values() if o is not q)]
+    assert set(nested_in_none) <= linked
+    shown, total = map(int, re.search(r"(\d+) of its (\d+) sentences", page).groups())
+    assert 0 < shown <= total
+    text = (seeds / "001_26fc377b77897095.txt").read_text(encoding="utf-8")
+    assert "Derbyshire Healthcare NHS Foundation Trust is a specialist NHS provider" in text
+    assert "is a specialist NHS provider" in re.sub(r"<[^>]+>", "", page)
+
+
+def test_a_source_text_whose_bytes_differ_is_not_shown(dataset, tmp_path, seeds):
+    from derbygraph.config import DEFAULT
+    from derbygraph.webapp import create_app
+
+    (tmp_path / "001_26fc377b77897095.txt").write_text(
+        (seeds / "001_26fc377b77897095.txt").read_text(encoding="utf-8") + "\nA sentence the data never saw.")
+    page = create_app(dataset, DEFAULT.replace(sources_dir=str(tmp_path))).test_client().get(
+        "/derbygraph/id/source/dhcft-encyclopedia", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "never saw" not in page and "serve --sources DIR" in page

@@ -13,6 +13,7 @@ from rdflib.namespace import RDF
 from .. import vocab
 from ..coverage import Coverage
 from ..reasoning import to_rdflib
+from ..sources import document_file
 from .report import Locator, Problem, _in_order, _report, normalise_space
 
 DG = rdflib.Namespace(vocab.DG)
@@ -21,15 +22,9 @@ DCT = rdflib.Namespace(vocab.DCT)
 
 
 def document_for(graph: rdflib.Graph, document: rdflib.term.Node, sources_dir: Path) -> Path | None:
-    """The file in `sources_dir` holding `document`: by its dct:identifier, else by SHA-256."""
-    name = graph.value(document, DCT.identifier)
-    if name is not None and (sources_dir / str(name)).is_file():
-        return sources_dir / str(name)
-    digest = graph.value(document, DG.sha256)
-    for path in sorted(p for p in sources_dir.iterdir() if p.is_file()):
-        if digest is not None and hashlib.sha256(path.read_bytes()).hexdigest() == str(digest):
-            return path
-    return None
+    """The file in `sources_dir` holding `document` (the rule is `sources.document_file`)."""
+    name, digest = graph.value(document, DCT.identifier), graph.value(document, DG.sha256)
+    return document_file(sources_dir, name and str(name), digest and str(digest))
 
 
 def check_quotes(graph: rdflib.Graph, sources_dir: Path, locator: Locator) -> list[Problem]:

@@ -38,9 +38,11 @@ def source_page(name: str):
     if fmt is not formats.HTML or not dataset.has_type(iri(document), vocab.DG + "SourceDocument"):
         return resource("id/source/" + name)  # RDF, or not a document: the ordinary description
     quotes = sources.quotations(dataset, document)
+    text = sources.document_text(dataset, document, current_app.config["CONFIG"].sources_dir)
     response = Response(render_template(
         "source.html", dataset=dataset, iri=document, credit=sources.credit(dataset, document),
         metadata=sources.document_metadata(dataset, document), quotes=quotes, local_href=local_href,
+        reading=sources.reading(text, quotes) if text is not None else None,
         statements=len({s["iri"] for q in quotes for s in q.statements}),
         formats=[(f.name, f"?format={f.name}") for f in formats.GRAPHS]), mimetype="text/html")
     response.vary.add("Accept")
