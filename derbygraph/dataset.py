@@ -99,8 +99,8 @@ class Dataset:
         return value.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
     def quads(self) -> Iterator[ox.Quad]:
-        """Every quad in its named graph (the default graph only repeats them)."""
-        return (q for q in self.store if not isinstance(q.graph_name, ox.DefaultGraph))
+        """Every quad in its named graph (the default graph only repeats them, so it is not read)."""
+        return (q for graph in self.store.named_graphs() for q in self.store.quads_for_pattern(None, None, None, graph))
 
     def __len__(self) -> int:
         return self._size
