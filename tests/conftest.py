@@ -1,7 +1,14 @@
-"""Shared fixtures: the built dataset, the source documents, the real CLI and a live server."""
+"""Shared fixtures: the built dataset, the source documents, the real CLI, a live server on each
+backend, and the registry store.
+
+The suite may run in several processes (`pytest -n auto`, pytest-xdist): a store folder is built
+once per run and shared by the processes (`built_once`); servers and engines are per process, on
+free ports; every test writes only under its own tmp_path.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -15,6 +22,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+import backends
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DERBYGRAPH_SHARED", ROOT.parent / "shared"))
@@ -59,12 +68,30 @@ def cli():
     return run_cli
 
 
+def built_once(tmp_path_factory, name: str, make) -> Path:
+    """The folder `make(folder)` fills, made once per run: the first process (of the pytest-xdist
+    workers, or the only one) makes it under a lock, the others wait and read it. Only for
+    folders the tests never write."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    folder, done = root / name, root / f"{name}.done"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a failed attempt's remains
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def store(tmp_path_factory) -> str:
     """A store written once by `derbygraph build`, so CLI tests need not rebuild the graph."""
-    path = tmp_path_factory.mktemp("store") / "derbygraph-store"
-    run_cli("build", "--store", str(path), check=True)
-    return str(path)
+    folder = built_once(tmp_path_factory, "store", lambda f: run_cli("build", "--store", str(f / "derbygraph-store"),
+                                                                     check=True))
+    return str(folder / "derbygraph-store")
 
 
 def free_port() -> int:
@@ -116,10 +143,77 @@ class Server:
 
 
 @pytest.fixture(scope="session")
-def server():
+def embedded_server():
     running = Server()
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def server(embedded_server):
+    """The server on the embedded store; a module whose tests must hold on every backend
+    overrides it with `backend.server`."""
+    return embedded_server
+
+
+# --- one server on each backend: embedded, `oxigraph serve`, Virtuoso ------------------------------
+
+
+@pytest.fixture(scope="session")
+def embedded_backend(embedded_server, dataset) -> backends.Backend:
+    return backends.Backend("embedded", embedded_server, dataset)
+
+
+def _remote_backend(name: str):
+    """A session fixture: the engine `name` started, the built store pushed into it over the Graph
+    Store Protocol, and `serve --endpoint` on it; skipped, saying how to install it, when absent."""
+
+    @pytest.fixture(scope="session")
+    def remote(store, tmp_path_factory):
+        from derbygraph.dataset import Dataset
+        from derbygraph.remote import RemoteStore
+
+        if backends.PROGRAMS[name] is None:
+            pytest.skip(f"needs the {name} server ({backends.INSTALL[name]})")
+        start = getattr(backends, name)
+        ports = (free_port(),) if name == "oxigraph" else (free_port(), free_port())
+        with start(tmp_path_factory.mktemp(name), *ports) as engine:
+            pushed = run_cli("push", "--store", store, "--endpoint", engine.update, "--gsp", engine.gsp)
+            assert pushed.returncode == 0, pushed.stderr
+            running = Server("--endpoint", engine.query)
+            try:
+                yield backends.Backend(name, running, Dataset(RemoteStore(engine.query)), engine)
+            finally:
+                running.stop()
+    return remote
+
+
+oxigraph_backend = _remote_backend("oxigraph")
+virtuoso_backend = _remote_backend("virtuoso")
+
+
+@pytest.fixture(scope="session", params=backends.BACKENDS)
+def backend(request) -> backends.Backend:
+    """Each backend in turn: a test that asks for it runs on all of them."""
+    return request.getfixturevalue(f"{request.param}_backend")
+
+
+@pytest.fixture(autouse=True)
+def _known_engine_faults(request):
+    params = request.node.callspec.params if hasattr(request.node, "callspec") else {}
+    reason = backends.KNOWN_WRONG.get(params.get("backend"), {}).get(request.node.originalname)
+    if reason:
+        request.node.add_marker(pytest.mark.xfail(reason=reason, strict=True))
+
+
+def pytest_collection_modifyitems(config, items):
+    """With pytest-xdist's `--dist loadgroup`, a module's tests stay in one process (its module
+    fixtures start once), and every test on the backends in one process (each engine starts once)."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        group = "backends" if "backend" in item.fixturenames else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 class Listener:
@@ -176,18 +270,22 @@ def registry_import(registry_files, tmp_path_factory):
     """(RDF file, summary, seconds) of importing the real files."""
     from derbygraph.registry import import_files
 
-    out = tmp_path_factory.mktemp("ods") / "ods.nt"
-    started = time.perf_counter()
-    summary = import_files(registry_files / "succ.csv", registry_files / "etr.csv", out)
-    return out, summary, time.perf_counter() - started
+    def make(folder: Path) -> None:
+        started = time.perf_counter()
+        summary = import_files(registry_files / "succ.csv", registry_files / "etr.csv", folder / "ods.nt")
+        (folder / "import.json").write_text(json.dumps([summary, time.perf_counter() - started]))
+
+    folder = built_once(tmp_path_factory, "ods", make)
+    summary, seconds = json.loads((folder / "import.json").read_text())
+    return folder / "ods.nt", summary, seconds
 
 
 @pytest.fixture(scope="session")
 def registry_store(registry_import, tmp_path_factory) -> str:
     """A store of the built-in graph and the registry, written (and so checked) by `derbygraph build`."""
-    path = tmp_path_factory.mktemp("registry-store") / "store"
-    run_cli("build", "--store", str(path), "--data", str(registry_import[0]), check=True, timeout=900)
-    return str(path)
+    folder = built_once(tmp_path_factory, "registry-store", lambda f: run_cli(
+        "build", "--store", str(f / "store"), "--data", str(registry_import[0]), check=True, timeout=900))
+    return str(folder / "store")
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,9 @@ CHAIN = ["Southern Derbyshire Mental Health NHS Trust",
 
 
 @pytest.fixture(scope="module")
-def service(dataset):
-    return LineageService(dataset)
+def service(backend):
+    """On each backend: the embedded store and each remote engine give the same lineages."""
+    return LineageService(backend.dataset)
 
 
 @pytest.mark.parametrize("query", [

@@ -1,4 +1,4 @@
-"""`derbygraph serve` on a loopback port: the endpoint and the lineage API over real HTTP."""
+"""`derbygraph serve` on a loopback port, on each backend: the endpoint and the lineage API over real HTTP."""
 
 from __future__ import annotations
 
@@ -6,6 +6,13 @@ import json
 import urllib.parse
 
 import pytest
+
+
+@pytest.fixture(scope="module")
+def server(backend):
+    """Every test here runs on each backend (embedded, oxigraph, Virtuoso): the same answers."""
+    return backend.server
+
 
 Q = "SELECT ?name WHERE { ?p a dg:NamePeriod ; dg:name ?name } ORDER BY ?name"
 

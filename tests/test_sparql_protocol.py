@@ -38,6 +38,12 @@ GRAPH_TYPES = {"text/turtle": "turtle", "application/n-triples": "nt", "applicat
                "application/rdf+xml": "xml"}
 
 
+@pytest.fixture(scope="module")
+def server(backend):
+    """Every test here runs on each backend (embedded, oxigraph, Virtuoso): the same answers."""
+    return backend.server
+
+
 # --- helpers ------------------------------------------------------------------------------
 
 def q(query: str, **params) -> str:
