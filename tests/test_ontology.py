@@ -9,6 +9,7 @@ import rdflib
 from rdflib.namespace import OWL, RDF, RDFS
 
 from derbygraph import resources, vocab
+from hermit import run_hermit
 
 DG = rdflib.Namespace(vocab.DG)
 ORG = rdflib.Namespace(vocab.ORG)
@@ -58,36 +59,6 @@ def test_change_events_are_org_change_events(ontology):
 ])
 def test_aligned_to_w3c_vocabularies(ontology, term, parent, relation):
     assert rdflib.URIRef(parent) in set(ontology.transitive_objects(DG[term], relation))
-
-
-def _without_unsupported_datatypes(graph: rdflib.Graph) -> rdflib.Graph:
-    """HermiT accepts only the OWL 2 datatype map, which lacks xsd:gYear, gYearMonth and date.
-    Our date properties declare no datatype range, so these literals carry no DL meaning: the
-    check keeps their text and drops the type."""
-    unsupported = {rdflib.XSD.gYear, rdflib.XSD.gYearMonth, rdflib.XSD.date, rdflib.XSD.duration}
-    out = rdflib.Graph()
-    for s, p, o in graph:
-        if isinstance(o, rdflib.Literal) and o.datatype in unsupported:
-            o = rdflib.Literal(str(o))
-        out.add((s, p, o))
-    return out
-
-
-def run_hermit(store, tmp_path, extra: list | None = None) -> None:
-    """HermiT (through owlready2) on the asserted graph of `store` plus `extra` triples; raises
-    OwlReadyInconsistentOntologyError when the ontology plus data has no model."""
-    owlready2 = pytest.importorskip("owlready2")
-    from derbygraph.reasoning import asserted_graph
-
-    graph = _without_unsupported_datatypes(asserted_graph(store))
-    for triple in extra or []:
-        graph.add(triple)
-    path = tmp_path / "all.nt"
-    graph.serialize(path, format="nt", encoding="utf-8")
-    world = owlready2.World()
-    world.get_ontology(path.as_uri()).load()
-    owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
-    assert list(world.inconsistent_classes()) == []
 
 
 @pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs Java (apt-get install default-jre-headless)")

@@ -5,19 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-PREFIXES = textwrap.dedent("""\
-    @prefix dg: <https://w3id.org/derbygraph/ontology#> .
-    @prefix org: <http://www.w3.org/ns/org#> .
-    @prefix oa: <http://www.w3.org/ns/oa#> .
-    @prefix prov: <http://www.w3.org/ns/prov#> .
-    @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-    @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-    @prefix src: <https://w3id.org/derbygraph/id/source/> .
-    @prefix o: <https://w3id.org/derbygraph/id/org/> .
-    @prefix n: <https://w3id.org/derbygraph/id/name/> .
-    @prefix e: <https://w3id.org/derbygraph/id/event/> .
-    """)
-QUOTE = '[ a dg:Quotation ; oa:hasSource src:dhcft-encyclopedia ; oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "Chair: Selina Ullah" ] ]'
+from turtle_snippets import PREFIXES, QUOTE
 
 
 def write(tmp_path, body: str):
@@ -113,8 +101,9 @@ def test_syntax_error_points_at_the_line(cli, tmp_path):
     path.write_text(PREFIXES + "o:a rdfs:label \"unterminated .\n")
     result = cli("check", "--data", str(path))
     assert result.returncode == 1
-    assert result.stderr.startswith(f"derbygraph: {path}:1") or f"{path}:" in result.stderr
-    assert "Traceback" not in result.stderr
+    line = len(PREFIXES.splitlines()) + 1  # the unterminated literal's
+    assert result.stderr.startswith(f"derbygraph: {path}:{line}: "), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
 def test_quotations_without_exact_words_are_reported_at_their_owner(cli, tmp_path):
