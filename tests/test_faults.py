@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import resource
+import shutil
 import signal
 import socket
 from pathlib import Path
@@ -14,10 +15,9 @@ from conftest import derbygraph_command, free_port, run_cli  # noqa: F401
 
 
 @pytest.fixture
-def built(tmp_path) -> Path:
-    store = tmp_path / "store"
-    run_cli("build", "--store", str(store), check=True)
-    return store
+def built(tmp_path, store) -> Path:
+    """A store of this test's own: a copy of the one `derbygraph build` wrote for the session."""
+    return Path(shutil.copytree(store, tmp_path / "store"))
 
 
 def snapshot(store: Path) -> dict:
