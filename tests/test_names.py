@@ -84,10 +84,10 @@ def test_a_date_ranks_the_name_borne_then_first(dataset):
             assert earlier.score >= names.RESOLVE_AT
 
 
-def test_the_cli_says_what_it_picked_on_one_stderr_line(cli):
-    rough = cli("lineage", "Derby")
+def test_the_cli_says_what_it_picked_on_one_stderr_line(cli, store):
+    rough = cli("lineage", "Derby", "--store", store)
     assert rough.returncode == 0
     assert rough.stderr.startswith("picked 'NHS Derby City' because it is the closest match")
     assert len(rough.stderr.strip().splitlines()) == 1 and "NHS Derby City" in rough.stdout
-    exact = cli("lineage", "Derbyshire Healthcare NHS Foundation Trust", "--json")
+    exact = cli("lineage", "Derbyshire Healthcare NHS Foundation Trust", "--json", "--store", store)
     assert exact.returncode == 0 and exact.stderr == ""
