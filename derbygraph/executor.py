@@ -7,6 +7,11 @@ killed and replaced; one past the memory cap dies in its own worker, which is re
 answer (already cut to the row and byte limits in the worker) reaches the client in pieces, so
 the main process never holds more than one piece of it.
 
+The server process runs every request's HTTP and Flask work under one GIL, so it is the
+bottleneck, and the hand-off is as short as the guarantees allow: the worker checks the query
+itself (`sparql.execute`), and an answer that fits in one piece comes back in one message with
+its description, freeing the worker at once (measured: benchmarks/throughput.py).
+
 Admission: at most `Config.sparql_slots` requests are running or waiting for a worker; the next
 gets a 503 with Retry-After at once, so SPARQL can never take the server threads that pages and
 the API answer on.
@@ -23,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from . import querycheck
 from .config import Config
 from .errors import QueryError
 from .sparql import Answer, execute
@@ -35,8 +39,13 @@ PIECE = 256 * 1024  # bytes per message from a worker
 class Reply:
     """An answer on its way to the client: its description now, its body in pieces."""
 
-    answer: Answer                          # body empty when it comes in pieces
-    pieces: "_Pieces | None" = None
+    answer: Answer                          # its body: the whole answer, or the first piece
+    pieces: "_Pieces | None" = None         # the rest of the body
+    length: int = -1                        # bytes of the whole body (-1: as long as answer.body)
+
+    def __post_init__(self):
+        if self.length < 0:
+            self.length = len(self.answer.body)
 
     def __iter__(self) -> Iterator[bytes]:
         if self.answer.body:
@@ -79,7 +88,6 @@ class InProcessExecutor:
         self.admission = Admission(config)
 
     def run(self, query: str, **options) -> Reply:
-        querycheck.check(query, self.config)
         self.admission.enter()
         try:
             return Reply(execute(self.dataset.store, query, config=self.config, **options))
@@ -125,11 +133,12 @@ def _serve_queries(connection, store_path: str, config: Config) -> None:
         except Exception as error:  # noqa: BLE001 - a worker reports, never dies silently
             connection.send(("refused", (f"query failed: {error.__class__.__name__}: {error}", 500)))
             continue
-        body, answer.body = answer.body, b""
-        connection.send(("ok", answer))
-        for start in range(0, len(body), PIECE):
-            connection.send_bytes(body[start:start + PIECE])
-        connection.send_bytes(b"")
+        body, answer.body = answer.body, answer.body[:PIECE]
+        connection.send(("ok", (answer, len(body))))
+        if len(body) > PIECE:
+            for start in range(PIECE, len(body), PIECE):
+                connection.send_bytes(body[start:start + PIECE])
+            connection.send_bytes(b"")
 
 
 def _memory_message(config: Config) -> str:
@@ -163,11 +172,15 @@ class _Worker:
         """Alive and not stopped (SIGSTOP, a debugger): a worker that can answer now."""
         if not self.process.is_alive():
             return False
-        try:
-            state = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        try:  # asked before every query: os.read costs a quarter of Path.read_text
+            stat = os.open(f"/proc/{self.process.pid}/stat", os.O_RDONLY)
+            try:
+                state = os.read(stat, 1024).rsplit(b")", 1)[1].split()[0]
+            finally:
+                os.close(stat)
         except (OSError, IndexError):
             return True  # no /proc: trust is_alive
-        return state not in ("T", "t", "Z", "X")
+        return state not in (b"T", b"t", b"Z", b"X")
 
     def kill(self) -> None:
         self.process.kill()
@@ -203,7 +216,6 @@ class WorkerPool:
         return self._start()
 
     def run(self, query: str, **options) -> Reply:
-        querycheck.check(query, self.config)
         self.admission.enter()
         try:  # a worker frees up within one time limit (a runaway is then killed and replaced)
             worker = self._idle.get(timeout=self.config.timeout + 10)
@@ -213,13 +225,17 @@ class WorkerPool:
         if not worker.ready():
             worker = self._replace(worker)
         try:
-            answer = self._ask(worker, query, options)
+            answer, length = self._ask(worker, query, options)
         except BaseException as error:
             self._release(worker, replace=not isinstance(error, QueryError) or error.status in (503, 507))
             raise
-        return Reply(answer, _Pieces(self, worker))
+        if length == len(answer.body):  # all in one piece: the worker is free now
+            self._release(worker, replace=False)
+            return Reply(answer)
+        return Reply(answer, _Pieces(self, worker), length)
 
-    def _ask(self, worker: _Worker, query: str, options: dict) -> Answer:
+    def _ask(self, worker: _Worker, query: str, options: dict) -> tuple[Answer, int]:
+        """The answer with its first piece, and the length of its whole body."""
         try:
             worker.wait_started()
             worker.connection.send((query, options))

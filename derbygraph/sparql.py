@@ -1,7 +1,7 @@
 """SPARQL execution and serialisation, shared by the query workers, the CLI and the pages.
 
-The caller has checked the query (`querycheck`) and the format is chosen by `formats`; this
-module runs the query on a store and writes its answer within the row and byte limits.
+The query is checked here (`querycheck`), the format is chosen by `formats`; this module runs
+the query on a store and writes its answer within the row and byte limits.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from . import formats, vocab
+from . import formats, querycheck, vocab
 from .config import DEFAULT, Config
 from .errors import QueryError
 
@@ -44,13 +44,15 @@ def execute(
     default_graphs: list[str] | None = None,
     named_graphs: list[str] | None = None,
 ) -> Answer:
-    """Run a read-only query and serialise its answer; raises QueryError for what it refuses.
+    """Check a query, run it read-only and serialise its answer; raises QueryError for what it
+    refuses. (In a query worker the check costs the server process nothing.)
 
     The dataset: the protocol's `default_graphs`/`named_graphs` when either is given (exactly
     those, as the SPARQL Protocol says: a graph left unnamed is not in it), else the query's own
     FROM/FROM NAMED, else the union of all graphs as the default graph. Graphs are only ever
     looked up in the store, never fetched.
     """
+    querycheck.check(query, config)
     options: dict = {"prefixes": vocab.PREFIXES, "base_iri": BASE_IRI}
     try:
         if default_graphs or named_graphs:
@@ -113,14 +115,10 @@ def _serialise(result, accept: str | None, format_name: str | None, config: Conf
         return Answer(result.serialize(format=fmt.oxigraph), fmt, form="boolean")
     if isinstance(result, ox.QuerySolutions):
         fmt = formats.negotiate(formats.SOLUTIONS, accept, format_name, others=formats.GRAPHS)
-        variables = result.variables
-        header = "\t".join(str(v) for v in variables) + "\n"
-        # Rows are kept as TSV lines (N-Triples terms, lossless), then pyoxigraph writes the format.
-        lines, truncated = _take(("\t".join("" if row[v] is None else str(row[v]) for v in variables) + "\n"
-                                  for row in result), config)
+        header, lines, truncated = _solution_lines(result, config)
 
         def write_solutions(count: int) -> bytes:
-            tsv = header + "".join(lines[:count])
+            tsv = header + b"".join(lines[:count])
             return ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(format=fmt.oxigraph)
         body, rows, truncated = _fit(write_solutions, len(lines), truncated, config)
         return Answer(body, fmt, truncated, "solutions", rows)
@@ -131,6 +129,57 @@ def _serialise(result, accept: str | None, format_name: str | None, config: Conf
         return ox.serialize(triples[:count], format=fmt.oxigraph, prefixes=vocab.PREFIXES) or b""
     body, rows, truncated = _fit(write_triples, len(triples), truncated, config)
     return Answer(body, fmt, truncated, "graph", rows)
+
+
+class _Enough(Exception):
+    """Raised into pyoxigraph's writer when the answer has reached a limit: evaluation stops."""
+
+
+class _TSVSink:
+    """Where pyoxigraph writes solutions as TSV (N-Triples terms, lossless, one row a line),
+    natively, until the rows or bytes pass a limit."""
+
+    def __init__(self, config: Config):
+        self.config, self.chunks, self.size, self.lines = config, [], 0, 0
+        self.truncated: str | None = None
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self.chunks.append(data)
+        self.size += len(data)
+        self.lines += data.count(b"\n")
+        if self.lines - 1 > self.config.max_rows:  # the first line is the header
+            self.truncated = "rows"
+        elif self.size > self.config.max_answer_bytes:
+            self.truncated = "bytes"
+        if self.truncated:
+            raise _Enough
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _solution_lines(result: ox.QuerySolutions, config: Config) -> tuple[bytes, list[bytes], str | None]:
+    """The TSV header, the rows as TSV lines up to the row limit and about the byte limit (their
+    N-Triples size), and which limit stopped the taking."""
+    sink = _TSVSink(config)
+    try:
+        result.serialize(sink, ox.QueryResultsFormat.TSV)
+    except _Enough:
+        pass
+    header, _, rest = b"".join(sink.chunks).partition(b"\n")
+    lines = [line + b"\n" for line in rest.split(b"\n")[:-1]]  # the last is empty, or cut short
+    if sink.truncated == "rows":
+        del lines[config.max_rows:]
+    elif sink.truncated == "bytes":
+        total = 0
+        for count, line in enumerate(lines):
+            total += len(line)
+            if total > config.max_answer_bytes:
+                del lines[count:]
+                break
+    return header + b"\n", lines, sink.truncated
 
 
 def _take(items, config: Config, size=len) -> tuple[list, str | None]:

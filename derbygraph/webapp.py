@@ -49,7 +49,8 @@ def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Fla
     @app.before_request
     def not_modified():
         """A GET whose answer this dataset version already gave: 304, without running anything."""
-        if request.method in ("GET", "HEAD") and request.if_none_match.contains(_etag(dataset)):
+        if request.method in ("GET", "HEAD") and request.if_none_match and \
+                request.if_none_match.contains(_etag(dataset)):
             response = Flask.response_class(status=304)
             response.set_etag(_etag(dataset))
             return response
