@@ -22,6 +22,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import select
 import signal
 import threading
 from dataclasses import dataclass
@@ -153,15 +154,27 @@ class _Worker:
                                        name="derbygraph-query-worker", daemon=True)
         self.process.start()
         child.close()
+        # Asked before and during every query, so made once: a poller on the pipe and the
+        # worker's /proc state file, re-read with one pread (None: no /proc, trust is_alive).
+        self._answers = select.poll()
+        self._answers.register(self.connection.fileno(), select.POLLIN)
+        try:
+            self._state = os.open(f"/proc/{self.process.pid}/stat", os.O_RDONLY)
+        except OSError:
+            self._state = None
 
     started = False
     STARTING = 120.0  # seconds a new worker may take to start (imports, opening the store) on a busy machine
+
+    def answered(self, timeout: float) -> bool:
+        """Whether the worker has said something (or hung up) within `timeout` seconds."""
+        return bool(self._answers.poll(timeout * 1000))
 
     def wait_started(self) -> None:
         """Wait for the worker's "ready", so start-up never counts against a query's time limit."""
         if self.started:
             return
-        if not self.connection.poll(self.STARTING):
+        if not self.answered(self.STARTING):
             raise QueryError("a query worker did not start in time; try again shortly", 503, retry_after=5)
         outcome, message = self.connection.recv()
         if outcome != "ready":
@@ -170,22 +183,22 @@ class _Worker:
 
     def ready(self) -> bool:
         """Alive and not stopped (SIGSTOP, a debugger): a worker that can answer now."""
-        if not self.process.is_alive():
+        if self._state is None:
+            return self.process.is_alive()
+        try:
+            state = os.pread(self._state, 1024, 0).rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):  # gone (and reaped)
             return False
-        try:  # asked before every query: os.read costs a quarter of Path.read_text
-            stat = os.open(f"/proc/{self.process.pid}/stat", os.O_RDONLY)
-            try:
-                state = os.read(stat, 1024).rsplit(b")", 1)[1].split()[0]
-            finally:
-                os.close(stat)
-        except (OSError, IndexError):
-            return True  # no /proc: trust is_alive
         return state not in (b"T", b"t", b"Z", b"X")
 
     def kill(self) -> None:
-        self.process.kill()
-        self.process.join(timeout=5)
+        if self.process.exitcode is None:
+            self.process.kill()
+            self.process.join(timeout=5)
         self.connection.close()
+        if self._state is not None:
+            os.close(self._state)
+            self._state = None
 
 
 class WorkerPool:
@@ -239,7 +252,7 @@ class WorkerPool:
         try:
             worker.wait_started()
             worker.connection.send((query, options))
-            if not worker.connection.poll(self.config.timeout):
+            if not worker.answered(self.config.timeout):
                 raise QueryError(f"query stopped: it ran past the time limit of {self.config.timeout:g} s", 503)
             outcome, payload = worker.connection.recv()
         except (EOFError, OSError):  # the worker died: past its memory cap (SIGABRT), or killed
@@ -264,9 +277,7 @@ class WorkerPool:
             except OSError:
                 pass
             worker.process.join(timeout=2)
-            if worker.process.is_alive():
-                worker.kill()
-
+            worker.kill()  # if it has not ended by now; and its pipe and state file closed
 
 
 class _Pieces:
@@ -281,7 +292,7 @@ class _Pieces:
     def __iter__(self) -> Iterator[bytes]:
         connection = self.worker.connection
         try:
-            while connection.poll(self.pool.config.timeout):
+            while self.worker.answered(self.pool.config.timeout):
                 piece = connection.recv_bytes()
                 if not piece:
                     self.finished = True

@@ -97,7 +97,7 @@ def answer_response(reply) -> Response:
     answer = reply.answer
     response = Response(reply if reply.pieces else answer.body, content_type=answer.format.content_type)
     response.content_length = reply.length
-    response.vary.add("Accept")
+    response.headers["Vary"] = "Accept"
     if answer.truncated:
         response.headers["Derbygraph-Truncated"] = f"rows={answer.rows}; limit={answer.truncated}"
     return response
