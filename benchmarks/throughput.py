@@ -73,17 +73,18 @@ def serve(name: str, dg: Path, ox: Path, logs: Path, workers: int | None) -> tup
     return server, endpoint
 
 
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process and all below it (Linux)."""
-    total = 0
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """User and system CPU time of a process, and of all the processes below it (Linux)."""
+    own = below = 0
     for proc in run.descendants(pid):
         try:
             with open(f"/proc/{proc}/stat") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-        except (OSError, IndexError, ValueError):
-            pass
-    return total / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            continue
+        ticks = int(fields[11]) + int(fields[12])
+        own, below = (own + ticks, below) if proc == pid else (own, below + ticks)
+    return own / os.sysconf("SC_CLK_TCK"), below / os.sysconf("SC_CLK_TCK")
 
 
 class ServerCPU:
@@ -91,14 +92,14 @@ class ServerCPU:
     neighbour on a shared machine disturbs less than req/s."""
 
     def __init__(self, pid: int, warmup: float, duration: float):
-        self.pid, self.warmup, self.duration, self.seconds = pid, warmup, duration, 0.0
+        self.pid, self.warmup, self.duration, self.seconds = pid, warmup, duration, (0.0, 0.0)
 
     def __enter__(self):
         def sample():
             time.sleep(self.warmup)
             start = cpu_seconds(self.pid)
             time.sleep(self.duration)
-            self.seconds = cpu_seconds(self.pid) - start
+            self.seconds = tuple(end - begun for end, begun in zip(cpu_seconds(self.pid), start))
         self.thread = threading.Thread(target=sample, daemon=True)
         self.thread.start()
         return self
@@ -120,10 +121,14 @@ def measure(args) -> dict:
                     paths = [run.sparql_path(endpoint, q) for q in run.query_texts(kind, work["instances"][kind])]
                     with ServerCPU(server.proc.pid, args.warmup, args.duration) as cpu:
                         result = run.concurrent(server.port, paths, args.clients, args.duration, args.warmup, 60)
-                    result["cpu_us"] = round(cpu.seconds / result["n"] * 1e6) if result["n"] else None
+                    if result["n"]:
+                        result["cpu_server_us"], result["cpu_workers_us"] = (round(s / result["n"] * 1e6)
+                                                                             for s in cpu.seconds)
+                        result["cpu_us"] = result["cpu_server_us"] + result["cpu_workers_us"]
                     run.log(f"round {number + 1} {name} {kind}: {result['rps']} req/s, "
-                            f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, {result['cpu_us']} us of "
-                            f"server CPU a request, {result['errors']} failed")
+                            f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, CPU a request: "
+                            f"{result.get('cpu_server_us')} us in the server process, "
+                            f"{result.get('cpu_workers_us')} us in its children; {result['errors']} failed")
                     found[name][kind].append(result)
             finally:
                 server.stop()
@@ -136,8 +141,8 @@ def median_of(results: list[dict], key: str):
 
 
 def report(found: dict, args) -> str:
-    rows = [["query", "derbygraph req/s", "p50 | p99 ms", "CPU/req", "oxigraph req/s", "p50 | p99 ms", "CPU/req",
-             "dg/ox", "target"]]
+    rows = [["query", "derbygraph req/s", "p50 | p99 ms", "CPU/req (server+workers)", "oxigraph req/s",
+             "p50 | p99 ms", "CPU/req", "dg/ox", "target"]]
     for kind in found["derbygraph"]:
         d, o = found["derbygraph"][kind], found["oxigraph"][kind]
         d_rps, o_rps = median_of(d, "rps"), median_of(o, "rps")
@@ -145,7 +150,8 @@ def report(found: dict, args) -> str:
         ratio = d_rps / o_rps if d_rps and o_rps else None
         verdict = "" if target is None or ratio is None else f">= {target}x {'MET' if ratio >= target else 'MISS'}"
         rows.append([kind, run._fmt(d_rps), f"{run._fmt(median_of(d, 'p50_ms'))} | {run._fmt(median_of(d, 'p99_ms'))}",
-                     run._fmt(median_of(d, "cpu_us"), " us"),
+                     f"{run._fmt(median_of(d, 'cpu_us'), ' us')} ({run._fmt(median_of(d, 'cpu_server_us'))}"
+                     f"+{run._fmt(median_of(d, 'cpu_workers_us'))})",
                      run._fmt(o_rps), f"{run._fmt(median_of(o, 'p50_ms'))} | {run._fmt(median_of(o, 'p99_ms'))}",
                      run._fmt(median_of(o, "cpu_us"), " us"), run._ratio(d_rps, o_rps), verdict])
     errors = sum(r["errors"] for server in found.values() for kind in server.values() for r in kind)

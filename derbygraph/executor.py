@@ -8,9 +8,9 @@ answer (already cut to the row and byte limits in the worker) reaches the client
 the main process never holds more than one piece of it.
 
 The server process runs every request's HTTP and Flask work under one GIL, so it is the
-bottleneck, and the hand-off is as short as the guarantees allow: the worker checks the query
-itself (`sparql.execute`), and an answer that fits in one piece comes back in one message with
-its description, freeing the worker at once (measured: benchmarks/throughput.py).
+bottleneck, and the hand-off is as short as the guarantees allow: an answer that fits in one
+piece comes back in one message with its description, freeing the worker at once, and is sent
+with its length so that the connection stays open (measured: benchmarks/throughput.py).
 
 Admission: at most `Config.sparql_slots` requests are running or waiting for a worker; the next
 gets a 503 with Retry-After at once, so SPARQL can never take the server threads that pages and
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from . import querycheck
 from .config import Config
 from .errors import QueryError
 from .sparql import Answer, execute
@@ -89,6 +90,7 @@ class InProcessExecutor:
         self.admission = Admission(config)
 
     def run(self, query: str, **options) -> Reply:
+        querycheck.check(query, self.config)
         self.admission.enter()
         try:
             return Reply(execute(self.dataset.store, query, config=self.config, **options))
@@ -229,6 +231,7 @@ class WorkerPool:
         return self._start()
 
     def run(self, query: str, **options) -> Reply:
+        querycheck.check(query, self.config)
         self.admission.enter()
         try:  # a worker frees up within one time limit (a runaway is then killed and replaced)
             worker = self._idle.get(timeout=self.config.timeout + 10)

@@ -1,17 +1,18 @@
 """SPARQL execution and serialisation, shared by the query workers, the CLI and the pages.
 
-The query is checked here (`querycheck`), the format is chosen by `formats`; this module runs
-the query on a store and writes its answer within the row and byte limits.
+The caller has checked the query (`querycheck`) and the format is chosen by `formats`; this
+module runs the query on a store and writes its answer within the row and byte limits.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from . import formats, querycheck, vocab
+from . import formats, vocab
 from .config import DEFAULT, Config
 from .errors import QueryError
 
@@ -44,15 +45,13 @@ def execute(
     default_graphs: list[str] | None = None,
     named_graphs: list[str] | None = None,
 ) -> Answer:
-    """Check a query, run it read-only and serialise its answer; raises QueryError for what it
-    refuses. (In a query worker the check costs the server process nothing.)
+    """Run a read-only query and serialise its answer; raises QueryError for what it refuses.
 
     The dataset: the protocol's `default_graphs`/`named_graphs` when either is given (exactly
     those, as the SPARQL Protocol says: a graph left unnamed is not in it), else the query's own
     FROM/FROM NAMED, else the union of all graphs as the default graph. Graphs are only ever
     looked up in the store, never fetched.
     """
-    querycheck.check(query, config)
     options: dict = {"prefixes": vocab.PREFIXES, "base_iri": BASE_IRI}
     try:
         if default_graphs or named_graphs:
@@ -111,10 +110,10 @@ def _syntax_message(query: str, error: SyntaxError, longest: int = 200) -> str:
 def _serialise(result, accept: str | None, format_name: str | None, config: Config) -> Answer:
     """The answer in the chosen format, cut to the row and byte limits (whole rows only)."""
     if isinstance(result, ox.QueryBoolean):
-        fmt = formats.negotiate(formats.SOLUTIONS, accept, format_name, others=formats.GRAPHS)
+        fmt = _format("solutions", accept, format_name)
         return Answer(result.serialize(format=fmt.oxigraph), fmt, form="boolean")
     if isinstance(result, ox.QuerySolutions):
-        fmt = formats.negotiate(formats.SOLUTIONS, accept, format_name, others=formats.GRAPHS)
+        fmt = _format("solutions", accept, format_name)
         header, lines, truncated = _solution_lines(result, config)
 
         def write_solutions(count: int) -> bytes:
@@ -122,13 +121,21 @@ def _serialise(result, accept: str | None, format_name: str | None, config: Conf
             return ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(format=fmt.oxigraph)
         body, rows, truncated = _fit(write_solutions, len(lines), truncated, config)
         return Answer(body, fmt, truncated, "solutions", rows)
-    fmt = formats.negotiate(formats.GRAPHS, accept, format_name, others=formats.SOLUTIONS)
+    fmt = _format("graph", accept, format_name)
     triples, truncated = _take(result, config, size=lambda triple: len(str(triple)))
 
     def write_triples(count: int) -> bytes:
         return ox.serialize(triples[:count], format=fmt.oxigraph, prefixes=vocab.PREFIXES) or b""
     body, rows, truncated = _fit(write_triples, len(triples), truncated, config)
     return Answer(body, fmt, truncated, "graph", rows)
+
+
+@functools.lru_cache(maxsize=256)
+def _format(form: str, accept: str | None, format_name: str | None) -> formats.Format:
+    """The format of an answer of this form ("solutions" or "graph"); clients send the same
+    Accept header with every request, so each is negotiated once (a 406 is not remembered)."""
+    mine, others = (formats.GRAPHS, formats.SOLUTIONS) if form == "graph" else (formats.SOLUTIONS, formats.GRAPHS)
+    return formats.negotiate(mine, accept, format_name, others=others)
 
 
 class _Enough(Exception):
