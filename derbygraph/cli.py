@@ -284,6 +284,9 @@ def _lineage_text(answer: dict) -> str:
             lines.append(f"\n{key.capitalize()}")
             for link in answer[key]:
                 lines.append(f"  {link['date'] or '':>10}  {link['label']} ({link['relation']})")
+                if link.get("candidates"):
+                    maybe = " or ".join(f"{c.get('code') or c['iri']} ({c['confidence']:.0%})" for c in link["candidates"])
+                    lines.append(f"{'':14}may be {maybe}: a proposal, not a link")
     return "\n".join(lines)
 
 

@@ -115,14 +115,13 @@ def lineage_page():
     if choice.ties and not request.args.get("exact"):
         return render_template("lineage_choose.html", dataset=dataset, query=name, at=at, candidates=_heads(choice))
     try:
-        answer = service.lineage(name, at)
+        answer, full = service.lineages(name, at)
     except BadDate as error:
         return render_template("lineage_missing.html", dataset=dataset, query=name, suggestions=[],
                                message=str(error)), 400
     except UnknownOrganisation as error:
         return render_template("lineage_missing.html", dataset=dataset, query=name, suggestions=error.suggestions,
                                message=f"No organisation is called “{name}”."), 404
-    full = service.lineage(name) if at else answer
     wording = _wording(full)
     picture = timeline.layout(full, wording["types"], at)
     closest = None  # a name matched only roughly: say so, and offer the other lineages it may mean
@@ -152,12 +151,13 @@ def _wording(answer: dict) -> dict:
             "kinds": {e["iri"]: timeline.event_kind(e["type"]) for e in events}}
 
 
-def _lineage_file(name: str, at: str | None) -> tuple[dict | None, Response | None]:
-    """(answer, None), or (None, a one-line plain-text refusal): for the lineage as a file."""
+def _lineage_file(name: str, at: str | None, ask: str = "lineage"):
+    """(what the lineage service's method `ask` answers, None), or (None, a one-line plain-text
+    refusal): for the lineage as a file."""
     if not name:
         return None, Response("give the organisation as ?org=NAME\n", 400, mimetype="text/plain")
     try:
-        return current_app.config["LINEAGE"].lineage(name, at), None
+        return getattr(current_app.config["LINEAGE"], ask)(name, at), None
     except (BadDate, UnknownOrganisation) as error:
         return None, Response(f"{error}\n", 404 if isinstance(error, UnknownOrganisation) else 400, mimetype="text/plain")
 
@@ -166,10 +166,10 @@ def _lineage_file(name: str, at: str | None) -> tuple[dict | None, Response | No
 def lineage_svg():
     """The timeline picture as a file of its own, styled inline so it reads anywhere."""
     name, at = request.args.get("org", "").strip(), request.args.get("at", "").strip() or None
-    answer, refusal = _lineage_file(name, at)
+    answers, refusal = _lineage_file(name, at, "lineages")
     if refusal is not None:
         return refusal
-    full = current_app.config["LINEAGE"].lineage(name) if at else answer
+    full = answers[1]
     picture = timeline.layout(full, _wording(full)["types"], at)
     svg = render_template("timeline.svg", answer=full, picture=picture, standalone=True, at=at)
     return Response(svg, mimetype="image/svg+xml", headers={
