@@ -67,8 +67,10 @@ class Record:
 class Row:
     """A row of succ.csv: `predecessor` was succeeded by `successor` on `date` (YYYY-MM-DD).
 
-    `indicator` is the fifth column as the file gives it ("0" or "1"); this copy does not say what
-    it means (the ODS calls it the succession indicator), so it is kept on the row, not interpreted.
+    `indicator` is the fifth column as the file gives it ("0" or "1"): the ODS's succession
+    indicator, undocumented in this copy, which reads as a forward-succession flag (1 almost always
+    where the successor is succeeded in turn). Successions are followed from the rows, so it is kept
+    on the row, not interpreted.
     """
 
     record: Record
