@@ -383,7 +383,7 @@ def push(endpoint: str, gsp: str | None, data, store) -> None:
                    "the succession indicator (1, almost always, where the successor is succeeded in turn), is kept on each row, not used.")
 @click.option("--etr", "etr", metavar="FILE",
               help="The ODS NHS trust file (etr.csv), a snapshot: each code's name as observed, its open and close dates, "
-                   "national grouping, health geography (ICS), address, postcode and region letter.")
+                   "national grouping, health geography (ICS), parent code, address, postcode and region letter.")
 @click.option("-o", "--output", default="ods.nt", show_default=True, metavar="FILE",
               help="Where to write the RDF (N-Triples); add it to the graph with --data FILE.")
 @click.option("--observed", metavar="DATE",

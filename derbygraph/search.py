@@ -2,7 +2,7 @@
 
 A user types a name, or a postcode, a street, a town, an ODS region or ICS code. Names are matched
 by the one forgiving matcher (`names.NameIndex`); this room adds the registry's other columns
-(`dg:postcode`, `dg:address`, `dg:nationalGrouping`, `dg:healthGeography`) and puts the two
+(`dg:postcode`, `dg:address`, `dg:nationalGrouping`, `dg:healthGeography`, `dg:parentCode`) and puts the two
 together. The order is the promise: every name match comes before every match on another field,
 and each organisation is listed once, by the best field it matched, so a postcode never pushes a
 name out of the first places. Each hit says which field it matched and the value it matched.
@@ -23,7 +23,8 @@ from .names import core, words
 
 # The fields searched besides names, by property: what a hit calls the field.
 FIELDS = {vocab.DG + "postcode": "postcode", vocab.DG + "address": "address",
-          vocab.DG + "nationalGrouping": "national grouping", vocab.DG + "healthGeography": "health geography (ICS)"}
+          vocab.DG + "nationalGrouping": "national grouping", vocab.DG + "healthGeography": "health geography (ICS)",
+          vocab.DG + "parentCode": "parent code"}
 DISTRICT = "postcode district"
 _VALUES = """
 SELECT DISTINCT ?thing ?field ?value WHERE {
@@ -33,7 +34,8 @@ SELECT DISTINCT ?thing ?field ?value WHERE {
 
 # Scores of the other fields, all below any name's (a name match scores above 0.25: `names.score`),
 # so "best first" and "names first" are one order.
-SCORES = {"postcode": 0.25, DISTRICT: 0.2, "national grouping": 0.2, "health geography (ICS)": 0.2, "address": 0.15}
+SCORES = {"postcode": 0.25, DISTRICT: 0.2, "national grouping": 0.2, "health geography (ICS)": 0.2, "parent code": 0.2,
+          "address": 0.15}
 PARTIAL_ADDRESS = 0.1  # every word found, some only as the start of an address word ("kings" in "Kingsway")
 
 # The outward code of a UK postcode: the district ("DE22"), one or two letters, a digit, and a
@@ -71,12 +73,13 @@ class FieldIndex:
         self._exact: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # compacted value -> hits
         self._addresses: dict[str, list[tuple[str, str]]] = defaultdict(list)  # address word -> (org, address)
         for org, field, value in values:
-            self._exact[compact(value)].append((org, field, value))
-            if field == "postcode" and district(value):
-                self._exact[district(value)].append((org, DISTRICT, value))
             if field == "address":
                 for token in set(words(value)):
                     self._addresses[token].append((org, value))
+                continue
+            self._exact[compact(value)].append((org, field, value))
+            if field == "postcode" and district(value):
+                self._exact[district(value)].append((org, DISTRICT, value))
         self._address_words = sorted(self._addresses)
 
     @classmethod

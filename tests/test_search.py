@@ -23,7 +23,7 @@ SMALL = FieldIndex([
     (ORG + "RXM", "health geography (ICS)", "QJ2"), (ORG + "RXM", "national grouping", "Y60"),
     (ORG + "RTG", "postcode", "DE22 3NE"), (ORG + "RTG", "address", "ROYAL DERBY HOSPITAL, UTTOXETER ROAD, DERBY"),
     (ORG + "RTG", "health geography (ICS)", "QJ2"), (ORG + "RTG", "national grouping", "Y60"),
-    (ORG + "R0A", "postcode", "M13 9WL"), (ORG + "R0A", "address", "COBBETT HOUSE, OXFORD ROAD, MANCHESTER"),
+    (ORG + "R0A", "parent code", "QOP"), (ORG + "R0A", "postcode", "M13 9WL"), (ORG + "R0A", "address", "COBBETT HOUSE, OXFORD ROAD, MANCHESTER"),
 ])
 
 
@@ -61,6 +61,7 @@ def test_address_words_whole_or_begun():
 def test_region_and_ics_codes():
     assert found("QJ2") == {"RXM": ("health geography (ICS)", "QJ2"), "RTG": ("health geography (ICS)", "QJ2")}
     assert set(found("y60")) == {"RXM", "RTG"} and found("Y60")["RXM"][0] == "national grouping"
+    assert found("qop") == {"R0A": ("parent code", "QOP")}
 
 
 @pytest.mark.parametrize("query", ["", "   ", "E", "3LZ", "DE22 3LX", "zzzz", "'; DROP", "\u0000", "de22 3lz de22 3lz"])
@@ -144,10 +145,14 @@ def test_name_results_are_those_of_the_name_index_first(registry_dataset, query)
     assert len({h.iri for h in hits}) == len(hits)
 
 
-def test_an_ics_code_is_first_the_area_of_that_code_then_its_trusts(registry_dataset):
-    hits = search(registry_dataset, "QJ2", 50)
-    assert hits[0].field == "code" and hits[0].iri == ORG + "QJ2"
-    assert {ORG + "RXM", ORG + "RTG"} <= {h.iri for h in hits if h.field == "health geography (ICS)"}
+def test_an_ics_code_is_first_the_area_of_that_code_then_its_trusts(registry_dataset, etr_rows):
+    """QH8 is an area code of succ.csv and the ICS of some trusts in etr.csv; QJ2 (Derbyshire's) is only the latter."""
+    hits = search(registry_dataset, "QH8", 50)
+    assert (hits[0].iri, hits[0].field) == (ORG + "QH8", "code")
+    assert [h.iri for h in hits[1:]] == sorted(ORG + row[0] for row in etr_rows if row[ETR_GEOGRAPHY] == "QH8")
+    assert {h.field for h in hits[1:]} == {"health geography (ICS)"}
+    derbyshire = search(registry_dataset, "qj2", 50)
+    assert {ORG + "RXM", ORG + "RTG"} <= {h.iri for h in derbyshire} and {h.field for h in derbyshire} == {"health geography (ICS)"}
 
 
 def test_api_search_says_which_field_matched(client):

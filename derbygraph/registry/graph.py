@@ -7,7 +7,7 @@
   say when a name began) and `dg:observed` the snapshot's date; it ends (`dg:end`) no later than the
   code's close date or the first succession recorded after the snapshot. The code's own open and
   close dates are `dg:opened`/`dg:closed` of the organisation; its other columns (national grouping,
-  high-level health geography, region, address, postcode) are data of the organisation.
+  high-level health geography, parent code, region, address, postcode) are data of the organisation.
 - one event per (date, successor) at `.../id/ods/event/{date}-{SUCCESSOR}`: a `dg:Merger` when two
   or more organisations become one organisation on one date, a `dg:SiteSuccession` when the
   successor is a site (part of the event in which its old organisation is succeeded that day), else
@@ -31,7 +31,7 @@ import pyoxigraph as ox
 
 from .. import dates, vocab
 from . import kinds as kinds_
-from .read import ETR_GEOGRAPHY, ETR_GROUPING, ETR_POSTCODE, ETR_REGION, ODS, Record, Row, Trust
+from .read import ETR_GEOGRAPHY, ETR_GROUPING, ETR_PARENT, ETR_POSTCODE, ETR_REGION, ODS, Record, Row, Trust
 
 ORG_NS = ODS + "org/"
 EVENT_NS, NAME_NS, FILE_NS = ODS + "event/", ODS + "name/", ODS + "file/"
@@ -47,7 +47,7 @@ _SMALL = frozenset({"and", "of", "the", "for", "in", "on", "at", "upon", "with",
 _UPPER = frozenset({"NHS", "UK", "CIC", "ICB", "CCG", "PCT"})
 # etr.csv columns kept as data of the organisation: (column, property).
 COLUMNS = ((ETR_GROUPING, DG + "nationalGrouping"), (ETR_GEOGRAPHY, DG + "healthGeography"),
-           (ETR_REGION, DG + "region"), (ETR_POSTCODE, DG + "postcode"))
+           (ETR_PARENT, DG + "parentCode"), (ETR_REGION, DG + "region"), (ETR_POSTCODE, DG + "postcode"))
 
 
 def title_name(raw: str) -> str:

@@ -27,7 +27,8 @@ SUCC_FIELDS, ETR_FIELDS = 5, 27
 # etr.csv columns (0-based) as the ODS layout names them.
 ETR_CODE, ETR_NAME, ETR_GROUPING, ETR_GEOGRAPHY, ETR_POSTCODE, ETR_OPEN, ETR_CLOSE = 0, 1, 2, 3, 9, 10, 11
 ETR_ADDRESS = slice(4, 9)
-ETR_REGION = 23  # columns 14 (sub-type) and 15 (parent code) are empty in every row of the shared copy
+ETR_PARENT = 14  # the parent organisation's code (column 15), empty in every row of the shared copy
+ETR_REGION = 23  # column 14 (sub-type) is empty in every row of the shared copy too
 
 _CODE = re.compile(r"^[A-Z0-9]{1,12}$")
 
