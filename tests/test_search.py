@@ -9,11 +9,12 @@ import csv
 import re
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from derbygraph import vocab
 from derbygraph.names import Match
 from derbygraph.registry.read import ETR_GEOGRAPHY, ETR_GROUPING, ETR_POSTCODE
-from derbygraph.search import DISTRICT, FieldIndex, compact, district, search
+from derbygraph.search import DISTRICT, SCORES, FieldIndex, compact, district, search
 
 ORG = vocab.ID + "ods/org/"
 NAMED = ("name", "code")
@@ -180,3 +181,19 @@ def test_the_search_box_takes_a_postcode(client):
     assert client.get("/lineage?org=zzzqqq").status_code == 404
     home = client.get("/").get_data(as_text=True)
     assert "postcode" in home
+
+
+WORDS = ["derby", "derbyshire", "healthcare", "nhs", "trust", "royal", "hospital", "community", "de22", "kings",
+         "kingsway", "the", "of", "southern", "mental", "health", "dchs", "qj2", "y60", "road"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=4), st.lists(st.sampled_from(WORDS), min_size=1, max_size=5),
+       st.sampled_from(["label", "name", "variant", "code"]))
+def test_any_name_match_outranks_every_other_field(query, name, kind):
+    """`names first` holds by construction: a name that matches at all scores above every other field."""
+    from derbygraph.names import Entry, core as core_words, score
+
+    entry = Entry("x", " ".join(name), kind, tuple(name), tuple(core_words(name)))
+    value = score(query, entry)
+    assert value == 0 or value > max(SCORES.values())
