@@ -19,6 +19,7 @@ from ..names import Choice, choose_lineage
 from .results import download_links, local_href, run_for_page
 
 blueprint = Blueprint("pages", __name__)
+FOUND_BY_FIELDS = 50  # organisations listed when the search box is given a postcode, street or code
 
 STARTER = """SELECT ?organisation ?name ?start ?end WHERE {
   ?organisation dg:hasNamePeriod ?period .
@@ -120,8 +121,11 @@ def lineage_page():
         return render_template("lineage_missing.html", dataset=dataset, query=name, suggestions=[],
                                message=str(error)), 400
     except UnknownOrganisation as error:
+        found = _found_by_fields(name)
+        message = f"No organisation is called “{name}”; by their registry details it matches:" \
+            if found else f"No organisation is called “{name}”."
         return render_template("lineage_missing.html", dataset=dataset, query=name, suggestions=error.suggestions,
-                               message=f"No organisation is called “{name}”."), 404
+                               found=found, message=message), 200 if found else 404
     wording = _wording(full)
     picture = timeline.layout(full, wording["types"], at)
     closest = None  # a name matched only roughly: say so, and offer the other lineages it may mean
@@ -131,6 +135,14 @@ def lineage_page():
     return render_template("lineage.html", dataset=dataset, answer=answer, picture=picture, name=name, at=at,
                            closest=closest, words=wording, when=timeline.when, dated=timeline.dated, local_href=local_href,
                            query_string=query_string)
+
+
+def _found_by_fields(text: str) -> list[dict]:
+    """Organisations whose registry details (postcode, address, region or ICS code) match a query
+    that names none: the search box takes a postcode as well as a name."""
+    dataset = current_app.config["DATASET"]
+    return [{"iri": hit.iri, "label": dataset.label(iri(hit.iri)), "field": hit.field, "matched": hit.matched}
+            for hit in dataset.fields.search(text)[:FOUND_BY_FIELDS]]
 
 
 def _wording(answer: dict) -> dict:
