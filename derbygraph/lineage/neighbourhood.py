@@ -30,10 +30,10 @@ def _ask(dataset: Dataset, name: str, **values: list[ox.NamedNode]):
     return dataset.query(text)
 
 
-def _quad(row) -> ox.Quad:
-    """A statement in the default graph, or a stated type in the graph of its source."""
-    graph = row["g"] if row["g"] is not None else ox.DefaultGraph()
-    return ox.Quad(row["s"], row["p"], row["o"], graph)
+def _quads(rows) -> list[ox.Quad]:
+    """Statements in the default graph, and stated types and roles in the graphs of their sources."""
+    default = ox.DefaultGraph()
+    return [ox.Quad(s, p, o, g or default) for s, p, o, g in rows]
 
 
 def constants(dataset: Dataset) -> list[ox.Quad]:
@@ -48,5 +48,5 @@ def neighbourhood(dataset: Dataset, start: ox.NamedNode, shared: list[ox.Quad]) 
                        if isinstance(row["thing"], ox.NamedNode) and row["thing"] not in bodies]
     store = ox.Store()
     store.extend(shared)
-    store.extend(_quad(row) for row in _ask(dataset, "statements.rq", things=things))
+    store.extend(_quads(_ask(dataset, "statements.rq", things=things)))
     return Dataset(store)
