@@ -78,3 +78,16 @@ def test_each_registry_candidate_is_shown_once(registry_dataset, query):
     codes = {c["code"] for n in neighbours for c in n.get("candidates", [])}
     assert codes == {"RKX", "RW2"}
     assert {c["code"] for c in answer["reconciliation"]["candidates"]} == codes
+
+
+def test_the_page_and_the_command_line_say_which_codes_a_predecessor_may_be(registry_dataset, registry_store):
+    from conftest import run_cli
+    from derbygraph.webapp import create_app
+
+    page = create_app(registry_dataset).test_client().get("/lineage?org=RXM").get_data(as_text=True)
+    predecessors = page[page.index('id="predecessors"'):page.index('id="successors"')]
+    assert "Community Health Care (North Derbyshire) NHS Trust" in predecessors
+    assert "<code>RKX</code>" in predecessors and "<code>RW2</code>" in predecessors and "a proposal, not a link" in predecessors
+    assert page.count('class="candidate"') == 4  # each code and each body it may be, with the evidence
+    text = run_cli("lineage", "RXM", "--store", registry_store, check=True).stdout
+    assert "may be RKX (50%) or RW2 (50%): a proposal, not a link" in text
