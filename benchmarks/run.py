@@ -393,8 +393,10 @@ def in_process_shapes(store: Path, work: dict, out: Path, budget: float) -> dict
     """The lineage path shapes in pyoxigraph itself (a subprocess: the store opens read-only)."""
     script = r"""
 import json, statistics, sys, time
+from pathlib import Path
 import pyoxigraph as ox
-store = ox.Store.read_only(sys.argv[1])
+from derbygraph.storefolder import open_engine
+store = open_engine(Path(sys.argv[1]))
 # As derbygraph queries: its default graph (the build makes it the union of all graphs); a store
 # of an older layout, with nothing in the default graph, is asked for the union instead.
 union = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
@@ -443,7 +445,8 @@ def export_triples(store: Path, target: Path) -> float:
     N-Triples: what derbygraph's queries see as their default graph, for the baselines to serve."""
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c",
-                    "import sys, pyoxigraph as ox; s = ox.Store.read_only(sys.argv[1]); "
+                    "import sys, pyoxigraph as ox; from pathlib import Path; "
+                    "from derbygraph.storefolder import open_engine; s = open_engine(Path(sys.argv[1])); "
                     "ox.serialize({q.triple for q in s}, sys.argv[2], ox.RdfFormat.N_TRIPLES)",
                     str(store), str(target)], check=True)
     return round(time.perf_counter() - started, 2)

@@ -284,6 +284,9 @@ def _lineage_text(answer: dict) -> str:
             lines.append(f"\n{key.capitalize()}")
             for link in answer[key]:
                 lines.append(f"  {link['date'] or '':>10}  {link['label']} ({link['relation']})")
+                if link.get("candidates"):
+                    maybe = " or ".join(f"{c.get('code') or c['iri']} ({c['confidence']:.0%})" for c in link["candidates"])
+                    lines.append(f"{'':14}may be {maybe}: a proposal, not a link")
     return "\n".join(lines)
 
 
@@ -378,14 +381,19 @@ def push(endpoint: str, gsp: str | None, data, store) -> None:
 
 
 @main.command("import-ods")
-@click.option("--succ", "succ", required=True, metavar="FILE", help="The ODS successor file (succ.csv).")
-@click.option("--etr", "etr", metavar="FILE", help="The ODS NHS trust file (etr.csv): names, dates, grouping, geography, region, addresses.")
+@click.option("--succ", "succ", required=True, metavar="FILE",
+              help="The ODS successor file (succ.csv): which code succeeded which, on what date. Its fifth column, "
+                   "the succession indicator (1, almost always, where the successor is succeeded in turn), is kept on each row, not used.")
+@click.option("--etr", "etr", metavar="FILE",
+              help="The ODS NHS trust file (etr.csv), a snapshot: each code's name as observed, its open and close dates, "
+                   "national grouping, health geography (ICS), parent code, address, postcode and region letter.")
 @click.option("-o", "--output", default="ods.nt", show_default=True, metavar="FILE",
               help="Where to write the RDF (N-Triples); add it to the graph with --data FILE.")
 @click.option("--observed", metavar="DATE",
               help="The date the trust file's snapshot was taken (default: the latest date the file states).")
 def import_ods(succ: str, etr: str | None, output: str, observed: str | None) -> None:
-    """Turn NHS ODS registry files into RDF under the derbygraph ontology."""
+    """Turn NHS ODS registry files into RDF under the derbygraph ontology, every fact citing the row
+    (file and line) it comes from."""
     from .registry import import_files
 
     try:

@@ -145,3 +145,10 @@ class Dataset:
         from .names import NameIndex
 
         return NameIndex.from_dataset(self)
+
+    @cached_property
+    def fields(self):
+        """The registry's other columns (postcode, address, region and ICS codes), for search."""
+        from .search import FieldIndex
+
+        return FieldIndex.from_dataset(self)

@@ -55,3 +55,13 @@ def in_force(at: str, start: str | None, end: str | None) -> bool:
         return True
     a, e = _common(at, end)
     return a < e or (a == e and not len(at) == len(end) == 10)
+
+
+def same_time(date: str | None, other: str | None) -> bool:
+    """Both dated, and neither certainly after the other ("2002" and "2002-04" are the same time)."""
+    return date is not None and other is not None and not after(date, other) and not after(other, date)
+
+
+def shared(date: str, other: str) -> str:
+    """The part of two dates both state: "2002" for "2002" and "2002-04-01"."""
+    return _common(date, other)[0]

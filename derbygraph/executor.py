@@ -7,6 +7,11 @@ killed and replaced; one past the memory cap dies in its own worker, which is re
 answer (already cut to the row and byte limits in the worker) reaches the client in pieces, so
 the main process never holds more than one piece of it.
 
+The server process runs every request's HTTP and Flask work under one GIL, so it is the
+bottleneck, and the hand-off is as short as the guarantees allow: an answer that fits in one
+piece comes back in one message with its description, freeing the worker at once, and is sent
+with its length so that the connection stays open (measured: benchmarks/throughput.py).
+
 Admission: at most `Config.sparql_slots` requests are running or waiting for a worker; the next
 gets a 503 with Retry-After at once, so SPARQL can never take the server threads that pages and
 the API answer on.
@@ -17,6 +22,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import select
 import signal
 import threading
 from dataclasses import dataclass
@@ -35,8 +41,13 @@ PIECE = 256 * 1024  # bytes per message from a worker
 class Reply:
     """An answer on its way to the client: its description now, its body in pieces."""
 
-    answer: Answer                          # body empty when it comes in pieces
-    pieces: "_Pieces | None" = None
+    answer: Answer                          # its body: the whole answer, or the first piece
+    pieces: "_Pieces | None" = None         # the rest of the body
+    length: int = -1                        # bytes of the whole body (-1: as long as answer.body)
+
+    def __post_init__(self):
+        if self.length < 0:
+            self.length = len(self.answer.body)
 
     def __iter__(self) -> Iterator[bytes]:
         if self.answer.body:
@@ -125,11 +136,12 @@ def _serve_queries(connection, store_path: str, config: Config) -> None:
         except Exception as error:  # noqa: BLE001 - a worker reports, never dies silently
             connection.send(("refused", (f"query failed: {error.__class__.__name__}: {error}", 500)))
             continue
-        body, answer.body = answer.body, b""
-        connection.send(("ok", answer))
-        for start in range(0, len(body), PIECE):
-            connection.send_bytes(body[start:start + PIECE])
-        connection.send_bytes(b"")
+        body, answer.body = answer.body, answer.body[:PIECE]
+        connection.send(("ok", (answer, len(body))))
+        if len(body) > PIECE:
+            for start in range(PIECE, len(body), PIECE):
+                connection.send_bytes(body[start:start + PIECE])
+            connection.send_bytes(b"")
 
 
 def _memory_message(config: Config) -> str:
@@ -144,15 +156,27 @@ class _Worker:
                                        name="derbygraph-query-worker", daemon=True)
         self.process.start()
         child.close()
+        # Asked before and during every query, so made once: a poller on the pipe and the
+        # worker's /proc state file, re-read with one pread (None: no /proc, trust is_alive).
+        self._answers = select.poll()
+        self._answers.register(self.connection.fileno(), select.POLLIN)
+        try:
+            self._state = os.open(f"/proc/{self.process.pid}/stat", os.O_RDONLY)
+        except OSError:
+            self._state = None
 
     started = False
     STARTING = 120.0  # seconds a new worker may take to start (imports, opening the store) on a busy machine
+
+    def answered(self, timeout: float) -> bool:
+        """Whether the worker has said something (or hung up) within `timeout` seconds."""
+        return bool(self._answers.poll(timeout * 1000))
 
     def wait_started(self) -> None:
         """Wait for the worker's "ready", so start-up never counts against a query's time limit."""
         if self.started:
             return
-        if not self.connection.poll(self.STARTING):
+        if not self.answered(self.STARTING):
             raise QueryError("a query worker did not start in time; try again shortly", 503, retry_after=5)
         outcome, message = self.connection.recv()
         if outcome != "ready":
@@ -161,18 +185,22 @@ class _Worker:
 
     def ready(self) -> bool:
         """Alive and not stopped (SIGSTOP, a debugger): a worker that can answer now."""
-        if not self.process.is_alive():
-            return False
+        if self._state is None:
+            return self.process.is_alive()
         try:
-            state = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            return True  # no /proc: trust is_alive
-        return state not in ("T", "t", "Z", "X")
+            state = os.pread(self._state, 1024, 0).rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):  # gone (and reaped)
+            return False
+        return state not in (b"T", b"t", b"Z", b"X")
 
     def kill(self) -> None:
-        self.process.kill()
-        self.process.join(timeout=5)
+        if self.process.exitcode is None:
+            self.process.kill()
+            self.process.join(timeout=5)
         self.connection.close()
+        if self._state is not None:
+            os.close(self._state)
+            self._state = None
 
 
 class WorkerPool:
@@ -213,17 +241,21 @@ class WorkerPool:
         if not worker.ready():
             worker = self._replace(worker)
         try:
-            answer = self._ask(worker, query, options)
+            answer, length = self._ask(worker, query, options)
         except BaseException as error:
             self._release(worker, replace=not isinstance(error, QueryError) or error.status in (503, 507))
             raise
-        return Reply(answer, _Pieces(self, worker))
+        if length == len(answer.body):  # all in one piece: the worker is free now
+            self._release(worker, replace=False)
+            return Reply(answer)
+        return Reply(answer, _Pieces(self, worker), length)
 
-    def _ask(self, worker: _Worker, query: str, options: dict) -> Answer:
+    def _ask(self, worker: _Worker, query: str, options: dict) -> tuple[Answer, int]:
+        """The answer with its first piece, and the length of its whole body."""
         try:
             worker.wait_started()
             worker.connection.send((query, options))
-            if not worker.connection.poll(self.config.timeout):
+            if not worker.answered(self.config.timeout):
                 raise QueryError(f"query stopped: it ran past the time limit of {self.config.timeout:g} s", 503)
             outcome, payload = worker.connection.recv()
         except (EOFError, OSError):  # the worker died: past its memory cap (SIGABRT), or killed
@@ -248,9 +280,7 @@ class WorkerPool:
             except OSError:
                 pass
             worker.process.join(timeout=2)
-            if worker.process.is_alive():
-                worker.kill()
-
+            worker.kill()  # if it has not ended by now; and its pipe and state file closed
 
 
 class _Pieces:
@@ -265,7 +295,7 @@ class _Pieces:
     def __iter__(self) -> Iterator[bytes]:
         connection = self.worker.connection
         try:
-            while connection.poll(self.pool.config.timeout):
+            while self.worker.answered(self.pool.config.timeout):
                 piece = connection.recv_bytes()
                 if not piece:
                     self.finished = True

@@ -11,21 +11,59 @@ import pyoxigraph as ox
 from . import __version__, formats, storefolder, vocab
 from .dataset import Dataset, iri
 
+# The licence of derbygraph's own statements; what it takes from its sources keeps their terms.
+DATA_LICENCE = "http://creativecommons.org/licenses/by/4.0/"
+TERMS = ("derbygraph's own statements are licensed CC BY 4.0; what they rest on keeps its source's terms: "
+         "the registry data the Open Government Licence v3.0 (with its attribution), the documents' words "
+         "their publishers' own terms. Each source states its licence (dct:license) or terms (dct:rights).")
+# Formats whose syntax has line comments, so a dump opens with its licence in words.
+COMMENTED = (formats.TURTLE, formats.N_TRIPLES, formats.N_QUADS, formats.TRIG)
+
+
+def source_terms(dataset: Dataset) -> list[tuple[ox.NamedNode, dict[str, list]]]:
+    """Every source of the dataset (documents and registry files) with its title, publisher, licence
+    and terms as it states them: what VoID and a dump's header say, from one place."""
+    found = []
+    for kind in (vocab.DG + "SourceDocument", vocab.DG + "RegistryFile"):
+        for source in dataset.subjects(vocab.RDF + "type", iri(kind)):
+            found.append((source, {p: dataset.objects(source, vocab.DCT + p)
+                                   for p in ("title", "publisher", "license", "rights")}))
+    return found
+
+
+def notice(dataset: Dataset) -> list[str]:
+    """The licence and attribution of a dump, in lines of text: the dataset's, then each source's."""
+    lines = [f"derbygraph dataset, version {dataset.version}: {TERMS}", f"Licence: {DATA_LICENCE}", "Sources:"]
+    for source, said in source_terms(dataset):
+        title = said["title"][0].value if said["title"] else source.value
+        terms = [t.value for t in said["license"]] + [t.value for t in said["rights"]]
+        lines.append(f"- {title} <{source.value}>: " + (" ".join(terms) or "terms not recorded"))
+    return [" ".join(line.split()) for line in lines]
+
+
 def dump(dataset: Dataset, format_name: str = "turtle", asserted: bool = False, output=None):
     """The whole dataset in one format. Quad formats keep the named graphs (provenance);
-    triple formats merge them. `asserted` leaves out what the build inferred and derived."""
+    triple formats merge them. `asserted` leaves out what the build inferred and derived. Formats
+    with comments open with the licence and attribution of every source (`notice`)."""
     fmt = formats.by_name(formats.EXPORTS, format_name)
     rdf_format = fmt.oxigraph
     worked_out = {ox.NamedNode(vocab.GRAPH_INFERRED), ox.NamedNode(vocab.GRAPH_DERIVED)}
     quads = (q for q in dataset.quads() if not (asserted and q.graph_name in worked_out))
-    if fmt in formats.DATASETS:
-        return ox.serialize(quads, output, rdf_format, prefixes=vocab.PREFIXES)
-    if not asserted and isinstance(dataset.store, ox.Store):
+    header = "".join(f"# {line}\n" for line in notice(dataset)).encode() if fmt in COMMENTED else b""
+    if fmt not in formats.DATASETS and not asserted and isinstance(dataset.store, ox.Store):
         # the default graph is the merge of them all (see Dataset), each triple once: written by
         # the engine, several times faster than passing every triple through Python
-        return dataset.store.dump(output, rdf_format, from_graph=ox.DefaultGraph(), prefixes=vocab.PREFIXES)
-    triples = dict.fromkeys(q.triple for q in quads)  # one copy of a triple stated in two graphs
-    return ox.serialize(triples, output, rdf_format, prefixes=vocab.PREFIXES)
+        def write(out):
+            return dataset.store.dump(out, rdf_format, from_graph=ox.DefaultGraph(), prefixes=vocab.PREFIXES)
+    else:
+        statements = quads if fmt in formats.DATASETS else dict.fromkeys(q.triple for q in quads)  # a triple once
+
+        def write(out):
+            return ox.serialize(statements, out, rdf_format, prefixes=vocab.PREFIXES)
+    if output is None:
+        return header + write(None)
+    output.write(header)
+    return write(output)
 
 
 def context() -> dict:
@@ -155,7 +193,8 @@ def void_description(dataset: Dataset, base_url: str) -> list[ox.Triple]:
     add(dataset_node, vocab.DCT + "description", ox.Literal(
         "Organisations of the NHS in Derbyshire, their names over time, change events, sites, services, posts, "
         "ratings and figures, each fact with the exact words of its source document.", language="en"))
-    add(dataset_node, vocab.DCT + "license", n("http://creativecommons.org/licenses/by/4.0/"))
+    add(dataset_node, vocab.DCT + "license", n(DATA_LICENCE))
+    add(dataset_node, vocab.DCT + "rights", ox.Literal(TERMS, language="en"))
     add(dataset_node, vocab.DCT + "hasVersion", lit(dataset.version))
     if dataset.modified:
         add(dataset_node, vocab.DCT + "modified", lit(dataset.modified, "dateTime"))
@@ -165,20 +204,12 @@ def void_description(dataset: Dataset, base_url: str) -> list[ox.Triple]:
     for namespace in (vocab.ORG, vocab.PROV, vocab.TIME, vocab.SKOS, vocab.DCT, vocab.OA):
         add(dataset_node, vocab.VOID + "vocabulary", n(namespace))
     add(dataset_node, vocab.VOID + "exampleResource", n(vocab.ID + "org/derbyshire-healthcare-nhs-foundation-trust"))
-    for document in dataset.subjects(vocab.RDF + "type", n(vocab.DG + "SourceDocument")):
-        add(dataset_node, vocab.DCT + "source", document)
-        add(dataset_node, vocab.PROV + "wasDerivedFrom", document)
-    registry_files = dataset.subjects(vocab.RDF + "type", n(vocab.DG + "RegistryFile"))
-    for file in registry_files:  # each with its own licence
-        add(dataset_node, vocab.DCT + "source", file)
-        add(dataset_node, vocab.PROV + "wasDerivedFrom", file)
-        for predicate in (vocab.DCT + "title", vocab.DCT + "license", vocab.DCT + "rights", vocab.DCT + "publisher"):
-            for value in dataset.objects(file, predicate):
-                add(file, predicate, value)
-    if registry_files:
-        add(dataset_node, vocab.DCT + "rights", ox.Literal(
-            "The derbygraph data are CC BY 4.0; the registry data they include keep their publisher's licence, "
-            "stated on each source (dct:license).", language="en"))
+    for source, said in source_terms(dataset):  # each with its own licence or terms
+        add(dataset_node, vocab.DCT + "source", source)
+        add(dataset_node, vocab.PROV + "wasDerivedFrom", source)
+        for key, values in said.items():
+            for value in values:
+                add(source, vocab.DCT + key, value)
 
     counts = dataset.statistics
     for key, prop in (("triples", "triples"), ("subjects", "distinctSubjects"), ("properties", "properties"),

@@ -93,6 +93,7 @@ class Match:
     score: float
     name: str
     borne_at: bool = False  # with a date asked for: the matched name was in force then
+    field: str = "name"  # what matched: a name (or label, or spelling of one), or a "code" or acronym
 
 
 @dataclass(frozen=True)
@@ -278,7 +279,8 @@ class NameIndex:
             value = score(tokens, entry, typos)
             if value <= 0:
                 continue
-            match = Match(entry.org, value, entry.name, at is not None and entry.borne_at(at))
+            match = Match(entry.org, value, entry.name, at is not None and entry.borne_at(at),
+                          "code" if entry.kind == "code" else "name")
             # Among equals, a name as the sources give it before a variant spelling of it.
             rank = (match.borne_at, match.score, entry.kind != "variant")
             held = best.get(entry.org)

@@ -24,6 +24,7 @@ at all (`sandbox.py`), so a reading missed here still reaches nothing.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -124,25 +125,42 @@ def operation(words: list[str]) -> str | None:
     return next((w for w in words if w not in ("PREFIX", "BASE")), None)
 
 
+REMEMBERED_LENGTH = 4096  # queries up to this many characters have their verdict remembered
+
+
 def check(query: str, config: Config) -> None:
-    """Refuse (QueryError) what a read-only endpoint never runs; return quietly otherwise."""
-    if len(query.encode("utf-8", "surrogatepass")) > config.max_query_bytes:
-        raise QueryError(f"query is longer than {config.max_query_bytes} bytes", 413)
+    """Refuse (QueryError) what a read-only endpoint never runs; return quietly otherwise.
+
+    Clients ask the same queries again and again, and the scan costs more than a point lookup
+    does in the engine: the verdicts on short queries are remembered (at most 512 of them)."""
+    verdict = _remembered if len(query) <= REMEMBERED_LENGTH else _refusal
+    refusal = verdict(query, config.max_query_bytes, config.max_nesting)
+    if refusal:
+        raise QueryError(*refusal)
+
+
+def _refusal(query: str, max_query_bytes: int, max_nesting: int) -> tuple[str, int] | None:
+    """Why the query is refused (message, status), or None."""
+    if len(query.encode("utf-8", "surrogatepass")) > max_query_bytes:
+        return f"query is longer than {max_query_bytes} bytes", 413
     readings = [read(query)]
     decoded = _decoded(query)
     if decoded != query:
         readings.append(read(decoded))
-    for reading in readings:
-        if operation(reading.words) in UPDATE_KEYWORDS:
-            raise QueryError("SPARQL Update is not accepted: this endpoint is read-only", 403)
+    if any(operation(reading.words) in UPDATE_KEYWORDS for reading in readings):
+        return "SPARQL Update is not accepted: this endpoint is read-only", 403
     if any(r.service for r in readings):
-        raise QueryError("SERVICE is not allowed: this endpoint makes no outbound requests "
-                           "(a prefix or word containing SERVICE counts too)", 403)
+        return ("SERVICE is not allowed: this endpoint makes no outbound requests "
+                "(a prefix or word containing SERVICE counts too)", 403)
     if any(r.quoted_iri for r in readings):
-        raise QueryError("an IRI holding a ' is not accepted: write it as %27", 400)
+        return "an IRI holding a ' is not accepted: write it as %27", 400
     deepest = max(r.depth for r in readings)
-    if deepest > config.max_nesting:
-        raise QueryError(f"query nests brackets or operators {deepest} deep; the limit is {config.max_nesting}", 400)
+    if deepest > max_nesting:
+        return f"query nests brackets or operators {deepest} deep; the limit is {max_nesting}", 400
+    return None
+
+
+_remembered = functools.lru_cache(maxsize=512)(_refusal)
 
 
 def states_dataset(query: str) -> bool:

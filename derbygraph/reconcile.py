@@ -18,7 +18,7 @@ from functools import cached_property
 
 import pyoxigraph as ox
 
-from . import dates, vocab
+from . import dates, evidence, vocab
 from .dataset import Dataset, iri
 from .errors import BadInput
 from .lineage import LineageService
@@ -369,7 +369,7 @@ class ReconcileService:
             for period in self.dataset.objects(iri(member), DG + "hasNamePeriod"):
                 start, end = (self.dataset.value(period, DG + w) for w in ("start", "end"))
                 if at is None or dates.in_force(at, start.value if start else None, end.value if end else None):
-                    found += [s for s in self.lineage.sources(period) if s not in found]
+                    found += [s for s in evidence.sources(self.dataset, period) if s not in found]
             if found:
                 break
         return found

@@ -36,7 +36,7 @@ SELECT ?node ?exact WHERE {
 # What a source page says about each piece of metadata, in order; None where the data records none.
 METADATA = (("Title", DCT + "title"), ("Kind", DCT + "type"), ("Description", DCT + "description"),
             ("Address", DCT + "source"), ("Publisher", DCT + "publisher"), ("Date", DCT + "date"),
-            ("Licence", DCT + "license"), ("Format", DCT + "format"), ("File", DCT + "identifier"),
+            ("Licence", DCT + "license"), ("Terms", DCT + "rights"), ("Format", DCT + "format"), ("File", DCT + "identifier"),
             ("SHA-256", DG + "sha256"))
 
 

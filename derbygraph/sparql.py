@@ -6,6 +6,7 @@ module runs the query on a store and writes its answer within the row and byte l
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -109,28 +110,83 @@ def _syntax_message(query: str, error: SyntaxError, longest: int = 200) -> str:
 def _serialise(result, accept: str | None, format_name: str | None, config: Config) -> Answer:
     """The answer in the chosen format, cut to the row and byte limits (whole rows only)."""
     if isinstance(result, ox.QueryBoolean):
-        fmt = formats.negotiate(formats.SOLUTIONS, accept, format_name, others=formats.GRAPHS)
+        fmt = _format("solutions", accept, format_name)
         return Answer(result.serialize(format=fmt.oxigraph), fmt, form="boolean")
     if isinstance(result, ox.QuerySolutions):
-        fmt = formats.negotiate(formats.SOLUTIONS, accept, format_name, others=formats.GRAPHS)
-        variables = result.variables
-        header = "\t".join(str(v) for v in variables) + "\n"
-        # Rows are kept as TSV lines (N-Triples terms, lossless), then pyoxigraph writes the format.
-        lines, truncated = _take(("\t".join("" if row[v] is None else str(row[v]) for v in variables) + "\n"
-                                  for row in result), config)
+        fmt = _format("solutions", accept, format_name)
+        header, lines, truncated = _solution_lines(result, config)
 
         def write_solutions(count: int) -> bytes:
-            tsv = header + "".join(lines[:count])
+            tsv = header + b"".join(lines[:count])
             return ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(format=fmt.oxigraph)
         body, rows, truncated = _fit(write_solutions, len(lines), truncated, config)
         return Answer(body, fmt, truncated, "solutions", rows)
-    fmt = formats.negotiate(formats.GRAPHS, accept, format_name, others=formats.SOLUTIONS)
+    fmt = _format("graph", accept, format_name)
     triples, truncated = _take(result, config, size=lambda triple: len(str(triple)))
 
     def write_triples(count: int) -> bytes:
         return ox.serialize(triples[:count], format=fmt.oxigraph, prefixes=vocab.PREFIXES) or b""
     body, rows, truncated = _fit(write_triples, len(triples), truncated, config)
     return Answer(body, fmt, truncated, "graph", rows)
+
+
+@functools.lru_cache(maxsize=256)
+def _format(form: str, accept: str | None, format_name: str | None) -> formats.Format:
+    """The format of an answer of this form ("solutions" or "graph"); clients send the same
+    Accept header with every request, so each is negotiated once (a 406 is not remembered)."""
+    mine, others = (formats.GRAPHS, formats.SOLUTIONS) if form == "graph" else (formats.SOLUTIONS, formats.GRAPHS)
+    return formats.negotiate(mine, accept, format_name, others=others)
+
+
+class _Enough(Exception):
+    """Raised into pyoxigraph's writer when the answer has reached a limit: evaluation stops."""
+
+
+class _TSVSink:
+    """Where pyoxigraph writes solutions as TSV (N-Triples terms, lossless, one row a line),
+    natively, until the rows or bytes pass a limit."""
+
+    def __init__(self, config: Config):
+        self.config, self.chunks, self.size, self.lines = config, [], 0, 0
+        self.truncated: str | None = None
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self.chunks.append(data)
+        self.size += len(data)
+        self.lines += data.count(b"\n")
+        if self.lines - 1 > self.config.max_rows:  # the first line is the header
+            self.truncated = "rows"
+        elif self.size > self.config.max_answer_bytes:
+            self.truncated = "bytes"
+        if self.truncated:
+            raise _Enough
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _solution_lines(result: ox.QuerySolutions, config: Config) -> tuple[bytes, list[bytes], str | None]:
+    """The TSV header, the rows as TSV lines up to the row limit and about the byte limit (their
+    N-Triples size), and which limit stopped the taking."""
+    sink = _TSVSink(config)
+    try:
+        result.serialize(sink, ox.QueryResultsFormat.TSV)
+    except _Enough:
+        pass
+    header, _, rest = b"".join(sink.chunks).partition(b"\n")
+    lines = [line + b"\n" for line in rest.split(b"\n")[:-1]]  # the last is empty, or cut short
+    if sink.truncated == "rows":
+        del lines[config.max_rows:]
+    elif sink.truncated == "bytes":
+        total = 0
+        for count, line in enumerate(lines):
+            total += len(line)
+            if total > config.max_answer_bytes:
+                del lines[count:]
+                break
+    return header + b"\n", lines, sink.truncated
 
 
 def _take(items, config: Config, size=len) -> tuple[list, str | None]:

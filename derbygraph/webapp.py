@@ -9,6 +9,7 @@ from http import HTTPStatus
 
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import http_date
 
 from . import __version__, formats, resources
 from .config import DEFAULT, Config
@@ -43,13 +44,17 @@ def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Fla
     app.json.sort_keys = False  # keep the contract's order: organisation, query, at, names...
     for area in (pages, api, sparql_endpoint, canned, linked, reconcile, sources, crosswalk):
         app.register_blueprint(area.blueprint)
+    app.wsgi_app = _EveryResponse(app.wsgi_app)
     if config.base_url:
         app.wsgi_app = _PublicAddress(app.wsgi_app, config.base_url)
+    last_modified = http_date(datetime.fromisoformat(dataset.modified.replace("Z", "+00:00"))) \
+        if dataset.modified else None
 
     @app.before_request
     def not_modified():
         """A GET whose answer this dataset version already gave: 304, without running anything."""
-        if request.method in ("GET", "HEAD") and request.if_none_match.contains(_etag(dataset)):
+        if request.method in ("GET", "HEAD") and request.if_none_match and \
+                request.if_none_match.contains(_etag(dataset)):
             response = Flask.response_class(status=304)
             response.set_etag(_etag(dataset))
             return response
@@ -57,22 +62,18 @@ def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Fla
 
     @app.after_request
     def headers(response):
-        response.headers["Server"] = f"derbygraph/{__version__}"
-        response.headers["X-Content-Type-Options"] = "nosniff"
         if response.mimetype == "text/html":
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if request.method in ("GET", "HEAD") and response.status_code == 200 and "ETag" not in response.headers:
             response.set_etag(_etag(dataset))
-            response.vary.add("Accept")
-            if dataset.modified:
-                response.last_modified = datetime.fromisoformat(dataset.modified.replace("Z", "+00:00"))
+            if "Vary" not in response.headers:
+                response.headers["Vary"] = "Accept"
+            elif "accept" not in response.headers["Vary"].lower():
+                response.vary.add("Accept")
+            if last_modified:
+                response.headers["Last-Modified"] = last_modified
         if response.mimetype == "application/json" and request.path.startswith("/api/"):  # JSON-LD, read so
             response.headers["Link"] = f'<{request.url_root}context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"'
-        # Everything here is public and read-only: any page may fetch it (POST only where it reads).
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
-        response.headers["Access-Control-Expose-Headers"] = "Derbygraph-Truncated, Retry-After, ETag"
         return response
 
     @app.errorhandler(QueryError)
@@ -126,6 +127,31 @@ def _etag(dataset: Dataset) -> str:
     """One tag per dataset version, address and Accept header: the same GET gets the same answer."""
     key = "\n".join((dataset.version, request.full_path, request.headers.get("Accept", "")))
     return hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+class _EveryResponse:
+    """The headers every response carries, added as it leaves the app (a plain list, so this
+    costs next to nothing on the busiest path)."""
+
+    HEADERS = [
+        ("Server", f"derbygraph/{__version__}"),
+        ("X-Content-Type-Options", "nosniff"),
+        # Everything here is public and read-only: any page may fetch it (POST only where it reads).
+        ("Access-Control-Allow-Origin", "*"),
+        ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
+        ("Access-Control-Allow-Headers", "Content-Type, Accept"),
+        ("Access-Control-Expose-Headers", "Derbygraph-Truncated, Retry-After, ETag"),
+    ]
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        def starting(status, headers, exc_info=None):
+            present = {name.lower() for name, _ in headers}
+            headers.extend(header for header in self.HEADERS if header[0].lower() not in present)
+            return start_response(status, headers, exc_info)
+        return self.app(environ, starting)
 
 
 class _PublicAddress:

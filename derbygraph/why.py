@@ -29,22 +29,31 @@ _HOLDS = "ASK { $s $p $o }"
 _ASSERTED = f"""ASK {{ GRAPH ?g {{ $s $p $o }}
   FILTER (?g NOT IN (<{vocab.GRAPH_INFERRED}>, <{vocab.GRAPH_DERIVED}>, <{vocab.GRAPH_META}>)) }}"""
 # Quotations behind the statement (the provenance pattern the README documents), and the
-# registry rows its subject rests on.
+# registry rows it rests on: its own row where the import says which (a reified statement
+# prov:wasDerivedFrom the row), else every row its subject rests on.
+_REGISTRY_ROW = "?record a dg:RegistryRecord ; dct:source ?iri ; prov:value ?quote ."
 _SOURCES = """
 SELECT DISTINCT ?iri ?title ?quote ?line ?record WHERE {
   { ?st rdf:subject $s ; rdf:predicate $p ; rdf:object $o ; dg:restsOn ?q .
     ?q oa:hasSource ?iri ; oa:hasSelector/oa:exact ?quote .
     OPTIONAL { ?iri dct:title ?title } }
   UNION
-  { $s prov:wasDerivedFrom ?record . ?record a dg:RegistryRecord ; dct:source ?iri ; prov:value ?quote .
+  { ?st rdf:subject $s ; rdf:predicate $p ; rdf:object $o ; prov:wasDerivedFrom ?record . %(row)s
     OPTIONAL { ?record dg:line ?line } OPTIONAL { ?iri dct:title ?title } }
-}"""
+  UNION
+  { $s prov:wasDerivedFrom ?record . %(row)s
+    FILTER NOT EXISTS { ?own rdf:subject $s ; rdf:predicate $p ; rdf:object $o ; prov:wasDerivedFrom/a dg:RegistryRecord }
+    OPTIONAL { ?record dg:line ?line } OPTIONAL { ?iri dct:title ?title } }
+}""" % {"row": _REGISTRY_ROW}
 _QUOTES_ABOUT = """
-SELECT DISTINCT ?p ?o ?iri ?title ?quote WHERE {
-  ?st rdf:subject $s ; rdf:predicate ?p ; rdf:object ?o ; dg:restsOn ?q .
-  ?q oa:hasSource ?iri ; oa:hasSelector/oa:exact ?quote .
+SELECT DISTINCT ?p ?o ?iri ?title ?quote ?line WHERE {
+  { ?st rdf:subject $s ; rdf:predicate ?p ; rdf:object ?o ; dg:restsOn ?q .
+    ?q oa:hasSource ?iri ; oa:hasSelector/oa:exact ?quote . }
+  UNION
+  { ?st rdf:subject $s ; rdf:predicate ?p ; rdf:object ?o ; prov:wasDerivedFrom ?record . %(row)s
+    OPTIONAL { ?record dg:line ?line } }
   OPTIONAL { ?iri dct:title ?title }
-} ORDER BY ?p ?quote"""
+} ORDER BY ?p ?quote""" % {"row": _REGISTRY_ROW}
 # What an entailment follows from: a shortcut the build derived, else one step of OWL 2 RL.
 _DERIVED_FROM = """
 SELECT DISTINCT ?s1 ?p1 ?o1 WHERE {
@@ -111,12 +120,16 @@ class WhyService:
                 "asserted": self._ask(_ASSERTED, s, p, o), "sources": self.sources(s, p, o)}
 
     def quotes_about(self, subject) -> dict[tuple[str, object], list[dict]]:
-        """(predicate IRI, object) -> the quotations each statement about `subject` rests on, in
-        one query: what a resource page shows beside each of its facts."""
+        """(predicate IRI, object) -> the quotations (or registry rows, with their `line`) each
+        statement about `subject` rests on, in one query: what a resource page shows beside each
+        of its facts."""
         found: dict[tuple[str, object], list[dict]] = {}
         for row in self.dataset.query(_bind(_QUOTES_ABOUT, subject, None, None)):
-            found.setdefault((row["p"].value, row["o"]), []).append(
-                {"iri": row["iri"].value, "title": _value(row["title"]) or row["iri"].value, "quote": row["quote"].value})
+            source = {"iri": row["iri"].value, "title": _value(row["title"]) or row["iri"].value,
+                      "quote": row["quote"].value}
+            if row["line"] is not None:
+                source["line"] = int(row["line"].value)
+            found.setdefault((row["p"].value, row["o"]), []).append(source)
         return found
 
     def why(self, s: str, p: str, o: str) -> dict:

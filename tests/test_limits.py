@@ -83,6 +83,30 @@ def test_result_rows_are_capped_with_notice(server):
     assert body.count(b"\n") == 10001
 
 
+def test_answers_say_their_length_and_keep_the_connection_open(server):
+    """Whole or streamed from the worker in pieces, an answer carries its length, so a client
+    asks its next query on the same connection (without it the server closes the connection)."""
+    import http.client
+
+    from derbygraph.executor import PIECE
+
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    sockets, sizes = set(), []
+    try:
+        for query in (QUICK, "SELECT * WHERE { ?s ?p ?o . ?x ?y ?z } LIMIT 20000", QUICK):
+            connection.request("GET", "/sparql?query=" + urllib.parse.quote(query),
+                               headers={"Accept": "text/tab-separated-values"})
+            response = connection.getresponse()
+            body = response.read()
+            assert response.status == 200 and int(response.headers["Content-Length"]) == len(body)
+            assert response.headers.get("Connection", "").lower() != "close"
+            sockets.add(id(connection.sock))
+            sizes.append(len(body))
+    finally:
+        connection.close()
+    assert len(sockets) == 1 and max(sizes) > PIECE  # one connection; one answer came in pieces
+
+
 def test_etag_gives_304_for_the_same_answer(server):
     status, headers, _ = sparql(server, QUICK)
     tag = headers["ETag"]

@@ -150,3 +150,26 @@ def test_a_resource_page_shows_each_fact_with_its_words(dataset):
     trust = client.get("/derbygraph/id/org/derbyshire-healthcare-nhs-foundation-trust",
                        headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "<h2>Derived from these facts</h2>" in trust  # the shortcuts, apart from what the words state
+
+
+@pytest.mark.parametrize("name", ["turtle", "nt", "nq", "trig", "jsonld", "xml"])
+def test_every_dump_states_the_licence_and_each_sources_terms(dataset, name):
+    """Formats with comments open with the licence in words; in every format the terms travel as data
+    (the `dct:rights` of each source document), and the header changes nothing the dump holds."""
+    from derbygraph import formats
+    from derbygraph.linkeddata import dump, notice
+
+    content = dump(dataset, name)
+    fmt = formats.by_name(formats.EXPORTS, name)
+    header = notice(dataset)
+    if name in ("turtle", "nt", "nq", "trig"):
+        assert content.decode().splitlines()[:len(header)] == [f"# {line}" for line in header]
+        assert "CC BY 4.0" in header[0] and "creativecommons.org/licenses/by/4.0" in header[1]
+        assert any("About us" in line and "publisher's own terms" in line for line in header)
+    parsed = {(q.subject.value, q.predicate.value, q.object.value) for q in ox.parse(content, fmt.oxigraph)}
+    for document in dataset.subjects(vocab.RDF + "type", ox.NamedNode(vocab.DG + "SourceDocument")):
+        rights = dataset.value(document, vocab.DCT + "rights")
+        assert rights is not None and (document.value, vocab.DCT + "rights", rights.value) in parsed
+    streamed = __import__("io").BytesIO()
+    dump(dataset, name, output=streamed)
+    assert streamed.getvalue() == content

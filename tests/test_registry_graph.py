@@ -65,13 +65,20 @@ def test_labels_name_a_code_only_where_its_name_held_then(tmp_path):
 def test_every_column_is_data_with_its_row(tmp_path):
     _, g, _ = import_small(tmp_path, [succ_row("AAA", "RXM", "20020401", indicator="1")], [etr_row(
         "RXM", "DERBYSHIRE HEALTHCARE NHS FOUNDATION TRUST", c2="Y60", c3="QJ2", c4="TRUST HQ", c5="KINGSWAY",
-        c7="DERBY", c9="DE22 3LZ", c23="J")])
+        c7="DERBY", c9="DE22 3LZ", c14="QHM", c23="J")])
     rxm = ORG + "RXM"
-    assert {p: objects(g, rxm, DG + p) for p in ("nationalGrouping", "healthGeography", "region", "postcode", "address")} == {
-        "nationalGrouping": {"Y60"}, "healthGeography": {"QJ2"}, "region": {"J"}, "postcode": {"DE22 3LZ"},
-        "address": {"TRUST HQ, KINGSWAY, DERBY"}}
+    columns = ("nationalGrouping", "healthGeography", "parentCode", "region", "postcode", "address", "opened")
+    assert {p: objects(g, rxm, DG + p) for p in columns} == {
+        "nationalGrouping": {"Y60"}, "healthGeography": {"QJ2"}, "parentCode": {"QHM"}, "region": {"J"},
+        "postcode": {"DE22 3LZ"}, "address": {"TRUST HQ, KINGSWAY, DERBY"}, "opened": {"2002-04-01"}}
     assert read.RECORD_NS + "etr/1" in objects(g, rxm, DERIVED)
     assert objects(g, read.RECORD_NS + "succ/1", DG + "successionIndicator") == {"1"}
+    # each value rests on its own row: a reified statement of it, derived from the etr.csv row alone
+    statements = {s for s, p, o in g if p == vocab.RDF + "subject" and o == rxm}
+    cited = {(objects(g, s, vocab.RDF + "predicate").pop()[len(DG):], objects(g, s, vocab.RDF + "object").pop()):
+             objects(g, s, DERIVED) for s in statements}
+    assert {key: rows for key, rows in cited.items() if key[0] in columns} == {
+        (p, value): {read.RECORD_NS + "etr/1"} for p in columns for value in objects(g, rxm, DG + p)}
 
 
 def test_several_organisations_into_one_on_one_date_are_one_merger(tmp_path):

@@ -52,3 +52,21 @@ def test_an_unreachable_store_is_one_line():
     result = run_cli("serve", "--endpoint", f"http://127.0.0.1:{free_port()}/query", "--port", str(free_port()))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@on_each_engine
+def test_a_lineage_is_a_few_requests(backend):
+    """The same few whole queries as the embedded store: a handful of requests, not one per lookup."""
+    from derbygraph.lineage import LineageService
+
+    dataset = backend.dataset
+    service, asked = LineageService(dataset), []
+    ask = dataset.store._ask
+    dataset.store._ask = lambda *args, **kwargs: asked.append(args[0]) or ask(*args, **kwargs)
+    try:
+        service.lineage("Derbyshire Healthcare")  # the first also reads the vocabulary and the sources
+        asked.clear()
+        answer = service.lineage("Southern Derbyshire Trust")
+    finally:
+        dataset.store._ask = ask
+    assert answer["names"] and len(asked) <= 4, len(asked)

@@ -75,10 +75,6 @@ def _overlap(start: str | None, end: str | None, opened: str | None, closed: str
     return not (start and closed and dates.after(start, closed))
 
 
-def _same_time(a: str | None, b: str | None) -> bool:
-    return a is not None and b is not None and not dates.after(a, b) and not dates.after(b, a)
-
-
 class Proposals:
     """Writes each proposal once, and keeps what the import summary reports."""
 
@@ -208,7 +204,7 @@ def _by_structure(proposals: Proposals, registry: Registry, rows: list[Row], lin
     for (date, successor), group in sorted(groups.items()):
         home = lineage.get(linked[successor], linked[successor])
         # the documents' bodies that, then, ended, gave services to the lineage, or changed within it
-        touched = {e["event"] for e in events if _same_time(e["date"], date) and lineage.get(e["org"]) == home}
+        touched = {e["event"] for e in events if dates.same_time(e["date"], date) and lineage.get(e["org"]) == home}
         bodies = sorted({e["org"] for e in events if e["event"] in touched and e["role"] in GIVING})
         if not bodies:
             continue

@@ -7,11 +7,13 @@
   say when a name began) and `dg:observed` the snapshot's date; it ends (`dg:end`) no later than the
   code's close date or the first succession recorded after the snapshot. The code's own open and
   close dates are `dg:opened`/`dg:closed` of the organisation; its other columns (national grouping,
-  high-level health geography, region, address, postcode) are data of the organisation.
+  high-level health geography, parent code, region, address, postcode) are data of the organisation.
 - one event per (date, successor) at `.../id/ods/event/{date}-{SUCCESSOR}`: a `dg:Merger` when two
   or more organisations become one organisation on one date, a `dg:SiteSuccession` when the
   successor is a site (part of the event in which its old organisation is succeeded that day), else
   a `dg:Succession`. Labels name a code's name only where it is known to be in force on the date.
+- a statement that rests on one row alone (a code's dates and columns in etr.csv) is reified, the
+  `rdf:Statement` `prov:wasDerivedFrom` that row, so each value cites its own row.
 - each row a `dg:RegistryRecord` (`dct:source` its file, `dg:line`, `prov:value` its text, and for
   succ.csv the fifth column as `dg:successionIndicator`); everything derived from rows says so
   with `prov:wasDerivedFrom`.
@@ -29,7 +31,7 @@ import pyoxigraph as ox
 
 from .. import dates, vocab
 from . import kinds as kinds_
-from .read import ETR_GEOGRAPHY, ETR_GROUPING, ETR_POSTCODE, ETR_REGION, ODS, Record, Row, Trust
+from .read import ETR_GEOGRAPHY, ETR_GROUPING, ETR_PARENT, ETR_POSTCODE, ETR_REGION, ODS, Record, Row, Trust
 
 ORG_NS = ODS + "org/"
 EVENT_NS, NAME_NS, FILE_NS = ODS + "event/", ODS + "name/", ODS + "file/"
@@ -45,7 +47,7 @@ _SMALL = frozenset({"and", "of", "the", "for", "in", "on", "at", "upon", "with",
 _UPPER = frozenset({"NHS", "UK", "CIC", "ICB", "CCG", "PCT"})
 # etr.csv columns kept as data of the organisation: (column, property).
 COLUMNS = ((ETR_GROUPING, DG + "nationalGrouping"), (ETR_GEOGRAPHY, DG + "healthGeography"),
-           (ETR_REGION, DG + "region"), (ETR_POSTCODE, DG + "postcode"))
+           (ETR_PARENT, DG + "parentCode"), (ETR_REGION, DG + "region"), (ETR_POSTCODE, DG + "postcode"))
 
 
 def title_name(raw: str) -> str:
@@ -113,6 +115,18 @@ class Builder:
         self.triples.append(ox.Triple(checksum, node(SPDX + "algorithm"), node(SPDX + "checksumAlgorithm_sha256")))
         self.triples.append(ox.Triple(checksum, node(SPDX + "checksumValue"), lit(digest, vocab.XSD + "hexBinary")))
         return file
+
+    def row_fact(self, subject: str, predicate: str, obj, record: Record) -> None:
+        """A statement that rests on one row alone, reified (a blank `rdf:Statement` node
+        `prov:wasDerivedFrom` the row): a page or `why` cites that row beside the value, not every
+        row the subject rests on."""
+        self.add(subject, predicate, obj)
+        statement = ox.BlankNode()
+        value = obj if not isinstance(obj, str) else node(obj)
+        for term, what in ((node(RDF + "Statement"), TYPE), (node(subject), RDF + "subject"),
+                           (node(predicate), RDF + "predicate"), (value, RDF + "object"),
+                           (node(record.iri), PROV + "wasDerivedFrom")):
+            self.triples.append(ox.Triple(statement, node(what), term))
 
     def record(self, record: Record, file: str) -> None:
         self.add(record.iri, TYPE, DG + "RegistryRecord")
@@ -214,19 +228,21 @@ def convert(rows: list[Row], trusts: list[Trust], succ: Path, etr: Path | None, 
 
 
 def _trust(out: Builder, subject: str, trust: Trust, title: str | None, observed: str | None, end: str | None):
-    """A row of the snapshot: the code's dates and columns, and its name as observed."""
+    """A row of the snapshot: the code's dates and columns, and its name as observed, each
+    statement citing the row."""
+    row = trust.record
     if trust.opened:
-        out.add(subject, DG + "opened", day(trust.opened))
+        out.row_fact(subject, DG + "opened", day(trust.opened), row)
     if trust.closed:
-        out.add(subject, DG + "closed", day(trust.closed))
+        out.row_fact(subject, DG + "closed", day(trust.closed), row)
     for column, predicate in COLUMNS:
         if trust.field(column):
-            out.add(subject, predicate, lit(trust.field(column)))
+            out.row_fact(subject, predicate, lit(trust.field(column)), row)
     if trust.address:
-        out.add(subject, DG + "address", lit(", ".join(trust.address)))
+        out.row_fact(subject, DG + "address", lit(", ".join(trust.address)), row)
     if not trust.name:
         return
-    out.add(subject, SKOS + "altLabel", lit(trust.name))
+    out.row_fact(subject, SKOS + "altLabel", lit(trust.name), row)
     period = NAME_NS + trust.code
     out.add(subject, DG + "hasNamePeriod", period)
     out.add(period, TYPE, DG + "NamePeriod")

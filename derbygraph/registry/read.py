@@ -27,7 +27,8 @@ SUCC_FIELDS, ETR_FIELDS = 5, 27
 # etr.csv columns (0-based) as the ODS layout names them.
 ETR_CODE, ETR_NAME, ETR_GROUPING, ETR_GEOGRAPHY, ETR_POSTCODE, ETR_OPEN, ETR_CLOSE = 0, 1, 2, 3, 9, 10, 11
 ETR_ADDRESS = slice(4, 9)
-ETR_REGION = 23  # columns 14 (sub-type) and 15 (parent code) are empty in every row of the shared copy
+ETR_PARENT = 14  # the parent organisation's code (column 15), empty in every row of the shared copy
+ETR_REGION = 23  # column 14 (sub-type) is empty in every row of the shared copy too
 
 _CODE = re.compile(r"^[A-Z0-9]{1,12}$")
 
@@ -67,8 +68,10 @@ class Record:
 class Row:
     """A row of succ.csv: `predecessor` was succeeded by `successor` on `date` (YYYY-MM-DD).
 
-    `indicator` is the fifth column as the file gives it ("0" or "1"); this copy does not say what
-    it means (the ODS calls it the succession indicator), so it is kept on the row, not interpreted.
+    `indicator` is the fifth column as the file gives it ("0" or "1"): the ODS's succession
+    indicator, undocumented in this copy, which reads as a forward-succession flag (1 almost always
+    where the successor is succeeded in turn). Successions are followed from the rows, so it is kept
+    on the row, not interpreted.
     """
 
     record: Record

@@ -1,4 +1,4 @@
-"""The JSON API: lineage, name search and statement provenance, the same services the CLI calls."""
+"""The JSON API: lineage, search (by name, postcode, address...) and statement provenance, the same services the CLI calls."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from ..dataset import iri
 from ..errors import BadInput
+from ..search import search as find
 from ..why import WhyService
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
@@ -30,9 +31,9 @@ def search():
         raise BadInput("limit must be a whole number") from None
     dataset = current_app.config["DATASET"]
     return jsonify([
-        {"iri": m.iri, "label": dataset.label(iri(m.iri)), "names": dataset.names.names_of(m.iri),
-         "score": m.score, "matched": m.name}
-        for m in dataset.names.search(text, limit)
+        {"iri": hit.iri, "label": dataset.label(iri(hit.iri)), "names": dataset.names.names_of(hit.iri),
+         "score": hit.score, "field": hit.field, "matched": hit.matched}
+        for hit in find(dataset, text, limit)
     ])
 
 

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 import pyoxigraph as ox
 
-from .. import formats, linkeddata, vocab
+from .. import evidence, formats, linkeddata, vocab
 from ..dataset import iri
 from ..why import WhyService
 from .results import local_href, short
@@ -84,7 +84,7 @@ def _property_view(dataset, predicate: str) -> dict:
 
 
 def _sources(dataset, node) -> list[dict]:
-    return current_app.config["LINEAGE"].sources(node)
+    return evidence.sources(dataset, node)
 
 
 @blueprint.get("/derbygraph/<path:rest>")

@@ -19,6 +19,7 @@ from ..names import Choice, choose_lineage
 from .results import download_links, local_href, run_for_page
 
 blueprint = Blueprint("pages", __name__)
+FOUND_BY_FIELDS = 50  # organisations listed when the search box is given a postcode, street or code
 
 STARTER = """SELECT ?organisation ?name ?start ?end WHERE {
   ?organisation dg:hasNamePeriod ?period .
@@ -115,14 +116,16 @@ def lineage_page():
     if choice.ties and not request.args.get("exact"):
         return render_template("lineage_choose.html", dataset=dataset, query=name, at=at, candidates=_heads(choice))
     try:
-        answer = service.lineage(name, at)
+        answer, full = service.lineages(name, at)
     except BadDate as error:
         return render_template("lineage_missing.html", dataset=dataset, query=name, suggestions=[],
                                message=str(error)), 400
     except UnknownOrganisation as error:
+        found = _found_by_fields(name)
+        message = f"No organisation is called “{name}”; by their registry details it matches:" \
+            if found else f"No organisation is called “{name}”."
         return render_template("lineage_missing.html", dataset=dataset, query=name, suggestions=error.suggestions,
-                               message=f"No organisation is called “{name}”."), 404
-    full = service.lineage(name) if at else answer
+                               found=found, message=message), 200 if found else 404
     wording = _wording(full)
     picture = timeline.layout(full, wording["types"], at)
     closest = None  # a name matched only roughly: say so, and offer the other lineages it may mean
@@ -132,6 +135,14 @@ def lineage_page():
     return render_template("lineage.html", dataset=dataset, answer=answer, picture=picture, name=name, at=at,
                            closest=closest, words=wording, when=timeline.when, dated=timeline.dated, local_href=local_href,
                            query_string=query_string)
+
+
+def _found_by_fields(text: str) -> list[dict]:
+    """Organisations whose registry details (postcode, address, region or ICS code) match a query
+    that names none: the search box takes a postcode as well as a name."""
+    dataset = current_app.config["DATASET"]
+    return [{"iri": hit.iri, "label": dataset.label(iri(hit.iri)), "field": hit.field, "matched": hit.matched}
+            for hit in dataset.fields.search(text)[:FOUND_BY_FIELDS]]
 
 
 def _wording(answer: dict) -> dict:
@@ -152,12 +163,13 @@ def _wording(answer: dict) -> dict:
             "kinds": {e["iri"]: timeline.event_kind(e["type"]) for e in events}}
 
 
-def _lineage_file(name: str, at: str | None) -> tuple[dict | None, Response | None]:
-    """(answer, None), or (None, a one-line plain-text refusal): for the lineage as a file."""
+def _lineage_file(name: str, at: str | None, ask: str = "lineage"):
+    """(what the lineage service's method `ask` answers, None), or (None, a one-line plain-text
+    refusal): for the lineage as a file."""
     if not name:
         return None, Response("give the organisation as ?org=NAME\n", 400, mimetype="text/plain")
     try:
-        return current_app.config["LINEAGE"].lineage(name, at), None
+        return getattr(current_app.config["LINEAGE"], ask)(name, at), None
     except (BadDate, UnknownOrganisation) as error:
         return None, Response(f"{error}\n", 404 if isinstance(error, UnknownOrganisation) else 400, mimetype="text/plain")
 
@@ -166,10 +178,10 @@ def _lineage_file(name: str, at: str | None) -> tuple[dict | None, Response | No
 def lineage_svg():
     """The timeline picture as a file of its own, styled inline so it reads anywhere."""
     name, at = request.args.get("org", "").strip(), request.args.get("at", "").strip() or None
-    answer, refusal = _lineage_file(name, at)
+    answers, refusal = _lineage_file(name, at, "lineages")
     if refusal is not None:
         return refusal
-    full = current_app.config["LINEAGE"].lineage(name) if at else answer
+    full = answers[1]
     picture = timeline.layout(full, _wording(full)["types"], at)
     svg = render_template("timeline.svg", answer=full, picture=picture, standalone=True, at=at)
     return Response(svg, mimetype="image/svg+xml", headers={

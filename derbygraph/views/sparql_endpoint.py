@@ -92,10 +92,12 @@ def endpoint():
 
 
 def answer_response(reply) -> Response:
-    """A query's answer, streamed from the worker; a cut answer says so in a header."""
+    """A query's answer, streamed from the worker; a cut answer says so in a header. Its length
+    is always sent: without one, waitress would close the connection after every answer."""
     answer = reply.answer
-    response = Response(reply, content_type=answer.format.content_type)
-    response.vary.add("Accept")
+    response = Response(reply if reply.pieces else answer.body, content_type=answer.format.content_type)
+    response.content_length = reply.length
+    response.headers["Vary"] = "Accept"
     if answer.truncated:
         response.headers["Derbygraph-Truncated"] = f"rows={answer.rows}; limit={answer.truncated}"
     return response

@@ -13,6 +13,12 @@
       if (!response.ok) return;
       const found = await response.json();
       list.replaceChildren(...found.flatMap(function (org) {
+        if (org.field !== "name" && org.field !== "code") {  // found by postcode, address...: say so
+          const option = document.createElement("option");
+          option.value = org.label;
+          option.label = org.label + " (" + org.field + " " + org.matched + ")";
+          return [option];
+        }
         return org.names.map(function (name) {
           const option = document.createElement("option");
           option.value = name;

@@ -1,0 +1,199 @@
+"""Search: organisations by name first, then by the registry's other columns (postcode and its
+district, address words, national grouping and ICS codes), each hit saying which field matched.
+Unit tests on a small index; then the real registry (../shared/ods/, built once per session) through
+the service, `/api/search` and the home page's search box."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from derbygraph import vocab
+from derbygraph.names import Match
+from derbygraph.registry.read import ETR_GEOGRAPHY, ETR_GROUPING, ETR_POSTCODE
+from derbygraph.search import DISTRICT, SCORES, FieldIndex, compact, district, search
+
+ORG = vocab.ID + "ods/org/"
+NAMED = ("name", "code")
+
+SMALL = FieldIndex([
+    (ORG + "RXM", "postcode", "DE22 3LZ"), (ORG + "RXM", "address", "TRUST HEADQUARTERS, KINGSWAY HOSPITAL, KINGSWAY, DERBY"),
+    (ORG + "RXM", "health geography (ICS)", "QJ2"), (ORG + "RXM", "national grouping", "Y60"),
+    (ORG + "RTG", "postcode", "DE22 3NE"), (ORG + "RTG", "address", "ROYAL DERBY HOSPITAL, UTTOXETER ROAD, DERBY"),
+    (ORG + "RTG", "health geography (ICS)", "QJ2"), (ORG + "RTG", "national grouping", "Y60"),
+    (ORG + "R0A", "parent code", "QOP"), (ORG + "R0A", "postcode", "M13 9WL"), (ORG + "R0A", "address", "COBBETT HOUSE, OXFORD ROAD, MANCHESTER"),
+])
+
+
+def found(query: str, index: FieldIndex = SMALL) -> dict[str, tuple[str, str]]:
+    return {hit.iri[len(ORG):]: (hit.field, hit.matched) for hit in index.search(query)}
+
+
+@pytest.mark.parametrize("query", ["DE22 3LZ", "de223lz", " de22   3lz ", "De22 3Lz", "DE223LZ"])
+def test_a_postcode_in_any_spacing_or_case(query):
+    assert found(query) == {"RXM": ("postcode", "DE22 3LZ")}
+
+
+def test_a_postcode_district_finds_every_organisation_in_it():
+    assert found("DE22") == {"RXM": (DISTRICT, "DE22 3LZ"), "RTG": (DISTRICT, "DE22 3NE")}
+    assert found("de 22") == found("DE22")
+    assert found("DE2") == {} and found("M1") == {}  # a district is whole, not a prefix of another
+    assert found("M13") == {"R0A": (DISTRICT, "M13 9WL")}
+
+
+@pytest.mark.parametrize("postcode, outward", [("DE22 3LZ", "DE22"), ("M13 9WL", "M13"), ("SW1A 2AA", "SW1A"),
+                                               ("B1 1AA", "B1"), ("x", None), ("ABCDE", None), ("", None)])
+def test_district_is_the_outward_code(postcode, outward):
+    assert district(postcode) == outward
+
+
+def test_address_words_whole_or_begun():
+    assert found("Kingsway Hospital") == {"RXM": ("address", "TRUST HEADQUARTERS, KINGSWAY HOSPITAL, KINGSWAY, DERBY")}
+    assert set(found("derby")) == {"RXM", "RTG"}
+    assert set(found("Uttox road")) == {"RTG"}  # every word must be found, "uttox" as the start of one
+    assert found("Kingsway Manchester") == {}
+    whole, begun = SMALL.search("Kingsway")[0], SMALL.search("Kings")[0]
+    assert whole.score > begun.score
+
+
+def test_region_and_ics_codes():
+    assert found("QJ2") == {"RXM": ("health geography (ICS)", "QJ2"), "RTG": ("health geography (ICS)", "QJ2")}
+    assert set(found("y60")) == {"RXM", "RTG"} and found("Y60")["RXM"][0] == "national grouping"
+    assert found("qop") == {"R0A": ("parent code", "QOP")}
+
+
+@pytest.mark.parametrize("query", ["", "   ", "E", "3LZ", "DE22 3LX", "zzzz", "'; DROP", "\u0000", "de22 3lz de22 3lz"])
+def test_nothing_found_for_what_no_field_holds(query):
+    assert SMALL.search(query) == []
+
+
+def test_each_organisation_once_by_its_best_field():
+    index = FieldIndex([(ORG + "X", "postcode", "DE1 2AB"), (ORG + "X", "address", "DE1 2AB HOUSE")])
+    assert [(h.field, h.matched) for h in index.search("de1 2ab")] == [("postcode", "DE1 2AB")]
+
+
+def test_compact():
+    assert compact(" de22\t3lz ") == "DE223LZ"
+
+
+class Names:
+    """A name index standing in for the real one: fixed matches, whatever is asked."""
+
+    def __init__(self, matches):
+        self.matches = matches
+
+    def search(self, query, limit):
+        return self.matches[:limit]
+
+
+class Dataset:
+    def __init__(self, matches):
+        self.names, self.fields = Names(matches), SMALL
+
+
+def test_names_come_first_and_fields_never_push_them_out():
+    names = [Match(ORG + "RTG", 0.3, "Royal Derby Hospital"), Match(ORG + "XYZ", 0.26, "Derby Something", field="code")]
+    hits = search(Dataset(names), "derby", limit=10)
+    assert [(h.iri, h.field) for h in hits[:2]] == [(ORG + "RTG", "name"), (ORG + "XYZ", "code")]
+    assert [h.iri for h in hits[2:]] == [ORG + "RXM"]  # RTG matched by name is not listed again
+    assert [h.iri for h in search(Dataset(names), "derby", limit=2)] == [ORG + "RTG", ORG + "XYZ"]
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+# --- the real registry ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def etr_rows(registry_files):
+    with (registry_files / "etr.csv").open(newline="") as stream:
+        return list(csv.reader(stream))
+
+
+@pytest.fixture(scope="module")
+def client(registry_dataset):
+    from derbygraph.webapp import create_app
+
+    return create_app(registry_dataset).test_client()
+
+
+def test_every_postcode_of_the_file_finds_its_trust(registry_dataset, etr_rows):
+    for row in etr_rows:
+        code, postcode = row[0], row[ETR_POSTCODE]
+        for asked in (postcode, postcode.lower().replace(" ", "")):
+            hits = {h.iri: h for h in registry_dataset.fields.search(asked)}
+            assert (hits[ORG + code].field, hits[ORG + code].matched) == ("postcode", postcode), (code, asked)
+
+
+def test_every_region_and_ics_code_finds_exactly_its_trusts(registry_dataset, etr_rows):
+    for column, field in ((ETR_GROUPING, "national grouping"), (ETR_GEOGRAPHY, "health geography (ICS)")):
+        for value in {row[column] for row in etr_rows}:
+            expected = {ORG + row[0] for row in etr_rows if row[column] == value}
+            got = {h.iri for h in registry_dataset.fields.search(value) if h.field == field}
+            assert got == expected, value
+
+
+@pytest.mark.parametrize("query", ["Derby", "Derbyshire Healthcare", "Kingsway", "Southern Derbyshire", "Manchester",
+                                   "QJ2", "RXM", "DE22", "Sheffield", "London Road"])
+def test_name_results_are_those_of_the_name_index_first(registry_dataset, query):
+    names = registry_dataset.names.search(query, 20)
+    hits = search(registry_dataset, query, 20)
+    assert [(h.iri, h.score) for h in hits[:len(names)]] == [(m.iri, m.score) for m in names]
+    assert all(h.field in NAMED for h in hits[:len(names)]) and all(h.field not in NAMED for h in hits[len(names):])
+    assert len({h.iri for h in hits}) == len(hits)
+
+
+def test_an_ics_code_is_first_the_area_of_that_code_then_its_trusts(registry_dataset, etr_rows):
+    """QH8 is an area code of succ.csv and the ICS of some trusts in etr.csv; QJ2 (Derbyshire's) is only the latter."""
+    hits = search(registry_dataset, "QH8", 50)
+    assert (hits[0].iri, hits[0].field) == (ORG + "QH8", "code")
+    assert [h.iri for h in hits[1:]] == sorted(ORG + row[0] for row in etr_rows if row[ETR_GEOGRAPHY] == "QH8")
+    assert {h.field for h in hits[1:]} == {"health geography (ICS)"}
+    derbyshire = search(registry_dataset, "qj2", 50)
+    assert {ORG + "RXM", ORG + "RTG"} <= {h.iri for h in derbyshire} and {h.field for h in derbyshire} == {"health geography (ICS)"}
+
+
+def test_api_search_says_which_field_matched(client):
+    for query in ("DE22 3LZ", "de223lz"):
+        answer = client.get("/api/search", query_string={"q": query}).get_json()
+        assert answer[0]["iri"] == ORG + "RXM"
+        assert (answer[0]["field"], answer[0]["matched"]) == ("postcode", "DE22 3LZ")
+        assert answer[0]["label"] == "Derbyshire Healthcare NHS Foundation Trust" and answer[0]["names"]
+    district_hits = client.get("/api/search?q=DE22&limit=50").get_json()
+    assert {ORG + "RXM", ORG + "RTG"} <= {h["iri"] for h in district_hits if h["field"] == DISTRICT}
+    named = client.get("/api/search?q=Derbyshire%20Healthcare").get_json()
+    assert named[0]["field"] == "name" and named[0]["matched"]
+    assert client.get("/api/search?q=%20").status_code == 400
+
+
+def test_the_search_box_takes_a_postcode(client):
+    """The home page's form asks /lineage?org=...: a postcode lists the organisations it belongs to."""
+    page = client.get("/lineage", query_string={"org": "de22 3lz"})
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert re.search(r'href="/lineage\?org=[^"]*ods/org/RXM[^"]*">Derbyshire Healthcare NHS Foundation Trust</a>', text)
+    assert "postcode “DE22 3LZ”" in text
+    district_page = client.get("/lineage?org=DE22").get_data(as_text=True)
+    assert "Derbyshire Healthcare NHS Foundation Trust" in district_page and "University Hospitals of Derby" in district_page
+    assert client.get("/lineage?org=zzzqqq").status_code == 404
+    home = client.get("/").get_data(as_text=True)
+    assert "postcode" in home
+
+
+WORDS = ["derby", "derbyshire", "healthcare", "nhs", "trust", "royal", "hospital", "community", "de22", "kings",
+         "kingsway", "the", "of", "southern", "mental", "health", "dchs", "qj2", "y60", "road"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=4), st.lists(st.sampled_from(WORDS), min_size=1, max_size=5),
+       st.sampled_from(["label", "name", "variant", "code"]))
+def test_any_name_match_outranks_every_other_field(query, name, kind):
+    """`names first` holds by construction: a name that matches at all scores above every other field."""
+    from derbygraph.names import Entry, core as core_words, score
+
+    entry = Entry("x", " ".join(name), kind, tuple(name), tuple(core_words(name)))
+    value = score(query, entry)
+    assert value == 0 or value > max(SCORES.values())
