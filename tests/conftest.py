@@ -3,7 +3,8 @@ backend, and the registry store.
 
 The suite may run in several processes (`pytest -n auto`, pytest-xdist): a store folder is built
 once per run and shared by the processes (`built_once`); servers and engines are per process, on
-free ports; every test writes only under its own tmp_path.
+free ports; every test writes only under its own tmp_path. `--dist loadfile` keeps a module's
+tests in one process, so its module fixtures start once.
 """
 
 from __future__ import annotations
@@ -205,15 +206,6 @@ def _known_engine_faults(request):
     if reason:
         request.node.add_marker(pytest.mark.xfail(reason=reason, strict=True))
 
-
-def pytest_collection_modifyitems(config, items):
-    """With pytest-xdist's `--dist loadgroup`, a module's tests stay in one process (its module
-    fixtures start once), and every test on the backends in one process (each engine starts once)."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        group = "backends" if "backend" in item.fixturenames else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
 
 
 class Listener:

@@ -220,7 +220,9 @@ def test_base_url_names_the_public_address(tmp_path):
 def _serve_until(signum: int) -> subprocess.CompletedProcess:
     port = free_port()
     process = subprocess.Popen(derbygraph_command() + ["serve", "--port", str(port), "--workers", "2"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               # as from a terminal: a pytest-xdist worker ignores Ctrl+C, and children inherit that
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:  # the port is bound at once; wait for answers
         try:
