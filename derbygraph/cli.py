@@ -83,7 +83,7 @@ def build(data: tuple[str, ...], store: str) -> None:
     from .build import DataProblems, SourceError
     from .build import write_store
     from .dataset import StoreError
-    from .checks import check
+    from .checks import check, summary
 
     click.echo(f"derbygraph build: {store}", err=True)
     try:
@@ -93,8 +93,8 @@ def build(data: tuple[str, ...], store: str) -> None:
     except SourceError as error:
         fail(f"{error} (the store at {store} was left as it was)")
     except DataProblems as error:
-        for problem in error.problems:
-            click.echo(str(problem), err=True)
+        for line in summary(error.problems):
+            click.echo(line, err=True)
         fail(f"{error}; the store at {store} was left as it was")
     except OSError as error:
         fail(f"{store}: cannot write the store: {error.strerror or error} (the previous store was left as it was)")
@@ -105,19 +105,21 @@ def build(data: tuple[str, ...], store: str) -> None:
 @data_option
 @click.option("--sources", metavar="DIR", type=click.Path(file_okay=False),
               help="Folder of source documents: every quote must be found in its document.")
-def check(data: tuple[str, ...], sources: str | None) -> None:
+@click.option("--all", "every", is_flag=True,
+              help=f"Print every problem (by default the first {DEFAULT.problems_shown}, then counts by kind).")
+def check(data: tuple[str, ...], sources: str | None, every: bool) -> None:
     """Validate the data (SHACL shapes, and quotes against --sources); exit 1 on any problem."""
     from .build import build_store
     from .coverage import Coverage
     from .dataset import Dataset
-    from .checks import check as run_checks
+    from .checks import check as run_checks, summary
 
     if sources and not Path(sources).is_dir():
         fail(f"{sources}: no such folder")
     store, found = build_store([Path(p) for p in data])
     problems = run_checks(store, found, Path(sources) if sources else None)
-    for problem in problems:
-        click.echo(str(problem))
+    for line in summary(problems, None if every else DEFAULT.problems_shown):
+        click.echo(line)
     click.echo(str(Coverage.of(store)), err=True)
     if problems:
         sys.exit(1)

@@ -33,6 +33,8 @@ class Config:
     channel_timeout: float = 20.0      # seconds a connection may stay silent before it is closed
     send_buffer: int = 1 * MiB         # answer bytes held for a client that does not read; then its query waits
     page_threads: int = 8              # server threads kept for pages and the API, never taken by SPARQL
+    # Reports.
+    problems_shown: int = 100          # problems `build` and `check` print in full; the rest are counted by kind
 
     @property
     def sparql_slots(self) -> int:

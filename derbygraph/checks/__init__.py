@@ -11,10 +11,10 @@ from ..build import Source
 from ..coverage import Coverage
 from ..reasoning import to_rdflib
 from .quotes import check_coverage, check_quotes, quoted
-from .report import Problem, Locator, normalise_space
+from .report import Problem, Locator, normalise_space, summary
 from .shapes import Unsupported, check_shapes, check_shapes_fast
 
-__all__ = ["Problem", "Locator", "check", "check_shapes", "check_shapes_fast", "normalise_space"]
+__all__ = ["Problem", "Locator", "check", "summary", "check_shapes", "check_shapes_fast", "normalise_space"]
 
 
 def check(store: ox.Store, found: list[Source], sources_dir: Path | None = None) -> list[Problem]:

@@ -48,7 +48,8 @@ def check_quotes(graph: rdflib.Graph, sources_dir: Path, locator: Locator) -> li
             for exact in graph.objects(selector, OA.exact):
                 if normalise_space(str(exact)) not in text:
                     file, line = locator.locate(quotation, str(exact)[:40])
-                    problems.append(Problem(file, line, f"quote not found in its source: {str(exact)[:80]!r}"))
+                    problems.append(Problem(file, line, f"quote not found in its source: {str(exact)[:80]!r}",
+                                            "quote not found in its source"))
     return _in_order(problems)
 
 
@@ -70,7 +71,7 @@ def check_coverage(found: Coverage, locator: Locator) -> list[Problem]:
     """A problem for each statement of the documents' data that no quotation supports."""
     return _in_order([_report(rdflib.URIRef(s.value), f"no quotation supports {_short(p)} {_short(o)} "
                               f"(add a quote holding its words, or dg:supports {_short(p)} on the quote that does)",
-                              locator) for s, p, o in found.unquoted])
+                              locator, kind=f"no quotation supports {_short(p)}") for s, p, o in found.unquoted])
 
 
 def _short(term) -> str:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
 
 from .. import vocab
+from ..config import DEFAULT
 from ..build import Source
 
 
@@ -23,9 +25,21 @@ class Problem:
     file: str
     line: int | None
     message: str
+    kind: str = field(default="", compare=False)  # the message without what varies: how problems are counted
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+
+def summary(problems: list[Problem], shown: int | None = DEFAULT.problems_shown) -> list[str]:
+    """The report a person reads, whatever the size of the data: the first `shown` problems in
+    full (every one when `shown` is None), then how many more of each kind."""
+    lines = [str(p) for p in problems[:shown]]
+    rest = problems[len(lines):]
+    if rest:
+        lines.append(f"... and {len(rest)} more problem(s), by kind (`derbygraph check --all` lists every one):")
+        lines += [f"{count:>8} × {kind}" for kind, count in Counter(p.kind or p.message for p in rest).most_common()]
+    return lines
 
 
 def _in_order(problems: list[Problem]) -> list[Problem]:
@@ -141,10 +155,13 @@ def _word_boundary(line: str, at: int) -> bool:
     return before != after
 
 
-def _report(focus: rdflib.term.Node, message: str, locator: Locator) -> Problem:
-    """A problem at the node's description; a blank node is reported at the node that holds it."""
-    message = re.sub(r"https://w3id\.org/derbygraph/(id/|ontology#)", "", message)
+def _report(focus: rdflib.term.Node, message: str, locator: Locator, kind: str | None = None) -> Problem:
+    """A problem at the node's description; a blank node is reported at the node that holds it.
+    `kind`: the message with nothing particular to this node (default: `message`)."""
+    def short(text: str) -> str:
+        return re.sub(r"https://w3id\.org/derbygraph/(id/|ontology#)", "", text)
+
     owner = locator.owner(focus) if isinstance(focus, rdflib.BNode) else focus
     file, line = locator.locate(owner if owner is not None else focus)
     label = re.split(r"[/#]", str(owner))[-1] if isinstance(owner, rdflib.URIRef) else "a blank node"
-    return Problem(file, line, f"{label}: {message}")
+    return Problem(file, line, f"{label}: {short(message)}", short(kind or message))

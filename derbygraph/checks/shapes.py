@@ -307,5 +307,5 @@ def check_shapes_fast(store: ox.Store, locator: Locator) -> list[Problem]:
             if isinstance(focus, ox.Literal):  # a value checked on its own; its owner is reported too
                 continue
             node = rdflib.BNode(focus.value) if isinstance(focus, ox.BlankNode) else rdflib.URIRef(focus.value)
-            problems.append(_report(node, _fill(message, solution), locator))
+            problems.append(_report(node, _fill(message, solution), locator, kind=message))
     return _in_order(problems)
