@@ -117,10 +117,11 @@ def check(data: tuple[str, ...], sources: str | None, every: bool) -> None:
     if sources and not Path(sources).is_dir():
         fail(f"{sources}: no such folder")
     store, found = build_store([Path(p) for p in data])
-    problems = run_checks(store, found, Path(sources) if sources else None)
+    coverage = Coverage.of(store)
+    problems = run_checks(store, found, Path(sources) if sources else None, coverage)
     for line in summary(problems, None if every else DEFAULT.problems_shown):
         click.echo(line)
-    click.echo(str(Coverage.of(store)), err=True)
+    click.echo(str(coverage), err=True)
     if problems:
         sys.exit(1)
     checked = "shapes and quotes" if sources else "shapes"
