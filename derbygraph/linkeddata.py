@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import threading
 from pathlib import Path
 
@@ -55,6 +56,13 @@ def dump(dataset: Dataset, format_name: str = "turtle", asserted: bool = False, 
         # the engine, several times faster than passing every triple through Python
         def write(out):
             return dataset.store.dump(out, rdf_format, from_graph=ox.DefaultGraph(), prefixes=vocab.PREFIXES)
+    elif fmt is formats.N_QUADS and isinstance(dataset.store, ox.Store):
+        def write(out):  # each named graph written by the engine as N-Triples, its name added to each line
+            graphs = [g for g in dataset.store.named_graphs() if not (asserted and g in worked_out)]
+            if out is None:
+                return b"".join(_graph_as_nquads(dataset.store, g) for g in graphs)
+            for graph in graphs:
+                dataset.store.dump(_NamingLines(out, graph), ox.RdfFormat.N_TRIPLES, from_graph=graph)
     else:
         statements = quads if fmt in formats.DATASETS else dict.fromkeys(q.triple for q in quads)  # a triple once
 
@@ -64,6 +72,31 @@ def dump(dataset: Dataset, format_name: str = "turtle", asserted: bool = False, 
         return header + write(None)
     output.write(header)
     return write(output)
+
+
+class _NamingLines:
+    """A writable stream that turns the N-Triples the engine writes into N-Quads of one graph.
+
+    Every line the engine writes ends with " .\n" and holds no other newline (a newline in a
+    literal is escaped), so adding the graph's name before each " .\n" makes each triple a quad."""
+
+    def __init__(self, out, graph: ox.NamedNode | ox.BlankNode):
+        self._out, self._end, self._rest = out, f" {graph} .\n".encode(), b""
+
+    def write(self, data: bytes) -> int:
+        lines, _, self._rest = (self._rest + bytes(data)).rpartition(b"\n")
+        if lines:
+            self._out.write((lines + b"\n").replace(b" .\n", self._end))
+        return len(data)
+
+    def flush(self) -> None:
+        self._out.flush()
+
+
+def _graph_as_nquads(store: ox.Store, graph) -> bytes:
+    buffer = io.BytesIO()
+    store.dump(_NamingLines(buffer, graph), ox.RdfFormat.N_TRIPLES, from_graph=graph)
+    return buffer.getvalue()
 
 
 def context() -> dict:
