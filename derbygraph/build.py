@@ -179,12 +179,13 @@ def write_store(path: Path, extra: Iterable[Path] = (), progress: Progress | Non
 
 
 def _fill(built: list[ox.Store], folder: Path, progress: Progress | None) -> None:
-    """The store folder's files from the store built in memory: the dumps and the VoID statistics
-    (read from memory, several times faster than from disk), then the on-disk (RocksDB) store.
+    """The store folder's files from the store built in memory: the dumps (written from memory,
+    several times faster than from disk), the on-disk (RocksDB) store, then the VoID statistics.
 
     Building in memory and bulk-loading the result is several times faster than building on
-    disk. The memory store is written out and dropped before the bulk load, so the peak is the
-    larger of the two, not their sum.
+    disk. The memory store is written out and dropped before the bulk load, and the statistics
+    (whose distinct counts hold every term) are counted after, so the peak is the largest of the
+    three, not their sum.
     """
     from . import linkeddata
 
@@ -194,7 +195,6 @@ def _fill(built: list[ox.Store], folder: Path, progress: Progress | None) -> Non
     for format_name, filename in linkeddata.DUMPS.items():
         with (folder / storefolder.DUMPS / filename).open("xb") as stream:
             linkeddata.dump(memory, format_name, output=stream)
-    (folder / storefolder.STATISTICS).write_text(json.dumps(linkeddata.statistics(memory)), encoding="utf-8")
     quads = folder / "quads.nq"
     memory.store.dump(str(quads), ox.RdfFormat.N_QUADS)
     del memory
@@ -203,7 +203,9 @@ def _fill(built: list[ox.Store], folder: Path, progress: Progress | None) -> Non
     quads.unlink()
     disk.flush()
     disk.optimize()
-    del disk  # closed before the folder is checksummed and moved
+    written = Dataset(disk)
+    (folder / storefolder.STATISTICS).write_text(json.dumps(linkeddata.statistics(written)), encoding="utf-8")
+    del written, disk  # closed before the folder is checksummed and moved
     if progress:
         progress(f"wrote the store, dumps and statistics ({time.perf_counter() - started:.2f} s)")
 
