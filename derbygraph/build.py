@@ -6,6 +6,8 @@ Data flows one way: files -> pyoxigraph store (asserted graphs) -> OWL 2 RL clos
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import json
 import re
@@ -198,6 +200,7 @@ def _fill(built: list[ox.Store], folder: Path, progress: Progress | None) -> Non
     quads = folder / "quads.nq"
     memory.store.dump(str(quads), ox.RdfFormat.N_QUADS)
     del memory
+    _give_back_freed_memory()
     disk = ox.Store(str(folder / storefolder.ENGINE))
     disk.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
     quads.unlink()
@@ -208,6 +211,18 @@ def _fill(built: list[ox.Store], folder: Path, progress: Progress | None) -> Non
     del written, disk  # closed before the folder is checksummed and moved
     if progress:
         progress(f"wrote the store, dumps and statistics ({time.perf_counter() - started:.2f} s)")
+
+
+def _give_back_freed_memory() -> None:
+    """Return the freed memory store's pages to the OS before RocksDB's bulk loader allocates.
+
+    The loader's threads allocate from glibc arenas of their own, so without this the process
+    keeps both (at 1M extra triples: a 4.2 GB peak instead of the larger of 2.6 GB and the
+    loader's own). Elsewhere than glibc there is nothing to do."""
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _record_version(store: ox.Store, version: str) -> None:

@@ -94,6 +94,9 @@ def _select(store: ox.Store, query: str):
     return store.query(vocab.sparql_prologue() + query)
 
 
+_BATCH = 100_000  # derived triples added at once
+
+
 def _add(store: ox.Store, triples: Iterable[ox.Triple]) -> int:
     """Add derived triples to the derived graph and to the default graph (the union the next rule
     reads), a batch at a time: the millions derived from a large file never sit in memory as
@@ -106,10 +109,8 @@ def _add(store: ox.Store, triples: Iterable[ox.Triple]) -> int:
     return added
 
 
-_BATCH = 100_000
-
-
 def _provenance(store: ox.Store) -> Iterator[ox.Triple]:
+    """A statement node for each statement of a fact node, resting on each quotation that supports it."""
     rests_on = ox.NamedNode(DG + "restsOn")
     for s, p, o, q in [(row["s"], row["p"], row["o"], row["q"]) for row in  # read before any is added
                        _select(store, f"SELECT DISTINCT ?s ?p ?o ?q WHERE {{ {STATEMENTS} {SUPPORT} }}")]:
