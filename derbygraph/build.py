@@ -145,12 +145,12 @@ def build_store(extra: Iterable[Path] = (), progress: Progress | None = None) ->
     found = sources(extra)
     store = ox.Store()
     load_sources(store, found, progress)
+    _record_version(store, fingerprint(found))
     started = time.perf_counter()
-    added = reasoning.materialise(store)
+    added = reasoning.materialise(store)  # the default graph becomes the union of every graph
     added += derive.derive(store)  # lineages, shortcuts, instants, statement provenance
     if progress:
         progress(f"inferred {added} triples (OWL 2 RL, {time.perf_counter() - started:.2f} s)")
-    _record_version(store, fingerprint(found))
     return store, found
 
 
@@ -202,7 +202,9 @@ def _fill(built: list[ox.Store], folder: Path, progress: Progress | None) -> Non
     del memory
     _give_back_freed_memory()
     disk = ox.Store(str(folder / storefolder.ENGINE))
-    disk.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
+    # parsed here, not by `bulk_load`, which would give every blank node a new label: the store
+    # keeps the labels of the dumps and of the statement IRIs derived from them, as fast
+    disk.bulk_extend(ox.parse(path=str(quads), format=ox.RdfFormat.N_QUADS))
     quads.unlink()
     disk.flush()
     disk.optimize()
@@ -226,10 +228,12 @@ def _give_back_freed_memory() -> None:
 
 
 def _record_version(store: ox.Store, version: str) -> None:
-    """The build's version and time, in the graph of metadata and the default graph (the union)."""
+    """The build's version and time, in the graph of metadata (whatever a source put there goes)."""
+    meta = ox.NamedNode(vocab.GRAPH_META)
     dataset = ox.NamedNode(vocab.DATASET)
+    if store.contains_named_graph(meta):
+        store.remove_graph(meta)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    for graph in (ox.NamedNode(vocab.GRAPH_META), ox.DefaultGraph()):
-        store.add(ox.Quad(dataset, ox.NamedNode(vocab.DCT + "hasVersion"), ox.Literal(version), graph))
-        store.add(ox.Quad(dataset, ox.NamedNode(vocab.DCT + "modified"),
-                          ox.Literal(stamp, datatype=ox.NamedNode(vocab.XSD + "dateTime")), graph))
+    store.add(ox.Quad(dataset, ox.NamedNode(vocab.DCT + "hasVersion"), ox.Literal(version), meta))
+    store.add(ox.Quad(dataset, ox.NamedNode(vocab.DCT + "modified"),
+                      ox.Literal(stamp, datatype=ox.NamedNode(vocab.XSD + "dateTime")), meta))

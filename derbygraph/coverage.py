@@ -1,7 +1,8 @@
 """Statement coverage: how many statements of the documents' data rest on a quotation.
 
-Reads what the build derived (`derbygraph.derive`): a statement is covered when a reified
-`rdf:Statement` for it `dg:restsOn` a quotation. `derbygraph check` reports the share and fails on
+Reads what the build derived (`derbygraph.derive`): a statement is covered when the build's own
+statement node for it (`derive.statement_iri`) `dg:restsOn` a quotation; a reification a source
+writes itself does not count. `derbygraph check` reports the share and fails on
 every statement left uncovered.
 """
 

@@ -92,3 +92,19 @@ def test_dumps_of_a_dataset_without_a_folder_live_in_a_private_folder():
     assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
     assert not path.parent.samefile(os.environ.get("TMPDIR", "/tmp"))
     assert dump_file(dataset, "nq") == (path, digest)
+
+
+def test_the_dumps_hold_exactly_the_stores_quads_blank_nodes_as_labelled(store):
+    """The N-Quads dump is the store's named graphs quad for quad, and the Turtle dump its union,
+    with the same blank node labels (the statement IRIs derived from them stay findable)."""
+    import pyoxigraph as ox
+
+    from derbygraph import storefolder
+
+    dataset = Dataset.open(store)
+    folder = os.path.join(store, storefolder.DUMPS)
+    quads = set(ox.parse(path=os.path.join(folder, "derbygraph.nq"), format=ox.RdfFormat.N_QUADS))
+    assert quads == set(dataset.quads())
+    assert any(isinstance(q.object, ox.BlankNode) for q in quads)  # there are blank nodes to compare
+    union = {q.triple for q in dataset.store.quads_for_pattern(None, None, None, ox.DefaultGraph())}
+    assert {q.triple for q in ox.parse(path=os.path.join(folder, "derbygraph.ttl"), format=ox.RdfFormat.TURTLE)} == union

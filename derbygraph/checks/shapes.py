@@ -35,7 +35,9 @@ def check_shapes(graph: rdflib.Graph, locator: Locator) -> list[Problem]:
         focus = report.value(result, SH.focusNode)
         if isinstance(focus, rdflib.Literal):  # a nested check on a value; its owner is reported too
             continue
-        problems.append(_report(focus, str(report.value(result, SH.resultMessage) or "violates a shape"), locator))
+        message = str(report.value(result, SH.resultMessage) or "violates a shape")
+        template = shapes.value(report.value(result, SH.sourceShape), SH.message)  # counted by the shape's words
+        problems.append(_report(focus, message, locator, kind=str(template) if template else None))
     return _in_order(problems)
 
 
