@@ -2,7 +2,8 @@
 
 The CLI's defaults are read from here, the app and the executor are given one `Config`, and
 nothing else holds a default of its own. The numbers are what a default `derbygraph serve`
-promises (the README's "Security and limits" states each one).
+promises (the README's "Security and limits" states each one), and how many problems `build`
+and `check` print in full (the README's note on `check`).
 """
 
 from __future__ import annotations
