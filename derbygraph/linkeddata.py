@@ -205,6 +205,9 @@ def statistics(dataset: Dataset) -> dict:
     size = "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{}> {{ ?s ?p ?o }} }}"  # counted by the engine, not in Python
     found["graphs"] = sorted([graph.value, int(next(iter(dataset.query(size.format(graph.value))))["n"].value)]
                              for graph in dataset.store.named_graphs() if isinstance(graph, ox.NamedNode))
+    found["quads"] = sum(n for _, n in found["graphs"]) + sum(  # every quad, as `len(dataset)` counts them
+        1 for graph in dataset.store.named_graphs() if isinstance(graph, ox.BlankNode)
+        for _ in dataset.store.quads_for_pattern(None, None, None, graph))
     return found
 
 

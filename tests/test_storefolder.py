@@ -108,3 +108,23 @@ def test_the_dumps_hold_exactly_the_stores_quads_blank_nodes_as_labelled(store):
     assert any(isinstance(q.object, ox.BlankNode) for q in quads)  # there are blank nodes to compare
     union = {q.triple for q in dataset.store.quads_for_pattern(None, None, None, ox.DefaultGraph())}
     assert {q.triple for q in ox.parse(path=os.path.join(folder, "derbygraph.ttl"), format=ox.RdfFormat.TURTLE)} == union
+
+
+def test_a_store_folder_counts_its_quads_as_a_count_would(store, tmp_path):
+    """The quad count a store folder reports (read from its statistics, not counted at start-up)
+    is the count of its quads, for the built-in graph and for a file that names its own graphs,
+    a blank node among them."""
+    import pyoxigraph as ox
+
+    def counted(dataset):
+        return int(next(iter(dataset.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")))["n"].value)
+
+    dataset = Dataset.open(store)
+    assert "quads" in dataset.statistics and len(dataset) == counted(dataset)
+    trig = tmp_path / "graphs.trig"
+    trig.write_text('<https://example.org/g> { <https://example.org/a> <https://example.org/p> "1" }\n'
+                    '_:g { <https://example.org/a> <https://example.org/p> "2" . <https://example.org/a> <https://example.org/p> "3" }\n')
+    write_store(tmp_path / "store", [trig])
+    own = Dataset.open(tmp_path / "store")
+    assert any(isinstance(g, ox.BlankNode) for g in own.store.named_graphs())
+    assert len(own) == counted(own)
