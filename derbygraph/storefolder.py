@@ -17,6 +17,7 @@ Three promises hold by construction:
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -99,9 +100,17 @@ def _digest(file: Path) -> str:
     return digest.hexdigest()
 
 
+def _digests(files: list[Path]) -> list[str]:
+    """The SHA-256 of each file, several at once: hashlib lets go of the GIL while it hashes, so
+    the store's gigabytes are checked on every core (at 1M, 2.5 GB, every start-up)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return list(pool.map(_digest, files))
+
+
 def _write_manifest(folder: Path) -> None:
-    files = {file.relative_to(folder).as_posix(): {"size": file.stat().st_size, "sha256": _digest(file)}
-             for file in _files(folder)}
+    found = list(_files(folder))
+    files = {file.relative_to(folder).as_posix(): {"size": file.stat().st_size, "sha256": digest}
+             for file, digest in zip(found, _digests(found))}
     manifest = {"derbygraph-store": LAYOUT, "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "files": files}
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
@@ -125,7 +134,10 @@ def manifest(path: Path) -> dict:
             file = path / name
             if file.is_symlink() or not file.is_file():
                 raise StoreError(f"{path}: store is damaged: {name} is missing; rebuild it")
-            if file.stat().st_size != expected["size"] or _digest(file) != expected["sha256"]:
+            if file.stat().st_size != expected["size"]:
+                raise StoreError(f"{path}: store is damaged: {name} does not match its checksum; rebuild it")
+        for (name, expected), digest in zip(files.items(), _digests([path / name for name in files])):
+            if digest != expected["sha256"]:
                 raise StoreError(f"{path}: store is damaged: {name} does not match its checksum; rebuild it")
     except (ValueError, KeyError, TypeError, AttributeError):
         raise StoreError(f"{path}: store manifest is unreadable; rebuild it") from None
