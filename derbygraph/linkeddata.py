@@ -58,11 +58,11 @@ def dump(dataset: Dataset, format_name: str = "turtle", asserted: bool = False, 
             return dataset.store.dump(out, rdf_format, from_graph=ox.DefaultGraph(), prefixes=vocab.PREFIXES)
     elif fmt is formats.N_QUADS and isinstance(dataset.store, ox.Store):
         def write(out):  # each named graph written by the engine as N-Triples, its name added to each line
-            graphs = [g for g in dataset.store.named_graphs() if not (asserted and g in worked_out)]
-            if out is None:
-                return b"".join(_graph_as_nquads(dataset.store, g) for g in graphs)
-            for graph in graphs:
-                dataset.store.dump(_NamingLines(out, graph), ox.RdfFormat.N_TRIPLES, from_graph=graph)
+            target = io.BytesIO() if out is None else out
+            for graph in dataset.store.named_graphs():
+                if not (asserted and graph in worked_out):
+                    dataset.store.dump(_NamingLines(target, graph), ox.RdfFormat.N_TRIPLES, from_graph=graph)
+            return target.getvalue() if out is None else None
     else:
         statements = quads if fmt in formats.DATASETS else dict.fromkeys(q.triple for q in quads)  # a triple once
 
@@ -91,12 +91,6 @@ class _NamingLines:
 
     def flush(self) -> None:
         self._out.flush()
-
-
-def _graph_as_nquads(store: ox.Store, graph) -> bytes:
-    buffer = io.BytesIO()
-    store.dump(_NamingLines(buffer, graph), ox.RdfFormat.N_TRIPLES, from_graph=graph)
-    return buffer.getvalue()
 
 
 def context() -> dict:
