@@ -36,6 +36,14 @@ from . import vocab
 DG, RDF = vocab.DG, vocab.RDF
 DERIVED = ox.NamedNode(vocab.GRAPH_DERIVED)
 STATEMENT = vocab.ID + "statement/"
+# The terms every derived statement is made of, parsed once (a NamedNode checks its IRI on
+# creation: made afresh for each of a million statements, that was a third of the build's
+# provenance step).
+_TYPE, _STATEMENT_CLASS = ox.NamedNode(RDF + "type"), ox.NamedNode(RDF + "Statement")
+_SUBJECT, _PREDICATE, _OBJECT = (ox.NamedNode(RDF + part) for part in ("subject", "predicate", "object"))
+_RESTS_ON, _DERIVED_FROM = ox.NamedNode(DG + "restsOn"), ox.NamedNode(vocab.PROV + "wasDerivedFrom")
+_IN_LINEAGE, _LINEAGE_CLASS = ox.NamedNode(DG + "inLineage"), ox.NamedNode(DG + "Lineage")
+_INSTANT_CLASS = ox.NamedNode(vocab.TIME + "Instant")
 LINEAGE = vocab.ID + "lineage/"
 INSTANT = vocab.ID + "instant/"
 
@@ -79,12 +87,12 @@ def statement_iri(s: ox.NamedNode, p: ox.NamedNode, o) -> ox.NamedNode:
     return ox.NamedNode(STATEMENT + hashlib.sha256(key).hexdigest()[:24])
 
 
-def _statement(s, p, o) -> tuple[ox.NamedNode, list[ox.Triple]]:
+Triple = tuple  # (subject, predicate, object) terms: what each rule derives
+
+
+def _statement(s, p, o) -> tuple[ox.NamedNode, list[Triple]]:
     node = statement_iri(s, p, o)
-    return node, [ox.Triple(node, ox.NamedNode(RDF + "type"), ox.NamedNode(RDF + "Statement")),
-                  ox.Triple(node, ox.NamedNode(RDF + "subject"), s),
-                  ox.Triple(node, ox.NamedNode(RDF + "predicate"), p),
-                  ox.Triple(node, ox.NamedNode(RDF + "object"), o)]
+    return node, [(node, _TYPE, _STATEMENT_CLASS), (node, _SUBJECT, s), (node, _PREDICATE, p), (node, _OBJECT, o)]
 
 
 def _select(store: ox.Store, query: str):
@@ -97,26 +105,25 @@ def _select(store: ox.Store, query: str):
 _BATCH = 100_000  # derived triples added at once
 
 
-def _add(store: ox.Store, triples: Iterable[ox.Triple]) -> int:
+def _add(store: ox.Store, triples: Iterable[Triple]) -> int:
     """Add derived triples to the derived graph and to the default graph (the union the next rule
     reads), a batch at a time: the millions derived from a large file never sit in memory as
     Python objects at once (holding them took 1.5 GB at 1M source triples). The number added."""
     added, triples = 0, iter(triples)
     while batch := list(itertools.islice(triples, _BATCH)):
-        store.bulk_extend(itertools.chain((ox.Quad(t.subject, t.predicate, t.object, DERIVED) for t in batch),
-                                          (ox.Quad(t.subject, t.predicate, t.object) for t in batch)))
+        store.bulk_extend(itertools.chain((ox.Quad(s, p, o, DERIVED) for s, p, o in batch),
+                                          (ox.Quad(s, p, o) for s, p, o in batch)))
         added += len(batch)
     return added
 
 
-def _provenance(store: ox.Store) -> Iterator[ox.Triple]:
+def _provenance(store: ox.Store) -> Iterator[Triple]:
     """A statement node for each statement of a fact node, resting on each quotation that supports it."""
-    rests_on = ox.NamedNode(DG + "restsOn")
     for s, p, o, q in [(row["s"], row["p"], row["o"], row["q"]) for row in  # read before any is added
                        _select(store, f"SELECT DISTINCT ?s ?p ?o ?q WHERE {{ {STATEMENTS} {SUPPORT} }}")]:
         node, facts = _statement(s, p, o)
         yield from facts
-        yield ox.Triple(node, rests_on, q)
+        yield node, _RESTS_ON, q
 
 
 _NEW = "FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } }"  # not stated or inferred already
@@ -166,11 +173,10 @@ def _shortcuts(store: ox.Store) -> int:
         triples = []
         for row in _select(store, rule):
             node, facts = _statement(row["s"], row["p"], row["o"])
-            triples += facts + [ox.Triple(row["s"], row["p"], row["o"])]
+            triples += facts + [(row["s"], row["p"], row["o"])]
             for n in ("1", "2"):
                 if row["s" + n] is not None:
-                    premise = statement_iri(row["s" + n], row["p" + n], row["o" + n])
-                    triples.append(ox.Triple(node, ox.NamedNode(vocab.PROV + "wasDerivedFrom"), premise))
+                    triples.append((node, _DERIVED_FROM, statement_iri(row["s" + n], row["p" + n], row["o" + n])))
         added += _add(store, triples)
     return added
 
@@ -186,7 +192,7 @@ SELECT DISTINCT ?a ?b WHERE {
 }"""
 
 
-def _lineages(store: ox.Store) -> Iterator[ox.Triple]:
+def _lineages(store: ox.Store) -> Iterator[Triple]:
     """`dg:inLineage` for every organisation: the connected bodies of continuing changes."""
     parent: dict[str, str] = {}
 
@@ -202,11 +208,10 @@ def _lineages(store: ox.Store) -> Iterator[ox.Triple]:
             b = root(row["b"].value)
             if a != b:
                 parent[max(a, b)] = min(a, b)
-    kind = ox.NamedNode(DG + "Lineage")
     for member in parent:
         lineage = ox.NamedNode(LINEAGE + hashlib.sha256(root(member).encode()).hexdigest()[:16])
-        yield ox.Triple(ox.NamedNode(member), ox.NamedNode(DG + "inLineage"), lineage)
-        yield ox.Triple(lineage, ox.NamedNode(RDF + "type"), kind)
+        yield ox.NamedNode(member), _IN_LINEAGE, lineage
+        yield lineage, _TYPE, _LINEAGE_CLASS
 
 
 _INSTANTS = """
@@ -218,7 +223,7 @@ _TIME_PROPERTY = {vocab.XSD + "gYear": "inXSDgYear", vocab.XSD + "gYearMonth": "
                   vocab.XSD + "date": "inXSDDate"}
 
 
-def _instants(store: ox.Store) -> Iterator[ox.Triple]:
+def _instants(store: ox.Store) -> Iterator[Triple]:
     """OWL-Time instants for the dates of name periods, at the precision of the dates."""
     for row in list(_select(store, _INSTANTS)):  # read before any is added
         property_ = _TIME_PROPERTY.get(row["date"].datatype.value)
@@ -226,9 +231,9 @@ def _instants(store: ox.Store) -> Iterator[ox.Triple]:
             continue
         instant = ox.NamedNode(f"{INSTANT}{_tail(row['period'].value)}/{row['edge'].value}")
         link = "hasBeginning" if row["edge"].value == "start" else "hasEnd"
-        yield ox.Triple(row["period"], ox.NamedNode(vocab.TIME + link), instant)
-        yield ox.Triple(instant, ox.NamedNode(RDF + "type"), ox.NamedNode(vocab.TIME + "Instant"))
-        yield ox.Triple(instant, ox.NamedNode(vocab.TIME + property_), row["date"])
+        yield row["period"], ox.NamedNode(vocab.TIME + link), instant
+        yield instant, _TYPE, _INSTANT_CLASS
+        yield instant, ox.NamedNode(vocab.TIME + property_), row["date"]
 
 
 def _tail(value: str) -> str:
