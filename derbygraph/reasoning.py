@@ -6,9 +6,10 @@ with more specific terms, and `GRAPH <.../graph/inferred>` still tells inferred 
 The schema (every subclass, subproperty, domain, range, inverse, equivalence and property
 characteristic, from whichever graph states it) is small whatever the data: owlrl closes it.
 The instance rules that schema calls for (prp-spo1, prp-eqp, prp-inv, prp-symp, prp-trp,
-prp-dom, prp-rng, cax-sco, cax-eqc) are then applied in bulk inside the store, as SPARQL
-updates over the union of the graphs, each round reading only what the last one added, to a
-fixpoint: memory stays that of the store itself. Schemas that need more of OWL 2 RL (class
+prp-dom, prp-rng, cax-sco, cax-eqc) then each have one premise, so the consequences of a
+triple are read off tables of the closed schema and streamed into the store a property at a
+time; only a transitive property joins triples, closed over its own edges. Memory stays that of
+the store itself and a batch. Schemas that need more of OWL 2 RL (class
 expressions, property chains, keys, owl:sameAs), and data that does (a functional property with
 two values, which makes nodes equal; a literal value of an inverse property, which owlrl turns
 into a triple with a literal subject that no store holds), are closed by owlrl over the whole
@@ -103,7 +104,9 @@ _BEYOND_BULK = (OWL.sameAs, OWL.differentFrom, OWL.propertyChainAxiom, OWL.hasKe
                 OWL.maxCardinality, OWL.maxQualifiedCardinality, OWL.cardinality, OWL.onProperty,
                 OWL.members, OWL.distinctMembers, OWL.sourceIndividual)
 _INFERRED = f"<{vocab.GRAPH_INFERRED}>"
-_DELTA, _NEXT = "<urn:derbygraph:reasoning:delta>", "<urn:derbygraph:reasoning:next>"
+_INFERRED_GRAPH, _DEFAULT_GRAPH = ox.NamedNode(vocab.GRAPH_INFERRED), ox.DefaultGraph()
+_TYPE = ox.NamedNode(str(RDF.type))
+_BATCH = 100_000  # entailed triples added at once
 
 
 def _iri(term) -> str:
@@ -149,43 +152,43 @@ class BulkRules:
         vocabulary = {str(t) for t in _SCHEMA_TERMS} | {str(RDF.type)}
         properties = {str(t) for pair in self.subproperties | self.inverses for t in pair} | {str(t) for t in self.transitive}
         odd = {f"{p} used as an instance property" for p in properties & vocabulary}
+        if any(p == RDF.type for p, _ in self.domains | self.ranges):  # types would type again
+            odd.add(f"a domain or range of {RDF.type}")
         for _, c in itertools.chain(closed.subject_objects(RDFS.domain), closed.subject_objects(RDFS.range)):
             if str(c).startswith((str(RDF), str(OWL))) and _kept_type(c):
                 odd.add(f"domain or range {c}")
         return odd
 
-    def property_round(self, source: str) -> str:
-        """SPARQL Update: what one round of the property rules concludes from `source`'s triples,
-        added to the union, the inferred graph and the next round's source, unless already known."""
-        read = (lambda pattern: f"{pattern} .") if source == "DEFAULT" else (lambda pattern: f"GRAPH {source} {{ {pattern} }}")
-        branches = []
-        if self.subproperties:
-            branches.append(f"{{ VALUES (?p ?q) {{ {_rows(self.subproperties)} }} {read('?s ?p ?o')} }}")
-        if self.inverses:
-            branches.append(f"{{ VALUES (?p ?q) {{ {_rows(self.inverses)} }} {read('?o ?p ?s')} }}")
-        if self.transitive:
-            values = f"VALUES ?q {{ {_terms(self.transitive)} }}"
-            branches.append(f"{{ {values} {read('?s ?q ?m')} ?m ?q ?o }}")
-            if source != "DEFAULT":
-                branches.append(f"{{ {values} ?s ?q ?m {read('?m ?q ?o')} }}")
-        if not branches:
-            return ""
-        return (f"INSERT {{ ?s ?q ?o . GRAPH {_INFERRED} {{ ?s ?q ?o }} GRAPH {_NEXT} {{ ?s ?q ?o }} }}\n"
-                f"WHERE {{ {' UNION '.join(branches)} FILTER (!isLiteral(?s) && NOT EXISTS {{ ?s ?q ?o }}) }}")
+    def property_steps(self, literal_object: bool = False) -> dict[ox.NamedNode, list[tuple[ox.NamedNode, bool]]]:
+        """For each property p, every (q, flipped) a triple (s p o) entails through subproperties and
+        inverses: (s q o), or (o q s) when flipped. A literal object admits no flip: a triple with
+        a literal subject is no premise (it cannot be stored), so a path through one stops."""
+        up, across = _adjacency(self.subproperties), _adjacency(self.inverses)
 
-    def types(self) -> list[str]:
-        """SPARQL Updates: the classes of subjects and objects (domain, range), then their superclasses."""
-        updates = []
-        typed = []
-        if self.domains:
-            typed.append(f"{{ VALUES (?p ?c) {{ {_rows(self.domains)} }} ?x ?p ?o }}")
-        if self.ranges:
-            typed.append(f"{{ VALUES (?p ?c) {{ {_rows(self.ranges)} }} ?s ?p ?x FILTER (!isLiteral(?x)) }}")
-        if typed:
-            updates.append(_insert_types(" UNION ".join(typed)))
-        if self.subclasses:
-            updates.append(_insert_types(f"VALUES (?t ?c) {{ {_rows(self.subclasses)} }} ?x a ?t"))
-        return updates
+        def step(state):
+            q, flipped = state
+            yield from ((r, flipped) for r in up.get(q, ()))
+            if not literal_object:
+                yield from ((r, not flipped) for r in across.get(q, ()))
+
+        return {_node(p): [(_node(q), flipped) for q, flipped in _reachable((p, False), step)]
+                for p in set(up) | (set() if literal_object else set(across))}
+
+    def superclasses(self) -> dict[ox.NamedNode, list[ox.NamedNode]]:
+        """Every class's superclasses, transitively."""
+        up = _adjacency(self.subclasses)
+        return {_node(c): [_node(d) for d in _reachable(c, lambda c: up.get(c, ()))] for c in up}
+
+    def typing(self) -> dict[ox.NamedNode, tuple[set, set]]:
+        """For each property with a domain or range, the classes of its subjects and of its
+        objects, superclasses included."""
+        supers = self.superclasses()
+
+        def closed(classes) -> set:
+            return {t for c in map(_node, classes) for t in (c, *supers.get(c, ()))}
+
+        return {_node(p): (closed(c for q, c in self.domains if q == p), closed(c for q, c in self.ranges if q == p))
+                for p in {p for p, _ in self.domains | self.ranges}}
 
     def beyond_data(self) -> str:
         """SPARQL ASK: does the data need owlrl after all? Two values of a functional property (or
@@ -207,13 +210,27 @@ def _terms(terms) -> str:
     return " ".join(map(_iri, sorted(set(terms))))
 
 
-def _rows(pairs) -> str:
-    return " ".join(f"({_iri(a)} {_iri(b)})" for a, b in sorted(pairs))
+def _node(iri: rdflib.URIRef) -> ox.NamedNode:
+    return ox.NamedNode(str(iri))
 
 
-def _insert_types(where: str) -> str:
-    return (f"INSERT {{ ?x a ?c . GRAPH {_INFERRED} {{ ?x a ?c }} }}\n"
-            f"WHERE {{ {where} FILTER NOT EXISTS {{ ?x a ?c }} }}")
+def _adjacency(pairs) -> dict:
+    found: dict = {}
+    for a, b in pairs:
+        found.setdefault(a, set()).add(b)
+    return found
+
+
+def _reachable(start, step) -> set:
+    """Every state `step` leads to from `start`, in any number of steps (start itself only
+    through a cycle)."""
+    seen, todo = set(), [start]
+    while todo:
+        for state in step(todo.pop()):
+            if state not in seen:
+                seen.add(state)
+                todo.append(state)
+    return seen
 
 
 def _kept_type(cls) -> bool:
@@ -234,30 +251,80 @@ def _drop_bookkeeping(store: ox.Store) -> None:
                  prefixes={"rdf": str(RDF)})
 
 
+class _Additions:
+    """Entailed triples the store does not hold yet, added to the union and the inferred graph a
+    batch at a time."""
+
+    def __init__(self, store: ox.Store):
+        self.store, self.pending, self.count = store, set(), 0
+
+    def add(self, s, p, o) -> None:
+        if (s, p, o) not in self.pending and ox.Quad(s, p, o) not in self.store:
+            self.pending.add((s, p, o))
+            if len(self.pending) >= _BATCH:
+                self.flush()
+
+    def flush(self) -> None:
+        self.store.bulk_extend(itertools.chain((ox.Quad(s, p, o, _INFERRED_GRAPH) for s, p, o in self.pending),
+                                               (ox.Quad(s, p, o) for s, p, o in self.pending)))
+        self.count += len(self.pending)
+        self.pending = set()
+
+
 def _in_bulk(store: ox.Store, rules: BulkRules, schema_entailments: rdflib.Graph) -> bool:
-    """Apply `rules` inside the store; False (and the store as it was) if the data needs owlrl."""
-    graph = ox.NamedNode(vocab.GRAPH_INFERRED)
+    """Apply `rules` to the store's triples, streamed a property at a time; False (and the store
+    as it was) if the data needs owlrl.
+
+    Each rule has one premise once the schema is closed, so a triple's consequences are worked out
+    from tables at once (`BulkRules.property_steps`, `typing`, `superclasses`), not by rounds of
+    joins: only a transitive property joins triples, and it is closed over its own edges."""
     store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")  # the union, which the rules read
-    for triple in schema_entailments:
-        quad = ox.Quad(*(to_ox_term(t) for t in triple), ox.DefaultGraph())
-        if quad not in store:
-            store.add(quad)
-            store.add(ox.Quad(quad.subject, quad.predicate, quad.object, graph))
-    source = "DEFAULT"
-    while update := rules.property_round(source):
-        store.update(update)
-        if source != "DEFAULT":
-            store.remove_graph(ox.NamedNode(source[1:-1]))
-        if not store.contains_named_graph(ox.NamedNode(_NEXT[1:-1])):
+    added = _Additions(store)
+    entailed = [tuple(to_ox_term(t) for t in triple) for triple in schema_entailments]
+    for triple in entailed:
+        added.add(*triple)
+    added.flush()
+    steps, literal_steps = rules.property_steps(), rules.property_steps(literal_object=True)
+
+    def entail(s, p, o) -> None:
+        for q, flipped in (literal_steps if isinstance(o, ox.Literal) else steps).get(p, ()):
+            added.add(*((o, q, s) if flipped else (s, q, o)))
+
+    for p in steps:  # premises: what the sources state and the schema entails, read before adding
+        for s, o in [(q.subject, q.object) for q in store.quads_for_pattern(None, p, None, None)
+                     if q.graph_name not in (_DEFAULT_GRAPH, _INFERRED_GRAPH)] + [(s, o) for s, q, o in entailed if q == p]:
+            entail(s, p, o)
+        added.flush()
+    transitive = [_node(q) for q in sorted(rules.transitive)]
+    while transitive:  # until a round finds no new edge
+        before = added.count
+        for q in transitive:
+            edges = _adjacency((e.subject, e.object) for e in store.quads_for_pattern(None, q, None, _DEFAULT_GRAPH))
+            for a in list(edges):
+                for c in _reachable(a, lambda node: edges.get(node, ())):
+                    if ox.Quad(a, q, c) not in store:
+                        added.add(a, q, c)
+                        entail(a, q, c)
+            added.flush()
+        if added.count == before:
             break
-        store.update(f"MOVE {_NEXT} TO {_DELTA}")
-        source = _DELTA
-    for update in rules.types():
-        store.update(update)
+    superclasses = rules.superclasses()
+    for x, t in [(q.subject, q.object) for q in store.quads_for_pattern(None, _TYPE, None, _DEFAULT_GRAPH)]:
+        for c in superclasses.get(t, ()):
+            added.add(x, _TYPE, c)
+    added.flush()
+    for p, (subject_classes, object_classes) in rules.typing().items():
+        for s, o in [(q.subject, q.object) for q in store.quads_for_pattern(None, p, None, _DEFAULT_GRAPH)]:
+            for c in subject_classes:
+                added.add(s, _TYPE, c)
+            if not isinstance(o, ox.Literal):
+                for c in object_classes:
+                    added.add(o, _TYPE, c)
+        added.flush()
     ask = rules.beyond_data()
     if ask and store.query(ask):
         store.clear_graph(ox.DefaultGraph())
-        store.remove_graph(graph)
+        store.remove_graph(_INFERRED_GRAPH)
         return False
     _drop_bookkeeping(store)
     return True
