@@ -8,9 +8,10 @@ characteristic, from whichever graph states it) is small whatever the data: owlr
 The instance rules that schema calls for (prp-spo1, prp-eqp, prp-inv, prp-symp, prp-trp,
 prp-dom, prp-rng, cax-sco, cax-eqc) then each have one premise, so the consequences of a
 triple are read off tables of the closed schema and streamed into the store a property at a
-time; only a transitive property joins triples, closed over its own edges. Memory stays that of
-the store itself and a batch. Schemas that need more of OWL 2 RL (class
-expressions, property chains, keys, owl:sameAs), and data that does (a functional property with
+time; only a transitive property joins triples, closed over its own edges. Memory is the
+store's, a batch of additions and the edges of one transitive property. Schemas that need more
+of OWL 2 RL (class expressions, property chains, keys, owl:sameAs, blank nodes as classes or
+properties, subclasses of OWL's own classes), and data that does (a functional property with
 two values, which makes nodes equal; a literal value of an inverse property, which owlrl turns
 into a triple with a literal subject that no store holds), are closed by owlrl over the whole
 graph instead: slower, the same.
@@ -32,6 +33,7 @@ from . import vocab
 _BUILTIN = (str(RDF), str(RDFS), str(OWL), str(XSD))
 _NOISE_OBJECTS = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual}
 _REFLEXIVE = {OWL.sameAs, RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty}
+_INFERRED_GRAPH, _DEFAULT_GRAPH = ox.NamedNode(vocab.GRAPH_INFERRED), ox.DefaultGraph()
 
 
 def _to_rdflib_term(term):
@@ -63,37 +65,49 @@ def to_rdflib(quads) -> rdflib.Graph:
 
 
 def asserted_graph(store: ox.Store) -> rdflib.Graph:
-    inferred = ox.NamedNode(vocab.GRAPH_INFERRED)
-    return to_rdflib(q for q in store if q.graph_name != inferred and not isinstance(q.graph_name, ox.DefaultGraph))
+    return to_rdflib(quad for quad in store if quad.graph_name not in (_INFERRED_GRAPH, _DEFAULT_GRAPH))
+
+
+def _trivial(s, p, o) -> bool:
+    """x sameAs x, x a owl:Thing, a literal subject: true of everything, or storable by nothing."""
+    return (isinstance(s, rdflib.Literal) or (p in _REFLEXIVE and s == o)
+            or (p == RDF.type and (o in _NOISE_OBJECTS or (isinstance(o, rdflib.URIRef) and str(o).startswith(str(RDFS))))))
 
 
 def _worth_keeping(s, p, o) -> bool:
-    """Drop the closure's bookkeeping: facts about RDF/OWL themselves, x sameAs x, x a owl:Thing."""
-    if isinstance(s, rdflib.Literal) or str(s).startswith(_BUILTIN):
-        return False
-    if p in _REFLEXIVE and s == o:
-        return False
-    if p == RDF.type and o in _NOISE_OBJECTS:
-        return False
-    return not (p == RDF.type and isinstance(o, rdflib.URIRef) and str(o).startswith(str(RDFS)))
+    """Drop the closure's bookkeeping: the trivial, and facts about RDF/OWL themselves."""
+    return not (_trivial(s, p, o) or str(s).startswith(_BUILTIN))
 
 
-def entailments(asserted: rdflib.Graph) -> rdflib.Graph:
-    """The OWL 2 RL consequences of `asserted` that it does not already state.
+def closure(asserted: rdflib.Graph) -> rdflib.Graph:
+    """`asserted` and its OWL 2 RL consequences, the trivial ones left out.
 
     owlrl also writes what it finds inconsistent (two classes declared disjoint sharing a member)
     into the graph, as err:ErrorMessage nodes: reports, not consequences, left out (the shapes
     are where the data is judged)."""
-    closure = rdflib.Graph()
+    closed = rdflib.Graph()
     for triple in asserted:
-        closure.add(triple)
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
-    reports = set(closure.subjects(RDF.type, ERRNS.ErrorMessage))
-    inferred = rdflib.Graph()
-    for triple in closure:
-        if triple not in asserted and triple[0] not in reports and _worth_keeping(*triple):
-            inferred.add(triple)
-    return inferred
+        closed.add(triple)
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(closed)
+    reports = set(closed.subjects(RDF.type, ERRNS.ErrorMessage))
+    for triple in list(closed):
+        if triple[0] in reports or _trivial(*triple):
+            closed.remove(triple)
+    return closed
+
+
+def _new(closed: rdflib.Graph, asserted: rdflib.Graph) -> rdflib.Graph:
+    """What `closed` adds to `asserted` that is worth keeping."""
+    added = rdflib.Graph()
+    for triple in closed:
+        if triple not in asserted and _worth_keeping(*triple):
+            added.add(triple)
+    return added
+
+
+def entailments(asserted: rdflib.Graph) -> rdflib.Graph:
+    """The OWL 2 RL consequences of `asserted` that it does not already state."""
+    return _new(closure(asserted), asserted)
 
 
 _SCHEMA_TERMS = (RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, OWL.inverseOf,
@@ -103,8 +117,6 @@ _BEYOND_BULK = (OWL.sameAs, OWL.differentFrom, OWL.propertyChainAxiom, OWL.hasKe
                 OWL.unionOf, OWL.complementOf, OWL.oneOf, OWL.someValuesFrom, OWL.allValuesFrom, OWL.hasValue,
                 OWL.maxCardinality, OWL.maxQualifiedCardinality, OWL.cardinality, OWL.onProperty,
                 OWL.members, OWL.distinctMembers, OWL.sourceIndividual)
-_INFERRED = f"<{vocab.GRAPH_INFERRED}>"
-_INFERRED_GRAPH, _DEFAULT_GRAPH = ox.NamedNode(vocab.GRAPH_INFERRED), ox.DefaultGraph()
 _TYPE = ox.NamedNode(str(RDF.type))
 _BATCH = 100_000  # entailed triples added at once
 
@@ -125,7 +137,10 @@ def schema_graph(store: ox.Store) -> rdflib.Graph:
 
 
 class BulkRules:
-    """The instance rules a closed schema calls for, as tables of terms."""
+    """The instance rules a closed schema calls for, as tables of terms.
+
+    `closed` is the whole closure of the schema, facts about RDF and OWL terms included
+    (rdfs:label equivalent to ex:name makes ex:name values of labels)."""
 
     def __init__(self, closed: rdflib.Graph):
         def pairs(predicate):
@@ -136,7 +151,7 @@ class BulkRules:
             return {p for p in closed.subjects(RDF.type, kind) if isinstance(p, rdflib.URIRef)}
 
         self.subproperties = pairs(RDFS.subPropertyOf)
-        inverses = {(a, b) for a, b in closed.subject_objects(OWL.inverseOf) if isinstance(a, rdflib.URIRef)}
+        inverses = set(closed.subject_objects(OWL.inverseOf))
         self.inverses = inverses | {(b, a) for a, b in inverses} | {(p, p) for p in typed(OWL.SymmetricProperty)}
         self.transitive = typed(OWL.TransitiveProperty)
         self.functional = typed(OWL.FunctionalProperty)
@@ -147,22 +162,30 @@ class BulkRules:
         self.beyond = sorted({str(p) for p in _BEYOND_BULK if (None, p, None) in closed} | self._odd(closed))
 
     def _odd(self, closed: rdflib.Graph) -> set[str]:
-        """Schemas whose consequences for the data would be schema again (rdf:type as a
-        subproperty, a domain of owl:Class...), which the bulk rules do not feed back."""
-        vocabulary = {str(t) for t in _SCHEMA_TERMS} | {str(RDF.type)}
+        """Schemas the tables cannot hold: a blank node where a class or property goes, and
+        consequences for the data that would be schema again (rdf:type or owl:sameAs as a
+        subproperty, a domain of owl:Class, a subclass of owl:TransitiveProperty...), which the
+        bulk rules do not feed back."""
+        vocabulary = {str(t) for t in _SCHEMA_TERMS + _BEYOND_BULK} | {str(RDF.type)}
         properties = {str(t) for pair in self.subproperties | self.inverses for t in pair} | {str(t) for t in self.transitive}
         odd = {f"{p} used as an instance property" for p in properties & vocabulary}
         if any(p == RDF.type for p, _ in self.domains | self.ranges):  # types would type again
             odd.add(f"a domain or range of {RDF.type}")
-        for _, c in itertools.chain(closed.subject_objects(RDFS.domain), closed.subject_objects(RDFS.range)):
+        for term in _SCHEMA_TERMS:
+            if any(isinstance(t, rdflib.BNode) for pair in closed.subject_objects(term) for t in pair):
+                odd.add(f"a blank node in {term}")
+        classes = itertools.chain(closed.subject_objects(RDFS.domain), closed.subject_objects(RDFS.range),
+                                  closed.subject_objects(RDFS.subClassOf))
+        for _, c in classes:
             if str(c).startswith((str(RDF), str(OWL))) and _kept_type(c):
-                odd.add(f"domain or range {c}")
+                odd.add(f"domain, range or superclass {c}")
         return odd
 
     def property_steps(self, literal_object: bool = False) -> dict[ox.NamedNode, list[tuple[ox.NamedNode, bool]]]:
         """For each property p, every (q, flipped) a triple (s p o) entails through subproperties and
         inverses: (s q o), or (o q s) when flipped. A literal object admits no flip: a triple with
-        a literal subject is no premise (it cannot be stored), so a path through one stops."""
+        a literal subject cannot be stored, so a path through one stops here; owlrl would go on,
+        but `beyond_data` finds any literal value of an inverse property and hands owlrl the data."""
         up, across = _adjacency(self.subproperties), _adjacency(self.inverses)
 
         def step(state):
@@ -179,10 +202,9 @@ class BulkRules:
         up = _adjacency(self.subclasses)
         return {_node(c): [_node(d) for d in _reachable(c, lambda c: up.get(c, ()))] for c in up}
 
-    def typing(self) -> dict[ox.NamedNode, tuple[set, set]]:
+    def typing(self, supers: dict) -> dict[ox.NamedNode, tuple[set, set]]:
         """For each property with a domain or range, the classes of its subjects and of its
-        objects, superclasses included."""
-        supers = self.superclasses()
+        objects, superclasses (`supers`, from `superclasses`) included."""
 
         def closed(classes) -> set:
             return {t for c in map(_node, classes) for t in (c, *supers.get(c, ()))}
@@ -243,8 +265,8 @@ def _drop_bookkeeping(store: ox.Store) -> None:
     builtin = " || ".join(f'STRSTARTS(STR(?s), "{ns}")' for ns in _BUILTIN)
     reflexive = " ".join(_iri(p) for p in sorted(_REFLEXIVE))
     noise = " ".join(_iri(o) for o in sorted(_NOISE_OBJECTS))
-    store.update(f"""DELETE {{ ?s ?p ?o . GRAPH {_INFERRED} {{ ?s ?p ?o }} }}
-        WHERE {{ GRAPH {_INFERRED} {{ ?s ?p ?o }}
+    store.update(f"""DELETE {{ ?s ?p ?o . GRAPH {_INFERRED_GRAPH} {{ ?s ?p ?o }} }}
+        WHERE {{ GRAPH {_INFERRED_GRAPH} {{ ?s ?p ?o }}
                  FILTER ({builtin} || (?p IN ({reflexive.replace(' ', ', ')}) && sameTerm(?s, ?o))
                          || (sameTerm(?p, rdf:type) && (?o IN ({noise.replace(' ', ', ')})
                              || (isIRI(?o) && STRSTARTS(STR(?o), "{RDFS}"))))) }}""",
@@ -277,7 +299,9 @@ def _in_bulk(store: ox.Store, rules: BulkRules, schema_entailments: rdflib.Graph
 
     Each rule has one premise once the schema is closed, so a triple's consequences are worked out
     from tables at once (`BulkRules.property_steps`, `typing`, `superclasses`), not by rounds of
-    joins: only a transitive property joins triples, and it is closed over its own edges."""
+    joins: only a transitive property joins triples, and it is closed over its own edges. A read
+    sees the store as it was when it began (pyoxigraph's repeatable read), so the rules can add
+    while they read."""
     store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")  # the union, which the rules read
     added = _Additions(store)
     entailed = [tuple(to_ox_term(t) for t in triple) for triple in schema_entailments]
@@ -290,44 +314,53 @@ def _in_bulk(store: ox.Store, rules: BulkRules, schema_entailments: rdflib.Graph
         for q, flipped in (literal_steps if isinstance(o, ox.Literal) else steps).get(p, ()):
             added.add(*((o, q, s) if flipped else (s, q, o)))
 
-    for p in steps:  # premises: what the sources state and the schema entails, read before adding
-        for s, o in [(q.subject, q.object) for q in store.quads_for_pattern(None, p, None, None)
-                     if q.graph_name not in (_DEFAULT_GRAPH, _INFERRED_GRAPH)] + [(s, o) for s, q, o in entailed if q == p]:
-            entail(s, p, o)
+    for predicate in steps:  # premises: what the sources state and the schema entails
+        for quad in store.quads_for_pattern(None, predicate, None, None):
+            if quad.graph_name not in (_DEFAULT_GRAPH, _INFERRED_GRAPH):
+                entail(quad.subject, predicate, quad.object)
+        for s, p, o in entailed:
+            if p == predicate:
+                entail(s, p, o)
         added.flush()
-    transitive = [_node(q) for q in sorted(rules.transitive)]
-    while transitive:  # until a round finds no new edge
-        before = added.count
-        for q in transitive:
-            edges = _adjacency((e.subject, e.object) for e in store.quads_for_pattern(None, q, None, _DEFAULT_GRAPH))
-            for a in list(edges):
-                for c in _reachable(a, lambda node: edges.get(node, ())):
-                    if ox.Quad(a, q, c) not in store:
-                        added.add(a, q, c)
-                        entail(a, q, c)
-            added.flush()
-        if added.count == before:
-            break
+    _close_transitive(store, [_node(p) for p in sorted(rules.transitive)], added, entail)
     superclasses = rules.superclasses()
-    for x, t in [(q.subject, q.object) for q in store.quads_for_pattern(None, _TYPE, None, _DEFAULT_GRAPH)]:
-        for c in superclasses.get(t, ()):
-            added.add(x, _TYPE, c)
+    for quad in store.quads_for_pattern(None, _TYPE, None, _DEFAULT_GRAPH):
+        for c in superclasses.get(quad.object, ()):
+            added.add(quad.subject, _TYPE, c)
     added.flush()
-    for p, (subject_classes, object_classes) in rules.typing().items():
-        for s, o in [(q.subject, q.object) for q in store.quads_for_pattern(None, p, None, _DEFAULT_GRAPH)]:
+    for predicate, (subject_classes, object_classes) in rules.typing(superclasses).items():
+        for quad in store.quads_for_pattern(None, predicate, None, _DEFAULT_GRAPH):
             for c in subject_classes:
-                added.add(s, _TYPE, c)
-            if not isinstance(o, ox.Literal):
+                added.add(quad.subject, _TYPE, c)
+            if not isinstance(quad.object, ox.Literal):
                 for c in object_classes:
-                    added.add(o, _TYPE, c)
+                    added.add(quad.object, _TYPE, c)
         added.flush()
     ask = rules.beyond_data()
     if ask and store.query(ask):
-        store.clear_graph(ox.DefaultGraph())
+        store.clear_graph(_DEFAULT_GRAPH)
         store.remove_graph(_INFERRED_GRAPH)
         return False
     _drop_bookkeeping(store)
     return True
+
+
+def _close_transitive(store: ox.Store, transitive: list, added: _Additions, entail) -> None:
+    """Add every edge a chain of each transitive property's edges implies, and its consequences
+    (a subproperty or inverse may be transitive too: rounds until one adds nothing)."""
+    while transitive:
+        before = added.count
+        for p in transitive:
+            edges = _adjacency((quad.subject, quad.object)
+                               for quad in store.quads_for_pattern(None, p, None, _DEFAULT_GRAPH))
+            for a in edges:
+                for c in _reachable(a, lambda node: edges.get(node, ())):
+                    if ox.Quad(a, p, c) not in store:
+                        added.add(a, p, c)
+                        entail(a, p, c)
+            added.flush()
+        if added.count == before:
+            return
 
 
 def materialise(store: ox.Store) -> int:
@@ -335,15 +368,14 @@ def materialise(store: ox.Store) -> int:
 
     The default graph is left holding the union of all graphs (asserted and inferred).
     """
-    graph = ox.NamedNode(vocab.GRAPH_INFERRED)
-    if store.contains_named_graph(graph):
-        store.remove_graph(graph)
-    store.clear_graph(ox.DefaultGraph())
+    if store.contains_named_graph(_INFERRED_GRAPH):
+        store.remove_graph(_INFERRED_GRAPH)
+    store.clear_graph(_DEFAULT_GRAPH)
     schema = schema_graph(store)
-    schema_entailments = entailments(schema)
-    rules = BulkRules(schema + schema_entailments)
-    if rules.beyond or not _in_bulk(store, rules, schema_entailments):
-        store.bulk_extend(ox.Quad(*(to_ox_term(t) for t in triple), graph)
+    closed = closure(schema)
+    rules = BulkRules(closed)
+    if rules.beyond or not _in_bulk(store, rules, _new(closed, schema)):
+        store.bulk_extend(ox.Quad(*(to_ox_term(t) for t in triple), _INFERRED_GRAPH)
                           for triple in entailments(asserted_graph(store)))
-        store.update(f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}")
-    return sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
+        store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, _INFERRED_GRAPH))
