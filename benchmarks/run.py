@@ -592,9 +592,11 @@ def bench_size(label: str, args, work_dir: Path, logs: Path) -> dict:
                         "/?query=ASK%7B%7D", logs)
         server.sample_memory()
         rd: dict = {"startup_s": _r(server.wait_ready(timeout=args.build_timeout), 2)}
-        if rd["startup_s"] is not None:
+        if rd["startup_s"] is None:  # a baseline that never answered has no figures, not tiny ones
+            rd = {"skipped": f"it exited or did not answer within {args.build_timeout:g} s; see {server.log_path}"}
+        else:
             rd["sparql"] = sparql_suite(port, "/", work, args, slow=True)
-        rd["pss_peak_mb"] = round(max(server.peak_pss, server.pss()))
+            rd["pss_peak_mb"] = round(max(server.peak_pss, server.pss()))
         server.stop()
         result["rdflib"] = rd
     else:
@@ -815,7 +817,7 @@ def main(argv: list[str] | None = None) -> int:
                "args": {k: str(v) for k, v in vars(args).items()}, "sizes": []}
     for tool in ("oxigraph", "rdflib-endpoint", "derbygraph"):
         if not args.skip_baselines and not (BIN / tool).exists():
-            parser.error(f"{BIN / tool} not found: pip install oxigraph rdflib-endpoint (see benchmarks/README.md)")
+            parser.error(f"{BIN / tool} not found: pip install -e '.[bench]' (see benchmarks/README.md)")
     target = args.out / f"results-{stamp}.json"
     started = time.perf_counter()
     for label in args.sizes.split(","):
