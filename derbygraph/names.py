@@ -247,12 +247,13 @@ class NameIndex:
     def organisations(self) -> list[str]:
         return sorted(self._names)
 
-    def _candidates(self, query: str) -> tuple[set[int], dict[str, frozenset[str]]]:
-        """Entries sharing a word, a word's prefix or a likely typo with the query; and the typos."""
-        found: set[int] = set()
+    def _candidates(self, query: str, every_word: bool = False) -> tuple[set[int], dict[str, frozenset[str]]]:
+        """Entries sharing a word, a word's prefix or a likely typo with the query (with
+        `every_word`, with each of its words); and the typos."""
+        each: list[set[int]] = []
         typos: dict[str, frozenset[str]] = {}
         for token in set(core(words(query))) or set(words(query)):
-            found |= self._by_token.get(token, set())
+            found = set(self._by_token.get(token, ()))
             if len(token) >= 3:  # prefixes: "derb" finds "derbyshire"
                 at = bisect.bisect_left(self._sorted_tokens, token)
                 while at < len(self._sorted_tokens) and self._sorted_tokens[at].startswith(token):
@@ -262,18 +263,25 @@ class NameIndex:
                 typos[token] = close_words(token, self._sorted_tokens)
                 for close in typos[token]:
                     found |= self._by_token[close]
-        return found, typos
+            each.append(found)
+        if not each:
+            return set(), typos
+        return (set.intersection(*each) if every_word else set.union(*each)), typos
 
-    def search(self, query: str, limit: int = 10, at: str | None = None) -> list[Match]:
-        """Organisations whose names match `query`, best first, one match per organisation.
+    def search(self, query: str, limit: int = 10, at: str | None = None, resolvable: bool = False) -> list[Match]:
+        """Organisations whose names match `query`, best first, one match per organisation (with
+        `resolvable`, only matches good enough to resolve: what `choose` reads).
 
         With `at` (a date), among the matches good enough to resolve, a name borne then outranks
         any name that was not: the body that bore the name at that time comes first, and its match
         says so (`borne_at`).
         """
         best: dict[str, tuple[tuple, Match]] = {}
-        candidates, typos = self._candidates(query)
         tokens = words(query)
+        # A name lacking one of the query's words scores at most 0.25 + 0.4 (n - 1) / n (`score`),
+        # below RESOLVE_AT for n <= 2 words: then only the names holding every word can resolve,
+        # and they are all there is to score (a two-word name among 100,000 is a few entries).
+        candidates, typos = self._candidates(query, every_word=resolvable and len(core(tokens)) <= 2)
         for number in candidates:
             entry = self.entries[number]
             value = score(tokens, entry, typos)
@@ -281,12 +289,13 @@ class NameIndex:
                 continue
             match = Match(entry.org, value, entry.name, at is not None and entry.borne_at(at),
                           "code" if entry.kind == "code" else "name")
-            # Among equals, a name as the sources give it before a variant spelling of it.
-            rank = (match.borne_at, match.score, entry.kind != "variant")
+            # An organisation's match is its best as the list ranks them (good enough to resolve,
+            # borne then, score), and among equals a name as the sources give it before a variant.
+            rank = (match.score >= RESOLVE_AT, match.borne_at, match.score, entry.kind != "variant")
             held = best.get(entry.org)
             if held is None or rank > held[0]:
                 best[entry.org] = (rank, match)
-        ranked = sorted((m for _, m in best.values()),
+        ranked = sorted((m for _, m in best.values() if m.score >= RESOLVE_AT or not resolvable),
                         key=lambda m: (m.score < RESOLVE_AT, not m.borne_at, -m.score, m.name, m.iri))
         return ranked[:limit]
 
@@ -299,15 +308,15 @@ class NameIndex:
         exact = self._exact.get(tuple(words(query))) if at is None else None
         if exact is not None:  # a name as written: no need to weigh every candidate
             return Choice(query, Match(exact.org, 1.0, exact.name))
-        found = self.search(query, limit, at)
-        if not found or found[0].score < RESOLVE_AT:
+        found = self.search(query, limit, at, resolvable=True)
+        if not found:
             return Choice(query, None)
         best = found[0]
         if best.score >= EXACT_AT:
             return Choice(query, best)
         chosen, others = {same(best.iri)}, []
         for match in found[1:]:
-            if match.score >= RESOLVE_AT and same(match.iri) not in chosen:
+            if same(match.iri) not in chosen:
                 chosen.add(same(match.iri))
                 others.append(match)
         return Choice(query, best, tuple(others))

@@ -4,7 +4,7 @@ the CLI and the reconciliation service use it."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from derbygraph import names
@@ -91,3 +91,16 @@ def test_the_cli_says_what_it_picked_on_one_stderr_line(cli, store):
     assert len(rough.stderr.strip().splitlines()) == 1 and "NHS Derby City" in rough.stdout
     exact = cli("lineage", "Derbyshire Healthcare NHS Foundation Trust", "--json", "--store", store)
     assert exact.returncode == 0 and exact.stderr == ""
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(WORDS + ["derb", "derbyshre", "helthcare", "communty", "sou"]), min_size=1, max_size=4),
+       st.sampled_from([None, "1995", "2005"]))
+@example(["derbyshire", "community"], "1995")  # a poor name borne then once hid a good one of the same body
+@example(["derby", "city", "x"], None)  # two words of three, the name's two: resolves
+def test_resolving_weighs_only_the_names_that_can_resolve(dataset, query_words, at):
+    """choose() asks only for matches good enough to resolve, and for one or two words weighs only
+    the names holding each: the same matches, in the same order, as the whole search."""
+    query = " ".join(query_words)
+    whole = [m for m in dataset.names.search(query, 8, at) if m.score >= names.RESOLVE_AT]
+    assert dataset.names.search(query, 8, at, resolvable=True) == whole
