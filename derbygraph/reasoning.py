@@ -34,6 +34,8 @@ _BUILTIN = (str(RDF), str(RDFS), str(OWL), str(XSD))
 _NOISE_OBJECTS = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual}
 _REFLEXIVE = {OWL.sameAs, RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty}
 _INFERRED_GRAPH, _DEFAULT_GRAPH = ox.NamedNode(vocab.GRAPH_INFERRED), ox.DefaultGraph()
+# RDF's classes no OWL 2 RL rule reads: a subclass of them is data, not schema.
+_INERT_CLASSES = {RDF.Statement, RDF.List, RDF.Property, RDF.Bag, RDF.Seq, RDF.Alt}
 
 
 def _to_rdflib_term(term):
@@ -162,22 +164,22 @@ class BulkRules:
         self.beyond = sorted({str(p) for p in _BEYOND_BULK if (None, p, None) in closed} | self._odd(closed))
 
     def _odd(self, closed: rdflib.Graph) -> set[str]:
-        """Schemas the tables cannot hold: a blank node where a class or property goes, and
-        consequences for the data that would be schema again (rdf:type or owl:sameAs as a
-        subproperty, a domain of owl:Class, a subclass of owl:TransitiveProperty...), which the
-        bulk rules do not feed back."""
+        """Schemas the tables cannot hold: a blank node or literal where a class or property goes,
+        and consequences for the data that would be schema again (rdf:type or owl:sameAs with a
+        subproperty, inverse, domain or range; a domain of owl:Class; a subclass of
+        owl:TransitiveProperty...), which the bulk rules do not feed back."""
         vocabulary = {str(t) for t in _SCHEMA_TERMS + _BEYOND_BULK} | {str(RDF.type)}
-        properties = {str(t) for pair in self.subproperties | self.inverses for t in pair} | {str(t) for t in self.transitive}
-        odd = {f"{p} used as an instance property" for p in properties & vocabulary}
-        if any(p == RDF.type for p, _ in self.domains | self.ranges):  # types would type again
-            odd.add(f"a domain or range of {RDF.type}")
+        properties = {str(t) for pair in self.subproperties | self.inverses for t in pair} | \
+            {str(t) for t in self.transitive} | {str(p) for p, _ in self.domains | self.ranges}
+        odd = {f"{p} in an instance rule" for p in properties & vocabulary}
         for term in _SCHEMA_TERMS:
-            if any(isinstance(t, rdflib.BNode) for pair in closed.subject_objects(term) for t in pair):
-                odd.add(f"a blank node in {term}")
+            if any(not isinstance(t, rdflib.URIRef) for pair in closed.subject_objects(term) for t in pair):
+                odd.add(f"a blank node or literal in {term}")
         classes = itertools.chain(closed.subject_objects(RDFS.domain), closed.subject_objects(RDFS.range),
                                   closed.subject_objects(RDFS.subClassOf))
-        for _, c in classes:
-            if str(c).startswith((str(RDF), str(OWL))) and _kept_type(c):
+        for s, c in classes:  # (owlrl's owl:Nothing rdfs:subClassOf C, for every class C, is no such thing)
+            if str(c).startswith((str(RDF), str(OWL))) and _kept_type(c) and c not in _INERT_CLASSES \
+                    and not str(s).startswith(_BUILTIN):
                 odd.add(f"domain, range or superclass {c}")
         return odd
 

@@ -107,6 +107,9 @@ P, Q, X, Y, Z = (rdflib.URIRef(EX + n) for n in ("p", "q", "x", "y", "z"))
                  id="subproperty of sameAs"),
     pytest.param([(CLASSES[0], RDFS.subClassOf, OWL.TransitiveProperty)], [(P, RDF.type, CLASSES[0]), (X, P, Y), (Y, P, Z)],
                  id="subclass of TransitiveProperty"),
+    pytest.param([(OWL.sameAs, RDFS.domain, CLASSES[0])], [(X, P, Y)], id="domain of sameAs"),
+    pytest.param([(P, OWL.inverseOf, rdflib.Literal("q")), (P, RDFS.domain, CLASSES[0])], [(X, P, Y)],
+                 id="inverse of a literal"),
 ])
 def test_schemas_the_tables_cannot_hold_still_get_owlrls_closure(schema, data):
     """Blank nodes where a class or property goes, and schema about RDF and OWL's own terms: the
@@ -116,3 +119,17 @@ def test_schemas_the_tables_cannot_hold_still_get_owlrls_closure(schema, data):
                  for triple in reasoning.entailments(reasoning.asserted_graph(store))}
     reasoning.materialise(store)
     assert reference and _inferred(store) == reference
+
+
+@pytest.mark.parametrize("schema", [
+    [(RDF.List, RDF.type, OWL.Class)],
+    [(CLASSES[0], RDFS.subClassOf, RDF.Statement), (CLASSES[1], OWL.equivalentClass, CLASSES[0])],
+    [(P, RDFS.subPropertyOf, RDFS.label), (Q, OWL.equivalentProperty, RDFS.label), (P, RDFS.range, RDFS.Literal)],
+], ids=["a list declared a class", "a subclass of rdf:Statement", "labels"])
+def test_ordinary_schemas_keep_the_bulk_rules(schema):
+    """Schemas like these are in every ontology: owlrl over the whole graph for them would be a
+    slow build for nothing."""
+    graph = rdflib.Graph()
+    for triple in schema:
+        graph.add(triple)
+    assert reasoning.BulkRules(reasoning.closure(graph)).beyond == []
