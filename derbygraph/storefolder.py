@@ -18,6 +18,9 @@ A store is recognised by construction, never by a file name alone:
 - A version folder being written holds a BUILDING file named with the pid of its build. The next
   build removes the folders of builds that died (that pid gone), complete versions nothing points
   at, and empty ones, and leaves everything else alone.
+- A process that opened a version holds a shared lock on its manifest while it lives; a build
+  leaves a version so held where it is (a server keeps reading what it checked), and a later build
+  removes it once it is free.
 - Everything served from the folder (dumps, statistics) is data the build wrote and the manifest
   vouches for; nothing is read from a shared temporary folder, and no link inside is followed.
 """
@@ -28,6 +31,7 @@ import concurrent.futures
 import contextlib
 import ctypes
 import errno
+import fcntl
 import hashlib
 import json
 import os
@@ -49,6 +53,7 @@ FORMAT = "derbygraph-store/1"
 BUILDING = ".derbygraph-building"
 RENAME_EXCHANGE = 2  # renameat2 flag (linux/fs.h)
 AT_FDCWD = -100
+_HELD: dict[Path, int] = {}  # the versions this process has opened: kept while it lives
 
 
 class StoreError(UserError):
@@ -186,11 +191,29 @@ def _discard(store: Path) -> None:
     holding exactly what its manifest lists (the only files a build wrote)."""
     if store.is_symlink():
         store.unlink()
-    elif _exactly_listed(store) is not None:
+    elif _exactly_listed(store) is not None and not _in_use(store):
         _remove(store, store / MANIFEST)
     else:
         with contextlib.suppress(OSError):  # left where anything else is in it
             store.rmdir()
+
+
+def _hold(store: Path) -> None:
+    """Mark `store` in use for as long as this process lives (a shared lock on its manifest), so
+    that a build that swaps in a new version leaves this one to the server still reading it."""
+    if store not in _HELD:
+        descriptor = os.open(store / MANIFEST, os.O_RDONLY | os.O_CLOEXEC)
+        fcntl.flock(descriptor, fcntl.LOCK_SH)
+        _HELD[store] = descriptor
+
+
+def _in_use(store: Path) -> bool:
+    with open(store / MANIFEST, "rb") as manifest:
+        try:
+            fcntl.flock(manifest, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+    return False
 
 
 def _remove(folder: Path, last: Path) -> None:
@@ -315,6 +338,7 @@ def checked(path: Path) -> tuple[Path, dict]:
                 raise StoreError(f"{path}: store is damaged: {name} does not match its checksum; {rebuild}")
     except (KeyError, TypeError, AttributeError):
         raise StoreError(f"{path}: store manifest is unreadable; {rebuild}") from None
+    _hold(store)
     return store, found
 
 

@@ -52,8 +52,9 @@ def test_an_empty_folder_then_a_store_are_written_and_folders_beside_are_never_t
     assert len(write_store(tmp_path / "store")) > 4000  # a store, replaced
     for name in ("store.building", "store.previous"):
         assert (tmp_path / name / "keep.txt").read_text() == name
-    version = os.readlink(tmp_path / "store")  # the store is a link to its version, beside it
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["store", "store.building", "store.previous", version])
+    names = {p.name for p in tmp_path.iterdir()}
+    assert os.readlink(tmp_path / "store") in names  # the store is a link to its version, beside it
+    assert {name for name in names if not name.startswith(".store.store-")} == {"store", "store.building", "store.previous"}
 
 
 def test_a_damaged_store_is_one_line(cli, built, tmp_path):
@@ -257,10 +258,14 @@ print("done")
 
 
 def _which(path) -> str:
-    from derbygraph import storefolder
+    """Which build's store `path` is, checked whole (in a process of its own, which holds the
+    version it opens only while it lives)."""
+    import subprocess
+    import sys
 
-    folder, _ = storefolder.checked(path)
-    return (folder / "which.txt").read_text()
+    return subprocess.run([sys.executable, "-c", "import sys; from derbygraph import storefolder; "
+                           "print((storefolder.checked(sys.argv[1])[0] / 'which.txt').read_text())", str(path)],
+                          capture_output=True, text=True, check=True, timeout=60).stdout.strip()
 
 
 def _build_killed_at(path, label: str, step: int) -> bool:
@@ -325,3 +330,27 @@ def test_stale_staging_is_removed_only_when_provably_ours(tmp_path):
     assert _build_killed_at(tmp_path / "store", "new", 0)
     assert not stale.exists()
     assert live.exists() and (unmarked / "thesis.txt").read_text() == "mine"
+
+
+def test_a_version_a_server_still_reads_is_left_until_it_is_free(tmp_path):
+    """A build swaps in a new store while another process reads the old one: the old version
+    stays whole for it (its dumps still served), and the next build after it is gone clears it."""
+    import subprocess
+    import sys
+
+    from derbygraph import storefolder
+
+    assert _build_killed_at(tmp_path / "store", "first", 0)
+    first = storefolder.folder(tmp_path / "store")
+    reader = subprocess.Popen([sys.executable, "-c", "import sys; from derbygraph import storefolder; "
+                               "storefolder.checked(sys.argv[1]); print('open', flush=True); sys.stdin.read()",
+                               str(tmp_path / "store")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "open"
+        assert _build_killed_at(tmp_path / "store", "second", 0)
+        assert _which(tmp_path / "store") == "second"
+        assert _which(first) == "first"  # whole, still
+    finally:
+        reader.communicate("", timeout=30)
+    assert _build_killed_at(tmp_path / "store", "third", 0)
+    assert not first.exists()
