@@ -150,7 +150,8 @@ def write(path: Path, fill, progress=None) -> None:
         writable_target(path)  # still ours: nothing was put there while we built
         retired = _swap_in(path, staging)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if folder(path) != staging:  # (Ctrl+C just after the swap leaves the new store in place)
+            shutil.rmtree(staging, ignore_errors=True)
         raise
     if retired is not None:
         _discard(retired)
