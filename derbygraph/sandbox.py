@@ -14,7 +14,9 @@ that grows without bound fails inside its own worker.
 A store served remotely (`serve --endpoint`) runs as its own program, which must keep accepting
 on its port: `walled` (`derbygraph walled -- PROGRAM ...`) applies `deny_outbound`, which leaves
 listening and accepting alone and denies every way to reach out (connect, an address given to
-sendto or with TCP Fast Open, datagram and raw sockets), then runs the program.
+sendto or with TCP Fast Open, datagram, raw and non-TCP sockets), then runs the program.
+Virtuoso connects to its own SQL port once at start; for it, Landlock (Linux 6.7+) allows TCP
+connect() to that one port, and no Unix socket can be made (the name service's are Unix ones).
 
 The binding is pyseccomp, a ctypes binding over the system's libseccomp (the upstream C library,
 which compiles the filter) with the API of libseccomp's own Python binding. That binding

@@ -160,3 +160,60 @@ def test_a_worker_makes_no_socket_call_that_succeeds(store, listener, tmp_path):
     assert any(call.split()[1].startswith(("socket(", "connect(")) for call in worker_calls)  # the resolver and SERVICE tried
     assert all(call.rstrip().endswith("EPERM (Operation not permitted)") for call in worker_calls), worker_calls
     assert listener.hits == []
+
+
+def _walled_server(results, own_port: bool, other_port: int) -> None:
+    """Runs in a fresh process: wall off the way `derbygraph walled` does, then serve and try out."""
+    from derbygraph import sandbox
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    sandbox.deny_outbound(port if own_port else None)
+    server.listen(4)
+    results.put(("port", port))
+    client, _ = server.accept()  # the parent connects in: serving is untouched
+    client.sendall(client.recv(5).upper())
+    client.close()
+    tries = {
+        "connect out": lambda: socket.create_connection(("127.0.0.1", other_port), timeout=5),
+        "connect to itself": lambda: socket.create_connection(("127.0.0.1", port), timeout=5),
+        "udp": lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM),
+        "raw": lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP),
+        "netlink": lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW),
+        "sctp": lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_SCTP),
+        "unix": lambda: socket.socket(socket.AF_UNIX, socket.SOCK_STREAM),
+        "fast open": lambda: socket.socket().sendto(b"GET /", socket.MSG_FASTOPEN, ("127.0.0.1", other_port)),
+    }
+    for name, attempt in tries.items():
+        try:
+            attempt()
+            results.put((name, "done"))
+        except OSError as error:
+            results.put((name, error.errno))
+
+
+@pytest.mark.parametrize("own_port", [False, True], ids=["oxigraph", "virtuoso (--own-port)"])
+def test_a_walled_server_serves_and_reaches_nothing(listener, own_port):
+    import errno
+
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    process = context.Process(target=_walled_server, args=(results, own_port, listener.port))
+    process.start()
+    try:
+        name, port = results.get(timeout=60)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+            client.sendall(b"hello")
+            assert client.recv(5) == b"HELLO"
+        found = dict(results.get(timeout=30) for _ in range(8))
+    finally:
+        process.join(30)
+    refused = {"udp": errno.EPERM, "raw": errno.EPERM, "netlink": errno.EPERM, "sctp": errno.EPERM}
+    if own_port:  # connect() is Landlock's to judge: its own port only; no Unix socket at all
+        assert found == {**refused, "connect out": errno.EACCES, "connect to itself": "done",
+                         "unix": errno.EPERM, "fast open": errno.EPERM}
+    else:
+        assert found == {**refused, "connect out": errno.EPERM, "connect to itself": errno.EPERM,
+                         "unix": "done", "fast open": errno.EPERM}
+    assert listener.hits == []
