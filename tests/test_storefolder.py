@@ -354,3 +354,27 @@ def test_a_version_a_server_still_reads_is_left_until_it_is_free(tmp_path):
         reader.communicate("", timeout=30)
     assert _build_killed_at(tmp_path / "store", "third", 0)
     assert not first.exists()
+
+
+def test_a_server_on_the_store_keeps_serving_what_it_checked_while_a_build_swaps_it(cli, tmp_path):
+    """`serve --store DIR` on the link; `build --store DIR` meanwhile: the server's dumps and
+    SPARQL still answer from the version it opened, which the build leaves in place."""
+    from conftest import Server
+
+    path = tmp_path / "store"
+    assert cli("build", "--store", str(path)).returncode == 0
+    first = os.readlink(path)
+    server = Server("--store", str(path), "--workers", "1")
+    try:
+        status, _, before = server.get("/dumps/derbygraph.nq")
+        assert status == 200
+        assert cli("build", "--store", str(path)).returncode == 0
+        assert os.readlink(path) != first and (tmp_path / first).is_dir()  # swapped, the old one kept
+        status, _, after = server.get("/dumps/derbygraph.nq")
+        assert status == 200 and after == before
+        status, _, body = server.get("/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D", {"Accept": "application/sparql-results+json"})
+        assert status == 200 and b"true" in body
+    finally:
+        server.stop()
+    assert cli("build", "--store", str(path)).returncode == 0
+    assert not (tmp_path / first).exists()  # free now: cleared by the next build
