@@ -378,3 +378,33 @@ def test_a_server_on_the_store_keeps_serving_what_it_checked_while_a_build_swaps
         server.stop()
     assert cli("build", "--store", str(path)).returncode == 0
     assert not (tmp_path / first).exists()  # free now: cleared by the next build
+
+
+def test_a_real_build_killed_at_random_moments_leaves_a_whole_store(cli, tmp_path):
+    """`derbygraph build` SIGKILLed at random moments of its second half (where it writes): the
+    store at DIR answers after each, and the next whole build leaves nothing else beside it."""
+    import random
+    import signal
+    import subprocess
+    import time
+
+    from conftest import derbygraph_command
+
+    path = tmp_path / "store"
+    started = time.monotonic()
+    assert cli("build", "--store", str(path)).returncode == 0
+    took = time.monotonic() - started
+    seed = random.randrange(1 << 30)
+    moments = random.Random(seed).sample(range(50, 110), 4)  # percent of a whole build
+    for percent in moments:
+        build = subprocess.Popen(derbygraph_command() + ["build", "--store", str(path)],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            build.wait(timeout=took * percent / 100)
+        except subprocess.TimeoutExpired:
+            build.send_signal(signal.SIGKILL)
+            build.wait()
+        answer = cli("query", "ASK { ?s ?p ?o }", "--store", str(path))
+        assert answer.returncode == 0 and "true" in answer.stdout.lower(), (seed, percent, answer.stderr)
+    assert cli("build", "--store", str(path)).returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["store", os.readlink(path)]), seed
