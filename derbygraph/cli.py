@@ -429,5 +429,19 @@ def crosswalk(to: str, kind: str | None, code: str | None, output_format: str, o
         click.echo(text, nl=False)
 
 
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.option("--own-port", type=click.IntRange(1, 65535), metavar="PORT",
+              help="The one TCP port the program may connect to: Virtuoso connects to its own SQL port "
+                   "(ServerPort in [Parameters]) once at start. Needs Linux 6.7 or later (Landlock).")
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def walled(command: tuple[str, ...], own_port: int | None) -> None:
+    """Run a store's server (oxigraph, virtuoso-t) unable to reach the network: it still listens
+    and answers, but its SERVICE (or anything else in it) connects nowhere. Put `--` before it:
+    `derbygraph walled -- oxigraph serve-read-only --location DIR --bind 127.0.0.1:7878`."""
+    from .walled import run
+
+    run(list(command), own_port)
+
+
 if __name__ == "__main__":
     main()
