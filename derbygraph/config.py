@@ -33,7 +33,7 @@ class Config:
     queue_wait: float = 5.0            # seconds a request waits for a worker or a slot; then 503 with Retry-After
     # Requests that are not SPARQL (reconciliation, the JSON API, pages, downloads).
     area_slots: int = 2                # requests of one area (AREAS) running at once
-    area_queue: int = 2                # more of one area that may wait for a slot; past them a fast 503
+    area_queue: int = 16               # more of one area that may wait for a slot (queue_wait); past them a fast 503
     max_text: int = 500                # characters of one parameter: a name, a search, an id, a prefix
     max_words: int = 32                # words in one name or search
     max_batch: int = 20                # reconciliation queries in one batch (OpenRefine sends 10)

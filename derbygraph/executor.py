@@ -37,6 +37,7 @@ from .sparql import Answer, execute
 
 PIECE = 256 * 1024  # bytes per message from a worker
 RETRY_AFTER = 5     # seconds a refused request is told to wait
+STOPPING = "the server is stopping; the query was not answered (try again when it is back)"
 
 
 @dataclass
@@ -249,6 +250,8 @@ class WorkerPool:
 
     def run(self, query: str, **options) -> Reply:
         querycheck.check(query, self.config)
+        if self.closed:
+            raise QueryError(STOPPING, 503, retry_after=RETRY_AFTER)
         self.admission.enter()
         try:
             worker = self._idle.get(timeout=self.config.queue_wait)
@@ -276,6 +279,8 @@ class WorkerPool:
                 raise QueryError(f"query stopped: it ran past the time limit of {self.config.timeout:g} s", 503)
             outcome, payload = worker.connection.recv()
         except (EOFError, OSError):  # the worker died: past its memory cap (SIGABRT), or killed
+            if self.closed:
+                raise QueryError(STOPPING, 503, retry_after=RETRY_AFTER) from None
             worker.process.join(timeout=1)
             if worker.process.exitcode == -signal.SIGABRT:
                 raise QueryError(_memory_message(self.config), 507) from None
@@ -288,7 +293,11 @@ class WorkerPool:
         self._idle.put(self._replace(worker) if replace else worker)
         self.admission.leave()
 
+    closed = False
+
     def close(self) -> None:
+        """Stop every worker; a query still running is answered 503 (the server is stopping)."""
+        self.closed = True
         with self._lock:
             workers, self._workers = self._workers, []
         for worker in workers:

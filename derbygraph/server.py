@@ -92,11 +92,11 @@ def run(dataset: Dataset, listener: socket.socket, config: Config) -> None:
     try:
         dataset.names  # built while the workers start, not on the first search
         _more_files(config.connection_limit)
-        server = make_server(create_app(dataset, config, executor=pool), listener, config)
+        server = make_server(create_app(dataset, config, executor=pool), listener, config, stopping=pool.close)
         engine = f"the store at {dataset.store.endpoint}" if not dataset.path else "the embedded store"
         click.echo(f"derbygraph: serving {len(dataset)} quads (version {dataset.version}) from {engine} "
                    f"at {config.base_url}/", err=True)
-        server.run()  # returns on Ctrl+C (waitress catches it) and so on SIGTERM
+        server.run()  # returns on Ctrl+C and so on SIGTERM
     except KeyboardInterrupt:
         pass
     finally:
@@ -140,6 +140,23 @@ class _Server(TcpWSGIServer):
 
     channel_class = _Channel
     config: Config
+    stopping = staticmethod(lambda: None)  # called first on Ctrl+C or SIGTERM
+    FLUSH = 1.0  # seconds left to send the answers of requests cut short by a stop
+
+    def run(self):
+        """Serve until Ctrl+C or SIGTERM; then stop the query workers first, so that every
+        request still waiting on one is answered 503 (and sent) before the threads go."""
+        try:
+            self.asyncore.loop(timeout=self.adj.asyncore_loop_timeout, map=self._map, use_poll=True)
+        except (SystemExit, KeyboardInterrupt):
+            self.accepting = False
+            self.del_channel()  # no new connections while the last answers leave
+            self.stopping()
+            deadline = time.monotonic() + self.FLUSH
+            while time.monotonic() < deadline and any(c.requests or c.total_outbufs_len
+                                                      for c in self.active_channels.values()):
+                self.asyncore.loop(timeout=0.05, map=self._map, use_poll=True, count=1)
+            self.task_dispatcher.shutdown()
 
     def maintenance(self, now):
         super().maintenance(now)
@@ -156,7 +173,7 @@ class _Server(TcpWSGIServer):
         return super().readable()
 
 
-def make_server(app, listener: socket.socket, config: Config) -> _Server:
+def make_server(app, listener: socket.socket, config: Config, stopping=None) -> _Server:
     """Waitress over `listener`, with its limits from `config`. Every answer is handed to waitress
     whole (up to `max_answer_bytes`; past `send_buffer` in a temporary file), so the thread and
     the query worker that made it are free at once, whether or not the client reads."""
@@ -170,6 +187,8 @@ def make_server(app, listener: socket.socket, config: Config) -> _Server:
     server = _Server(app, {}, True, listener, dispatcher=dispatcher, adj=adjustments, bind_socket=False,
                      sockinfo=(listener.family, listener.type, listener.proto, listener.getsockname()))
     server.config = config
+    if stopping is not None:
+        server.stopping = stopping
     return server
 
 

@@ -131,7 +131,7 @@ def document_texts(dataset: Dataset, folder: Path, max_bytes: int) -> dict[str, 
         name = identifier.value if identifier is not None else None
         if name and (root / name).exists() and name not in readable:
             raise BadInput(f"{root / name}: not read as the source {node.value}: a source file must be a file inside "
-                           f"{root} (not a link out of it) of at most {max_bytes >> 20} MiB")
+                           f"{root} (not a link out of it) of at most {max_bytes:,} bytes")
         wanted[digest.value] = (node.value, name)
     texts = {}
     for name, path in readable.items():
