@@ -123,3 +123,47 @@ def test_runaways_fill_the_queue_then_a_new_query_is_refused_within_the_bounded_
     for thread in threads:
         thread.join()
     assert outcomes.count(503) >= 14, outcomes  # two ran into the time limit, the rest waited their 5 s
+
+
+def test_at_the_connection_limit_the_oldest_waiting_connections_make_room(dataset):
+    """Past the limit waitress would stop accepting; here the oldest idle connections are closed."""
+    import urllib.request
+
+    from derbygraph.config import DEFAULT
+    from derbygraph.server import bind, make_server
+    from derbygraph.webapp import create_app
+
+    config = DEFAULT.replace(connection_limit=60)
+    listener = bind("127.0.0.1", 0)
+    server = make_server(create_app(dataset, config), listener, config)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, use_poll=True, count=1)
+    serving = threading.Thread(target=serve)
+    serving.start()
+    idle = []
+    try:
+        for _ in range(100):
+            idle.append(socket.create_connection(listener.getsockname()[:2], timeout=5))
+            time.sleep(0.005)
+        with urllib.request.urlopen(f"http://127.0.0.1:{listener.getsockname()[1]}{LINEAGE}", timeout=5) as reply:
+            assert reply.status == 200
+        closed = 0
+        for sock in idle[:20]:  # the first ones were made to give way
+            sock.settimeout(1)
+            try:
+                closed += sock.recv(1) == b""
+            except OSError:
+                closed += 1
+        assert closed == 20
+    finally:
+        stop.set()
+        serving.join()
+        for sock in idle:
+            sock.close()
+        server.close()
+        server.task_dispatcher.shutdown()
+        server.trigger.close()
+        listener.close()
