@@ -4,7 +4,8 @@
 
 Each server runs the same derbygraph app over the same store (built once into --out), with SPARQL
 in the same sandboxed worker pool: waitress as `derbygraph serve` runs it, Granian (WSGI, Rust),
-gunicorn (gthread) and cheroot, each with 8 request threads and a connection limit above
+gunicorn (gthread) and cheroot (`pip install granian gunicorn cheroot`; a missing one is
+skipped), each with 8 request threads and a connection limit above
 --connections where it has one. For each it prints, loopback only and with bounded loops:
 
 - idle: --connections sockets opened and left silent, then one new client asks /api/lineage;
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import importlib.util
 import os
 import resource
 import socket
@@ -108,6 +110,9 @@ def held(port: int, count: int, trickle: bool, seconds: float, pid: int) -> dict
 
 
 def measure(name: str, store: Path, args, logs: Path) -> dict:
+    module = name.split("-")[0]
+    if module != "waitress" and importlib.util.find_spec(module) is None:
+        return {"error": f"not installed (pip install {module})"}
     port = run.free_port()
     env_cmd = commands(name, store, port, args.connections)
     os.environ["DERBYGRAPH_STORE"] = str(store)

@@ -6,11 +6,13 @@ client would: it must be answered promptly (the bounds are generous: a shared ma
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import socket
 import threading
 import time
 import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -125,15 +127,15 @@ def test_runaways_fill_the_queue_then_a_new_query_is_refused_within_the_bounded_
     assert outcomes.count(503) >= 14, outcomes  # two ran into the time limit, the rest waited their 5 s
 
 
-def test_at_the_connection_limit_the_oldest_waiting_connections_make_room(dataset):
-    """Past the limit waitress would stop accepting; here the oldest idle connections are closed."""
-    import urllib.request
-
+@contextlib.contextmanager
+def serving_in_process(dataset, **limits):
+    """The server of `derbygraph serve` (waitress as made by `server.make_server`) over `dataset`
+    with some limits changed, its loop run in a thread of the test: (host, port)."""
     from derbygraph.config import DEFAULT
     from derbygraph.server import bind, make_server
     from derbygraph.webapp import create_app
 
-    config = DEFAULT.replace(connection_limit=60)
+    config = DEFAULT.replace(**limits)
     listener = bind("127.0.0.1", 0)
     server = make_server(create_app(dataset, config), listener, config)
     stop = threading.Event()
@@ -143,27 +145,54 @@ def test_at_the_connection_limit_the_oldest_waiting_connections_make_room(datase
             server.asyncore.loop(timeout=0.05, map=server._map, use_poll=True, count=1)
     serving = threading.Thread(target=serve)
     serving.start()
-    idle = []
     try:
-        for _ in range(100):
-            idle.append(socket.create_connection(listener.getsockname()[:2], timeout=5))
-            time.sleep(0.005)
-        with urllib.request.urlopen(f"http://127.0.0.1:{listener.getsockname()[1]}{LINEAGE}", timeout=5) as reply:
-            assert reply.status == 200
-        closed = 0
-        for sock in idle[:20]:  # the first ones were made to give way
-            sock.settimeout(1)
-            try:
-                closed += sock.recv(1) == b""
-            except OSError:
-                closed += 1
-        assert closed == 20
+        yield listener.getsockname()[:2]
     finally:
         stop.set()
         serving.join()
-        for sock in idle:
-            sock.close()
         server.close()
         server.task_dispatcher.shutdown()
         server.trigger.close()
         listener.close()
+
+
+def closed_by_server(sock: socket.socket, seconds: float) -> bool:
+    """Whether the server closes `sock` within `seconds` (what it sent meanwhile is drained)."""
+    sock.settimeout(seconds)
+    try:
+        while sock.recv(65536):
+            pass
+    except TimeoutError:
+        return False
+    except OSError:
+        pass
+    return True
+
+
+def test_at_the_connection_limit_the_oldest_waiting_connections_make_room(dataset):
+    """Past the limit waitress would stop accepting; here the oldest idle connections are closed."""
+    idle = []
+    with serving_in_process(dataset, connection_limit=60) as address:
+        try:
+            for _ in range(100):
+                idle.append(socket.create_connection(address, timeout=5))
+                time.sleep(0.005)
+            with urllib.request.urlopen(f"http://127.0.0.1:{address[1]}{LINEAGE}", timeout=5) as reply:
+                assert reply.status == 200
+            assert all(closed_by_server(sock, 1) for sock in idle[:20])  # the first ones gave way
+        finally:
+            for sock in idle:
+                sock.close()
+
+
+def test_an_answer_left_unread_is_dropped_at_the_send_deadline(dataset):
+    with serving_in_process(dataset, send_timeout=2) as address:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(address)
+        try:
+            sock.sendall(f"GET {sparql_path(LARGE, format='xml')} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            time.sleep(6)  # never read: the answer waits past its deadline
+            assert closed_by_server(sock, 10)
+        finally:
+            sock.close()
