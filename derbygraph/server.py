@@ -2,14 +2,25 @@
 
 The order of `serve` is the order of what can fail cheaply: the port is bound first (a busy
 port is one line, before any build), then the dataset is built or opened, then the workers
-start. Ctrl+C and SIGTERM end it the same way: no tracebacks, workers stopped, a temporary
-store removed.
+start. Ctrl+C and SIGTERM end it the same way: the workers are stopped first, so a query still
+running is answered 503 and sent; then no tracebacks, threads stopped, a temporary store removed.
 
-Waitress reads requests in its event loop and hands only complete ones to its threads, so slow
-clients cost a connection, not a thread; `connection_limit` is set far above the 100 it allows
-by default, and idle connections are closed after `channel_timeout`. A client that does not read
-its answer holds at most `send_buffer` bytes; past that its request waits (holding its admission
-slot), so unread answers cannot pile up in memory or temporary files.
+Slow and silent clients cost nothing. Waitress reads requests in its event loop and hands only
+complete ones to its threads, so a slow client costs a connection, not a thread; on top of it
+(`_Channel`, `_Server`) a request must arrive in full within `request_timeout`, an answer may
+wait unread no longer than `send_timeout`, and at `connection_limit` the oldest connections with
+no request running are closed rather than new ones refused. Every answer is handed to waitress
+whole (at most `max_answer_bytes`; past `send_buffer` it goes to a temporary file), so neither
+the thread nor the query worker waits for the client.
+
+Why waitress (benchmarks/servers.py, three runs on 2 shared cores, noisy; README there): with
+these additions a new client is answered in 0.12-0.15 s while 1,100 idle or slowloris
+connections are held, where stock waitress, Granian, gunicorn (gthread) and cheroot all locked it
+out. Granian holds them too (0.07-0.09 s) once its backpressure is raised past them, but then
+serves a SPARQL point lookup at 0.9-1.2x waitress; with its defaults it is 1.4-2.1x faster there
+and locked out. Lineage, bound by Python, is 0.9-1.1x on all of them. Granian also runs the app
+in worker processes it starts on a socket it binds, which the order above and the query worker
+pool would have to be rebuilt around, for no gain on the questions asked.
 """
 
 from __future__ import annotations
