@@ -32,7 +32,7 @@ class Config:
     queue: int = 32                    # SPARQL requests that may wait for a worker; more get a fast 503
     queue_wait: float = 5.0            # seconds a request waits for a worker or a slot; then 503 with Retry-After
     # Requests that are not SPARQL (reconciliation, the JSON API, pages, downloads).
-    area_slots: int = 2                # requests of one area (AREAS) running at once
+    area_slots: int = 1                # requests of one area (AREAS) running at once: the GIL runs one anyway
     area_queue: int = 16               # more of one area that may wait for a slot (queue_wait); past them a fast 503
     max_text: int = 500                # characters of one parameter: a name, a search, an id, a prefix
     max_words: int = 32                # words in one name or search
