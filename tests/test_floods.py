@@ -2,8 +2,9 @@
 
 Each kind is sent by a dozen threads for a few seconds at the largest size the limits admit,
 against a live `derbygraph serve`, while /api/lineage is timed. Each area of the app (reconcile,
-search, pages...) runs at most `area_slots` requests at once, so a flood holds two threads of its
-own and the rest of it waits briefly or gets a fast 503; lineage has its own.
+search, pages...) runs `area_slots` (1) request at a time and lets `area_queue` more wait, so a
+flood takes one thread's share of the GIL and the rest of it waits or gets a fast 503; lineage
+has an area of its own.
 """
 
 from __future__ import annotations
