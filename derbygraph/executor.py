@@ -290,7 +290,10 @@ class WorkerPool:
         return payload
 
     def _release(self, worker: _Worker, replace: bool) -> None:
-        self._idle.put(self._replace(worker) if replace else worker)
+        if self.closed:  # stopping: no worker is started again
+            worker.kill()
+        else:
+            self._idle.put(self._replace(worker) if replace else worker)
         self.admission.leave()
 
     closed = False

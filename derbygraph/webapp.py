@@ -5,19 +5,19 @@ from __future__ import annotations
 import hashlib
 import urllib.parse
 from datetime import datetime
-from pathlib import Path
 from http import HTTPStatus
+from pathlib import Path
 
 from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
 
 from . import __version__, formats, resources
-from .sources import document_texts
 from .config import AREAS, DEFAULT, Config
 from .dataset import Dataset
 from .errors import BadInput, NotFound, QueryError
 from .lineage import LineageService
+from .sources import document_texts
 
 # Pages use only the app's own scripts and styles: injected markup could run nothing.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
