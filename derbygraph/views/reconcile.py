@@ -12,7 +12,9 @@ import json
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 
+from ..config import Config
 from ..reconcile import BadReconcileRequest, ReconcileService
+from ..webapp import bounded_text
 
 blueprint = Blueprint("reconcile", __name__, url_prefix="/reconcile")
 
@@ -26,15 +28,61 @@ def _service() -> ReconcileService:
     return found
 
 
+def _config() -> Config:
+    return current_app.config["CONFIG"]
+
+
 def _param(name: str) -> str | None:
-    return request.values.get(name)
+    """A parameter (query string or form), within the limits of one parameter."""
+    value = request.values.get(name)
+    return value if value is None else bounded_text(name, value, _config())
 
 
 def _json_param(name: str):
+    """A JSON parameter, no deeper than `Config.max_json_depth`."""
+    most = _config().max_json_depth
+    too_deep = BadReconcileRequest(f"{name} nests arrays and objects more than {most} deep")
     try:
-        return json.loads(_param(name))
+        value = json.loads(request.values.get(name))
     except ValueError as error:
         raise BadReconcileRequest(f"{name} is not JSON: {error}") from None
+    except RecursionError:
+        raise too_deep from None
+    if _depth(value, most) > most:
+        raise too_deep
+    return value
+
+
+def _depth(value, most: int) -> int:
+    """How deep arrays and objects nest in `value`, counted up to one past `most`."""
+    if most < 0 or not isinstance(value, (list, dict)):
+        return 0
+    children = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(child, most - 1) for child in children), default=0)
+
+
+def _queries() -> dict:
+    """A batch of reconciliation queries within the limits: how many, and each one's text."""
+    queries = _json_param("queries")
+    config = _config()
+    if isinstance(queries, dict):
+        if len(queries) > config.max_batch:
+            raise BadReconcileRequest(f"the batch has {len(queries)} queries; send at most {config.max_batch} at once")
+        for key, query in queries.items():
+            if isinstance(query, dict) and isinstance(query.get("query"), str):
+                bounded_text(f"query {key!r}", query["query"], config)
+    return queries
+
+
+def _extension() -> dict:
+    """A data extension request within the limits: ids x properties."""
+    extend = _json_param("extend")
+    if isinstance(extend, dict) and isinstance(extend.get("ids"), list) and isinstance(extend.get("properties"), list):
+        cells, most = len(extend["ids"]) * len(extend["properties"]), _config().max_extend_cells
+        if cells > most:
+            raise BadReconcileRequest(f"extend asks for {len(extend['ids'])} ids x {len(extend['properties'])} "
+                                      f"properties = {cells} values; ask for at most {most} at once")
+    return extend
 
 
 def _limit(default: int = 10) -> int:
@@ -54,10 +102,10 @@ def open_to_all(response):
 
 @blueprint.route("", methods=["GET", "POST"])
 def service():
-    if _param("queries") is not None:
-        return jsonify(_service().reconcile(_json_param("queries")))
-    if _param("extend") is not None:
-        return jsonify(_service().extend(_json_param("extend")))
+    if request.values.get("queries") is not None:
+        return jsonify(_service().reconcile(_queries()))
+    if request.values.get("extend") is not None:
+        return jsonify(_service().extend(_extension()))
     return jsonify(_service().manifest(request.base_url))
 
 
