@@ -52,8 +52,22 @@ def open_to_all(response):
     return response
 
 
+def _json_body():
+    """A JSON request body: the queries object itself (or `{"queries": ...}` / `{"extend": ...}`)."""
+    try:
+        return json.loads(request.get_data(as_text=True))
+    except ValueError as error:
+        raise BadReconcileRequest(f"the JSON body is not JSON ({error}); send queries form-encoded as "
+                                  "queries=JSON, as OpenRefine does, or a JSON object of named queries") from None
+
+
 @blueprint.route("", methods=["GET", "POST"])
 def service():
+    if request.method == "POST" and not request.form and request.get_data():
+        body = _json_body()
+        if isinstance(body, dict) and set(body) == {"extend"}:
+            return jsonify(_service().extend(body["extend"]))
+        return jsonify(_service().reconcile(body["queries"] if isinstance(body, dict) and set(body) == {"queries"} else body))
     if _param("queries") is not None:
         return jsonify(_service().reconcile(_json_param("queries")))
     if _param("extend") is not None:
