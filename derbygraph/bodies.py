@@ -118,11 +118,9 @@ class Bodies:
     def _date(self, opened: dict[str, tuple]) -> None:
         """Each body's life from its name periods, its own code's dates and its changes."""
         starts, ends, open_ended = defaultdict(list), defaultdict(list), set()
-        for key, (start, end) in opened.items():
+        for key, (start, end) in opened.items():  # a code open with no close may have been succeeded
             starts[key] += [start] if start else []
             ends[key] += [end] if end else []
-            if start and not end:
-                open_ended.add(key)
         for key in self.bodies:
             for period in self.dataset.names.periods_of(key):
                 if period.start:

@@ -28,7 +28,7 @@ from . import vocab
 from .bodies import Bodies, Body
 from .celldates import When
 from .dataset import iri
-from .names import EXACT_AT, Entry, NameIndex
+from .names import EXACT_AT, RESOLVE_AT, Entry, NameIndex
 from .search import compact
 
 NEAR_YEARS = 2
@@ -67,6 +67,7 @@ class Candidate:
     held: tuple[str | None, str | None] | None = None  # when the matched name was in force, if known
     code: bool | None = None
     postcode: bool | None = None
+    named: float | None = None  # how well the cell's text named it, before a code given raised it
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -78,7 +79,8 @@ class Candidate:
     @property
     def certain(self) -> bool:
         """The name itself (or its code), fitting the date: one condition of `match`."""
-        return (self.similarity >= EXACT_AT or bool(self.code)) and self.code is not False \
+        named = self.similarity if self.named is None else self.named
+        return (named >= EXACT_AT or (bool(self.code) and named >= RESOLVE_AT)) and self.code is not False \
             and (self.fit is None or FIT[self.fit] >= MATCH_FIT)
 
     def features(self) -> list[dict]:
@@ -130,8 +132,8 @@ class Matcher:
             if query.text.strip():
                 for entry, similarity in index.scored(query.text)[:SCANNED]:
                     yield index, entry, similarity
-            for org in self._holding(query.code):
-                yield index, Entry(org, query.code, "code", (query.code.lower(),), ()), CODE_SIMILARITY
+            for org in self._holding(query.code):  # weighed as named not at all; the code raises it
+                yield index, Entry(org, query.code, "code", (query.code.lower(),), ()), 0.0
             if not query.text.strip():
                 for org in self._at_postcode(query.postcode):
                     yield index, Entry(org, self.dataset.label(iri(org)), "label", (), ()), POSTCODE_SIMILARITY
@@ -146,10 +148,16 @@ class Matcher:
         return [h.iri for h in self.dataset.fields.search(postcode) if h.field == "postcode"] if postcode else []
 
     def _check_properties(self, candidate: Candidate, query: Query) -> None:
+        """The code and postcode given, against the body's: a code it went by on the date (undated,
+        its own code) confirms it; a code of its lineage at another time says nothing; any other
+        code it had weighs it down."""
         if query.code:
-            held = {c.code for c in self.bodies.codes_at(candidate.body, None)}
-            candidate.code = query.code in held if held else None
+            body, at = candidate.body, query.when.at
+            held = {c.code for c in (self.bodies.codes_at(body, at) if at else body.codes)}
+            lineage = {c.code for b in self.bodies.lineage_of(body) for c in b.codes}
+            candidate.code = True if query.code in held else None if query.code in lineage or not lineage else False
             if candidate.code:
+                candidate.named = candidate.similarity if query.text.strip() else CODE_SIMILARITY
                 candidate.similarity = max(candidate.similarity, CODE_SIMILARITY)
         if query.postcode:
             mine = {compact(v.value) for m in candidate.body.members
@@ -179,7 +187,10 @@ class Matcher:
             fit = "near"
         else:
             fit = "other name"
-        return [Candidate(body, self._name_then(index, body, when), similarity, fit, entry, held)]
+        # named as it was then: the name matched where it was in force (two names may be, in a year of change)
+        name = entry.name if fit == "in force" and entry.kind in ("name", "label") and not entry.name.isupper() \
+            else self._name_then(index, body, when)
+        return [Candidate(body, name, similarity, fit, entry, held)]
 
     def _in_force(self, body: Body, when: When) -> list[Body]:
         for at in (when.at, *when.years):

@@ -11,7 +11,8 @@ Forms read (the README lists them):
 - a year as a number (`1995`, `1995.0`);
 - two-digit years (`95`, `'05`): 1948 (the NHS's start) to 2047, so `48`-`99` are 19xx, `00`-`47` 20xx;
 - approximate years (`c. 2005`, `circa 2005`, `ca 2005`, `~2005`, `2005?`): 2003 to 2007;
-- a decade (`1990s`) and a span of years (`1995-1997`, `1995-97`, `1995 to 1997`).
+- a decade (`1990s`) and a span of years (`1995-1997`, `1995 to 1997`, `1995-97`: two digits after the
+  dash are a month when they can be one, so `1995-06` is June 1995).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from . import dates
 APPROXIMATE_YEARS = 2  # "c. 2005" is 2003 to 2007
 NHS_FOUNDED = 1948  # a two-digit year is read as the year in 1948..2047 that ends so
 
+_ISO = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _SLASHED_ISO = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$")
 _DAY_FIRST = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
@@ -88,6 +90,8 @@ def read(value) -> When:
 
 
 def _read(text: str) -> When:
+    if _ISO.match(text) and (len(text) == 4 or int(text[5:7]) <= 12):  # "1999-06" is a month, "1994-96" a span
+        return When(dates.parse(text))
     if match := _DATETIME.match(text):
         return When(dates.parse(match.group(1)))
     if match := _SLASHED_ISO.match(text):

@@ -302,7 +302,7 @@ class ReconcileService:
                 for earlier in self.dataset.objects(event, ORG + "originalOrganization"):
                     if earlier.value not in body.members:
                         found.append(self._known_name(earlier.value))
-        return sorted(set(found))
+        return sorted(set(found), key=lambda name: (name.startswith("ODS "), name))  # the named first
 
     def _known_name(self, org: str) -> str:
         """A body's name where one is known (its own, or a documents' body it is the same as), else its code."""
