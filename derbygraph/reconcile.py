@@ -154,10 +154,17 @@ class ReconcileService:
 
     # --- matching ------------------------------------------------------------------------
 
+    def json_request(self, body) -> dict:
+        """A request sent as a JSON body: the queries object, `{"queries": ...}` or `{"extend": ...}`."""
+        if isinstance(body, dict) and set(body) == {"extend"}:
+            return self.extend(body["extend"])
+        return self.reconcile(body["queries"] if isinstance(body, dict) and set(body) == {"queries"} else body)
+
     def reconcile(self, queries: dict) -> dict:
         """A batch of queries, keyed as the client keyed them, to their candidates."""
         if not isinstance(queries, dict):
-            raise BadReconcileRequest("queries must be a JSON object of named queries")
+            raise BadReconcileRequest("queries must be a JSON object of named queries, sent form-encoded as "
+                                      'queries={"q0": {"query": "..."}} or as the JSON body itself')
         return {key: {"result": self.candidates(query, key)} for key, query in queries.items()}
 
     def candidates(self, query: dict, key: str = "q") -> list[dict]:

@@ -200,3 +200,11 @@ def test_the_search_box_takes_a_postcode(client):
     assert client.get("/lineage?org=zzzqqq").status_code == 404
     home = client.get("/").get_data(as_text=True)
     assert "postcode" in home
+
+
+def test_the_name_itself_outranks_every_other_field():
+    """A name as written (names.EXACT_AT and above) comes before any postcode, code, site or address."""
+    from derbygraph.names import EXACT_AT
+    from derbygraph.search import WORDED_FROM, WORDED_SPAN
+
+    assert EXACT_AT > max(SCORES.values()) and EXACT_AT > WORDED_FROM + WORDED_SPAN

@@ -1,7 +1,8 @@
 """/reconcile: the W3C Reconciliation Service API 0.2 over HTTP (OpenRefine and friends).
 
 GET or POST, form-encoded as the API has it: no parameters gives the manifest; `queries=` a batch
-of reconciliation queries; `extend=` a data extension request. Suggest, property proposal and
+of reconciliation queries; `extend=` a data extension request; a POST whose body is the JSON itself
+is read as the queries (or `{"queries": ...}`, `{"extend": ...}`). Suggest, property proposal and
 preview live under it. Bad requests raise BadReconcileRequest, which the app answers with 400
 `{"error": ...}`; answers are open to any origin.
 """
@@ -64,10 +65,7 @@ def _json_body():
 @blueprint.route("", methods=["GET", "POST"])
 def service():
     if request.method == "POST" and not request.form and request.get_data():
-        body = _json_body()
-        if isinstance(body, dict) and set(body) == {"extend"}:
-            return jsonify(_service().extend(body["extend"]))
-        return jsonify(_service().reconcile(body["queries"] if isinstance(body, dict) and set(body) == {"queries"} else body))
+        return jsonify(_service().json_request(_json_body()))
     if _param("queries") is not None:
         return jsonify(_service().reconcile(_json_param("queries")))
     if _param("extend") is not None:
