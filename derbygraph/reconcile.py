@@ -18,6 +18,7 @@ from functools import cached_property
 
 from . import celldates, dates, evidence, vocab
 from .bodies import Bodies, Body
+from .bodykinds import SITE, Kinds
 from .candidates import Candidate, Matcher, Query, matched_first
 from .dataset import Dataset, iri
 from .errors import BadInput
@@ -28,16 +29,6 @@ DG, ORG, SKOS = vocab.DG, vocab.ORG, vocab.SKOS
 DEFAULT_LIMIT, MOST = 5, 50
 # The preview card's frame, as the manifest declares it (the card is laid out to fit it).
 PREVIEW_WIDTH, PREVIEW_HEIGHT = 420, 160
-SITE = DG + "Site"
-# Recorded as an organisation only to be a party of its ruling: never a body a spreadsheet means
-# unless its type is asked for.
-NOT_BODIES = (DG + "Tribunal",)
-# Until the registry's bodies carry the documents' classes (the build may give them), a registry
-# code's kind says which class it is of: the classes a type filter finds it by.
-REGISTRY_KIND_CLASSES = {"trust": (DG + "NHSTrust", DG + "NHSBody"), "pct": (DG + "PrimaryCareTrust", DG + "NHSBody"),
-                         "ccg": (DG + "NHSBody",), "area": (DG + "NHSBody",), "pcg": (DG + "NHSBody",),
-                         "merged": (DG + "NHSBody",)}
-FOUNDATION = (DG + "NHSFoundationTrust", DG + "NHSBody")
 
 # Properties a query may give to refine a match (`pid`), and what they mean.
 QUERY_PROPERTIES = {
@@ -60,17 +51,6 @@ EXTEND_PROPERTIES = {
 }
 DATE_SETTING = {"name": "date", "label": "On date", "type": "text", "default": "",
                 "help_text": "YYYY, YYYY-MM or YYYY-MM-DD"}
-
-_KINDS = """
-SELECT DISTINCT ?type ?label ?comment WHERE {
-  VALUES ?top { org:Organization org:Site }
-  ?type rdfs:subClassOf* ?top ; rdfs:label ?label .
-  FILTER (STRSTARTS(STR(?type), STR(dg:)) && EXISTS { ?thing a ?type })
-  OPTIONAL { ?type rdfs:comment ?comment }
-} ORDER BY ?label"""
-_SUBCLASSES = """
-SELECT ?type ?super WHERE { ?type rdfs:subClassOf ?super . FILTER (STRSTARTS(STR(?type), STR(dg:))) }"""
-
 
 class BadReconcileRequest(BadInput):
     """A reconciliation request the API cannot answer (a 400); str() says what to change."""
@@ -100,41 +80,19 @@ class ReconcileService:
         return Bodies(self.dataset)
 
     @cached_property
+    def types(self) -> Kinds:
+        return Kinds(self.dataset)
+
+    @cached_property
     def matcher(self) -> Matcher:
         return Matcher(self.dataset, self.bodies, self.sites)
-
-    @cached_property
-    def kinds(self) -> list[dict]:
-        """The kinds of organisation and site the data holds: the service's types."""
-        found = {}
-        for row in self.dataset.query(vocab.sparql_prologue() + _KINDS):
-            found.setdefault(row["type"].value, {"id": row["type"].value, "name": row["label"].value,
-                                                 **({"description": row["comment"].value} if row["comment"] else {})})
-        return sorted(found.values(), key=lambda k: k["name"])
-
-    @cached_property
-    def _supers(self) -> dict[str, set[str]]:
-        """Every dg: class's superclasses (itself included), as the ontology states them."""
-        direct: dict[str, set[str]] = {}
-        for row in self.dataset.query(vocab.sparql_prologue() + _SUBCLASSES):
-            direct.setdefault(row["type"].value, set()).add(row["super"].value)
-        closed = {}
-        for kind in direct:
-            seen, todo = {kind}, [kind]
-            while todo:
-                for up in direct.get(todo.pop(), ()):
-                    if up not in seen:
-                        seen.add(up)
-                        todo.append(up)
-            closed[kind] = seen
-        return closed
 
     # --- manifest ------------------------------------------------------------------------
 
     def manifest(self, root: str) -> dict:
         """The service manifest; `root` is the service's own URL (…/reconcile)."""
         site = root.rsplit("/", 1)[0]
-        defaults = [k for k in self.kinds if k["id"] in (ORG + "Organization", DG + "NHSBody", SITE)] or self.kinds[:3]
+        defaults = [k for k in self.types.offered if k["id"] in (ORG + "Organization", DG + "NHSBody", SITE)] or self.types.offered[:3]
         return {
             "versions": ["0.2"],
             "name": "derbygraph: NHS organisations and sites, matched by name and date",
@@ -181,7 +139,7 @@ class ReconcileService:
         given = self._properties(query.get("properties") or [], key)
         asked = Query(text, celldates.read(given.get("date")), str(given.get("code") or "").strip().upper(),
                       str(given.get("postcode") or "").strip())
-        found = self._match(asked, self._types(types), min(int(limit), MOST))
+        found = self._match(asked, self.types.resolve(types), min(int(limit), MOST))
         sure = matched_first(found)
         return [self._result(c, asked, i == 0 and sure) for i, c in enumerate(found)]
 
@@ -200,55 +158,13 @@ class ReconcileService:
             given[pid] = value
         return given
 
-    def _types(self, types: list[str]) -> list[str]:
-        """Type ids as given (full IRIs, `dg:NHSTrust` or `NHSTrust`) as full IRIs, checked."""
-        known = {k["id"] for k in self.kinds} | {ORG + "Organization", SITE} | set(FOUNDATION) | \
-            {c for classes in REGISTRY_KIND_CLASSES.values() for c in classes}
-        found = []
-        for given in types:
-            short = given.strip().removeprefix("dg:")
-            full = given if given in known else DG + short if DG + short in known else None
-            if full is None:
-                raise BadReconcileRequest(f"unknown type {given!r}; /reconcile/suggest/type lists them")
-            found.append(full)
-        return found
-
     def _match(self, query: Query, types: list[str], limit: int) -> list[Candidate]:
         """Candidates best first, one per body, of the types asked (every body but a non-body
         without a type; sites only when a site type is asked)."""
-        wants_sites = any(self._is_site_kind(t) for t in types)
-        wants_orgs = not types or any(not self._is_site_kind(t) for t in types)
+        wants_sites = any(self.types.is_site_kind(t) for t in types)
+        wants_orgs = not types or any(not self.types.is_site_kind(t) for t in types)
         indexes = [index for index, wanted in ((self.dataset.names, wants_orgs), (self.sites, wants_sites)) if wanted]
-
-        def wanted(body: Body) -> bool:
-            mine = self.types_of(body)
-            if not types:
-                return ORG + "Organization" in mine and not any(t in mine for t in NOT_BODIES)
-            return any(t in mine for t in types)
-        return self.matcher.candidates(query, indexes, wanted, limit)
-
-    def types_of(self, body: Body) -> set[str]:
-        """Every class the body's records are of, stated or inferred, with the registry kind's."""
-        found = set()
-        for member in body.members:
-            found |= set(self.dataset.types(iri(member)))
-        found |= self._registry_classes(body)
-        return found
-
-    def _registry_classes(self, body: Body) -> set[str]:
-        found = set()
-        for member in body.members:
-            kind = self.dataset.value(iri(member), DG + "registryKind")
-            if kind is None:
-                continue
-            classes = REGISTRY_KIND_CLASSES.get(kind.value.rsplit("/", 1)[-1], ())
-            found |= set(classes)
-            if DG + "NHSTrust" in classes and "foundation trust" in self.dataset.label(iri(member)).lower():
-                found = (found - {DG + "NHSTrust"}) | set(FOUNDATION)
-        return found
-
-    def _is_site_kind(self, kind: str) -> bool:
-        return kind == SITE or SITE in self._supers.get(kind, ())
+        return self.matcher.candidates(query, indexes, lambda body: self.types.accepts(types, body), limit)
 
     def _result(self, candidate: Candidate, query: Query, match: bool) -> dict:
         at = query.when.at
@@ -265,10 +181,7 @@ class ReconcileService:
 
     def kinds_of(self, body: str) -> list[dict]:
         """The most specific kinds the body is stated or inferred to be, among the service's types."""
-        known = {k["id"]: k for k in self.kinds}
-        mine = [t for t in self.types_of(self.matcher.body(body)) if t in known]
-        specific = [t for t in mine if not any(o != t and t in self._supers.get(o, ()) for o in mine)]
-        return [{"id": t, "name": known[t]["name"]} for t in sorted(specific)]
+        return self.types.specific(self.matcher.body(body))
 
     def describe(self, body: str, at: str | None = None) -> str:
         """One line to tell namesakes apart: kind, its life, its codes (on `at`, if given)."""
@@ -324,13 +237,13 @@ class ReconcileService:
     def suggest_entities(self, prefix: str, types: list[str] | None = None, limit: int = 10) -> dict:
         """One entry per body, with its life in the description."""
         query = Query(prefix, celldates.UNDATED)
-        found = self._match(query, self._types(types or []), limit) if prefix.strip() else []
+        found = self._match(query, self.types.resolve(types or []), limit) if prefix.strip() else []
         return {"result": [{"id": entity_id(c.body.iri), "name": c.name, "description": self.describe(c.body.iri),
                             "notable": self.kinds_of(c.body.iri)} for c in found]}
 
     def suggest_types(self, prefix: str, limit: int = 10) -> dict:
         wanted = prefix.strip().lower()
-        return {"result": [k for k in self.kinds if wanted in k["name"].lower()][:limit]}
+        return {"result": [k for k in self.types.offered if wanted in k["name"].lower()][:limit]}
 
     def suggest_properties(self, prefix: str, limit: int = 10) -> dict:
         wanted = prefix.strip().lower()
