@@ -1,11 +1,11 @@
 """Reconciliation (W3C Entity Reconciliation Service API 0.2): a spreadsheet's names to our bodies.
 
-Researchers hold lists of historical names. A name alone is matched like any search; a `date`
-property makes the match time-aware: the body whose name was in force on that date ranks first,
-and the candidate is named as it was then. Where the name matched is not one the body bore on
-that date (a later name, say), the body of the same lineage that was in force then stands in for
-it. The matching itself is `names.NameIndex` (one policy for the API, pages, CLI and here); this
-room only turns reconciliation queries into searches and candidates into the API's JSON.
+Researchers hold columns of historical names, with dates, codes and postcodes beside them. This
+room reads the API's requests (queries, suggest, preview, data extension) and writes its answers;
+the rest is in rooms of their own: `bodies` (one candidate per body, its life and codes),
+`candidates` (the score of a name against a date, and when a match is certain), `celldates` (the
+dates spreadsheets send), `bodykinds` (the types offered and which a body is of), and the one
+name matcher, `names.NameIndex`.
 
 Entity identifiers are the dataset IRIs without the common base (`id/org/...`), so that a
 service's view and preview URLs are the app's own linked-data pages.
@@ -51,6 +51,7 @@ EXTEND_PROPERTIES = {
 }
 DATE_SETTING = {"name": "date", "label": "On date", "type": "text", "default": "",
                 "help_text": "YYYY, YYYY-MM or YYYY-MM-DD"}
+
 
 class BadReconcileRequest(BadInput):
     """A reconciliation request the API cannot answer (a 400); str() says what to change."""

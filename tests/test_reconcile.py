@@ -474,3 +474,26 @@ def test_the_preview_fits_its_declared_frame(server):
                 assert "Southern Derbyshire" in page.inner_text("body") or identifier != SOUTHERN
         finally:
             browser.close()
+
+
+@pytest.mark.parametrize("cell, at, years", [
+    ("1995-06-01T00:00:00Z", "1995-06-01", ()), ("2001-02-01T10:30:00+01:00", "2001-02-01", ()), (1995, "1995", ()),
+    ("1999-06", "1999-06", ()), ("01/02/2003", "2003-02-01", ()), ("2003/2/1", "2003-02-01", ()),
+    ("48", "1948", ()), ("47", "2047", ()), ("'05", "2005", ()),
+    ("c. 2005", "2005", ("2003", "2004", "2005", "2006", "2007")), ("2005?", "2005", ("2003", "2004", "2005", "2006", "2007")),
+    ("1994-96", "1995", ("1994", "1995", "1996")), ("1990s", "1995", tuple(str(y) for y in range(1990, 2000))),
+])
+def test_cell_dates(cell, at, years):
+    from derbygraph import celldates
+
+    when = celldates.read(cell)
+    assert (when.at, when.years) == (at, years)
+
+
+@pytest.mark.parametrize("cell", ["1999-13", "soon", "2005-02-30", "1999-1990", True, "12/13/2005"])
+def test_cell_dates_that_cannot_be_read_say_so(cell):
+    from derbygraph import celldates
+
+    when = celldates.read(cell)
+    assert when.at is None and "not read: answered as if undated" in when.note
+    assert celldates.read("") == celldates.read(None) == celldates.UNDATED  # an empty cell is undated, silently
