@@ -29,12 +29,17 @@ SELECT ?org ?lineage ?same ?opened ?closed ?code ?kind WHERE {
   OPTIONAL { ?org dg:registryKind/skos:prefLabel ?kind }
 }"""
 # Changes a body comes out of (resulting) or goes into (original): its life's bounds. A service
-# transfer or a contract names a body that lives on either side, so it bounds nothing.
+# transfer or a contract names a body that lives on either side, so it bounds nothing. An undated
+# change's bound counts where it bounds the life (dissolved "not after 2002": ended by 2002).
 _CHANGES = """
 SELECT ?org ?date ?role WHERE {
   VALUES ?type { dg:Establishment dg:Renaming dg:StatusChange dg:Dissolution dg:Merger dg:Succession }
   VALUES ?role { org:originalOrganization org:resultingOrganization }
-  ?event a ?type ; dg:date ?date ; ?role ?org .
+  ?event a ?type ; ?role ?org .
+  { ?event dg:date ?date BIND ("date" AS ?bound) } UNION { ?event dg:notAfter ?date BIND ("end" AS ?bound) }
+  UNION { ?event dg:notBefore ?date BIND ("start" AS ?bound) }
+  FILTER (?bound = "date" || (?bound = "end" && ?role = org:originalOrganization)
+          || (?bound = "start" && ?role = org:resultingOrganization))
   FILTER NOT EXISTS { ?event org:originalOrganization ?org ; org:resultingOrganization ?org }
 }"""
 

@@ -498,3 +498,12 @@ def test_cell_dates_that_cannot_be_read_say_so(cell):
     when = celldates.read(cell)
     assert when.at is None and "not read: answered as if undated" in when.note
     assert celldates.read("") == celldates.read(None) == celldates.UNDATED  # an empty cell is undated, silently
+
+
+def test_a_body_past_its_dissolution_is_never_a_match(client):
+    """Community Health Care (North Derbyshire) was dissolved in 2002 or before (a bound, not a date)."""
+    name = "Community Health Care (North Derbyshire) NHS Trust"
+    before = best_of(client, {"query": name, "properties": [{"pid": "date", "v": "1998"}]})
+    after = best_of(client, {"query": name, "properties": [{"pid": "date", "v": "2010"}]})
+    assert before[0]["match"] is True
+    assert after[0]["match"] is False and "not in force in 2010" in after[0]["description"]
