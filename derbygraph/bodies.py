@@ -150,7 +150,7 @@ class Bodies:
 
     def lineage_of(self, body: Body) -> list[Body]:
         """The bodies of its lineage, oldest first (by the start of their lives; undated last)."""
-        found = [self.bodies[k] for k in self._lineages[body.lineage]]
+        found = [self.bodies[k] for k in self._lineages.get(body.lineage, ())]
         return sorted(found, key=lambda b: (b.start is None, b.start or "", b.iri))
 
     def in_force(self, body: Body, at: str) -> list[Body]:

@@ -173,7 +173,7 @@ class Matcher:
         if not when.dated:
             name = entry.name if entry.kind in ("name", "label") and not entry.name.isupper() else self._label(body)
             return [Candidate(body, name, similarity, None, entry, held)]
-        alive = body.alive_at(when.at) if len(when.years) < 2 else (when.holds(body.start, body.end) if body.dated else None)
+        alive = when.holds(body.start, body.end) if body.dated else None
         if alive is False:
             found = [Candidate(body, self._label(body), similarity, "outside", entry, held)]
             for other in self._in_force(body, when):
@@ -233,9 +233,10 @@ class Matcher:
         said = []
         entry = candidate.matched
         if entry is not None and entry.name:
-            how = "code" if entry.kind == "code" and entry.name.isupper() and " " not in entry.name else "name"
+            codes = {c.code for b in self.bodies.lineage_of(candidate.body) for c in b.codes}
+            how = "name" if entry.kind != "code" else "code" if entry.name.upper() in codes else "initials"
             span = _span(candidate.held) if candidate.held else "dates not known"
-            shown = entry.name if how == "code" or not entry.name.isupper() else self.dataset.label(iri(entry.org))
+            shown = entry.name if how != "name" or not entry.name.isupper() else self.dataset.label(iri(entry.org))
             said.append(f"matched {how} “{shown}” ({span})")
         if candidate.fit == "stands in":
             said.append(f"the body of that lineage in force in {when.at}")
