@@ -1,7 +1,8 @@
 """/reconcile: the W3C Reconciliation Service API 0.2 over HTTP (OpenRefine and friends).
 
 GET or POST, form-encoded as the API has it: no parameters gives the manifest; `queries=` a batch
-of reconciliation queries; `extend=` a data extension request. Suggest, property proposal and
+of reconciliation queries; `extend=` a data extension request; a POST whose body is the JSON itself
+is read as the queries (or `{"queries": ...}`, `{"extend": ...}`). Suggest, property proposal and
 preview live under it. Bad requests raise BadReconcileRequest, which the app answers with 400
 `{"error": ...}`; answers are open to any origin.
 """
@@ -40,12 +41,23 @@ def _param(name: str) -> str | None:
 
 def _json_param(name: str):
     """A JSON parameter, no deeper than `Config.max_json_depth`."""
+    return _json(name, request.values.get(name))
+
+
+def _json_body():
+    """A JSON request body: the queries object itself (or `{"queries": ...}` / `{"extend": ...}`)."""
+    return _json("the JSON body", request.get_data(as_text=True),
+                 "; send queries form-encoded as queries=JSON, as OpenRefine does, or a JSON object of named queries")
+
+
+def _json(name: str, text: str, advice: str = ""):
+    """JSON text no deeper than `Config.max_json_depth`."""
     most = _config().max_json_depth
     too_deep = BadReconcileRequest(f"{name} nests arrays and objects more than {most} deep")
     try:
-        value = json.loads(request.values.get(name))
+        value = json.loads(text)
     except ValueError as error:
-        raise BadReconcileRequest(f"{name} is not JSON: {error}") from None
+        raise BadReconcileRequest(f"{name} is not JSON: {error}{advice}") from None
     except RecursionError:
         raise too_deep from None
     if _depth(value, most) > most:
@@ -61,9 +73,8 @@ def _depth(value, most: int) -> int:
     return 1 + max((_depth(child, most - 1) for child in children), default=0)
 
 
-def _queries() -> dict:
+def _queries(queries) -> dict:
     """A batch of reconciliation queries within the limits: how many, and each one's text."""
-    queries = _json_param("queries")
     config = _config()
     if isinstance(queries, dict):
         if len(queries) > config.max_batch:
@@ -74,9 +85,8 @@ def _queries() -> dict:
     return queries
 
 
-def _extension() -> dict:
+def _extension(extend) -> dict:
     """A data extension request within the limits: ids x properties."""
-    extend = _json_param("extend")
     if isinstance(extend, dict) and isinstance(extend.get("ids"), list) and isinstance(extend.get("properties"), list):
         cells, most = len(extend["ids"]) * len(extend["properties"]), _config().max_extend_cells
         if cells > most:
@@ -102,10 +112,17 @@ def open_to_all(response):
 
 @blueprint.route("", methods=["GET", "POST"])
 def service():
+    if request.method == "POST" and not request.form and request.get_data():
+        body = _json_body()
+        if isinstance(body, dict) and set(body) == {"extend"}:
+            return jsonify(_service().extend(_extension(body["extend"])))
+        if isinstance(body, dict) and set(body) == {"queries"}:
+            body = body["queries"]
+        return jsonify(_service().reconcile(_queries(body)))
     if request.values.get("queries") is not None:
-        return jsonify(_service().reconcile(_queries()))
+        return jsonify(_service().reconcile(_queries(_json_param("queries"))))
     if request.values.get("extend") is not None:
-        return jsonify(_service().extend(_extension()))
+        return jsonify(_service().extend(_extension(_json_param("extend"))))
     return jsonify(_service().manifest(request.base_url))
 
 
