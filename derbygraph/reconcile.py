@@ -88,6 +88,10 @@ class ReconcileService:
     def matcher(self) -> Matcher:
         return Matcher(self.dataset, self.bodies, self.sites)
 
+    def warm(self) -> None:
+        """Read the indexes now rather than on the first request."""
+        self.sites, self.bodies, self.types, self.matcher  # noqa: B018 - cached on first read
+
     # --- manifest ------------------------------------------------------------------------
 
     def manifest(self, root: str) -> dict:

@@ -45,6 +45,7 @@ from .config import Config
 from .build import write_store
 from .dataset import Dataset
 from .executor import InProcessExecutor, WorkerPool
+from .views import reconcile as reconcile_view
 from .webapp import create_app
 
 
@@ -103,7 +104,9 @@ def run(dataset: Dataset, listener: socket.socket, config: Config) -> None:
     try:
         dataset.names  # built while the workers start, not on the first search
         _more_files(config.connection_limit)
-        server = make_server(create_app(dataset, config, executor=pool), listener, config, stopping=pool.close)
+        app = create_app(dataset, config, executor=pool)
+        reconcile_view.prepare(app)  # its indexes too
+        server = make_server(app, listener, config, stopping=pool.close)
         engine = f"the store at {dataset.store.endpoint}" if not dataset.path else "the embedded store"
         click.echo(f"derbygraph: serving {len(dataset)} quads (version {dataset.version}) from {engine} "
                    f"at {config.base_url}/", err=True)

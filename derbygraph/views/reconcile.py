@@ -22,10 +22,16 @@ blueprint = Blueprint("reconcile", __name__, url_prefix="/reconcile")
 
 def _service() -> ReconcileService:
     """One service per app: its site index and kinds are read once."""
-    found = current_app.extensions.get("reconcile")
+    return prepare(current_app)
+
+
+def prepare(app) -> ReconcileService:
+    """The app's reconciliation service, its indexes built: `serve` calls it before it listens,
+    so the first reconcile request does not hold the interpreter while lineage waits."""
+    found = app.extensions.get("reconcile")
     if found is None:
-        found = current_app.extensions["reconcile"] = ReconcileService(
-            current_app.config["DATASET"], current_app.config["LINEAGE"])
+        found = app.extensions["reconcile"] = ReconcileService(app.config["DATASET"], app.config["LINEAGE"])
+        found.warm()
     return found
 
 
