@@ -72,7 +72,7 @@ def test_a_merger_maps_its_old_codes_onto_the_new_one(service):
     answer = service.crosswalk("2013-04-01", code="rkx")
     [row] = answer["rows"]
     assert row["targets"] == [{"code": "RXM", "name": "Derbyshire Healthcare NHS Foundation Trust", "kind": "trust",
-                               "share": 1.0}]
+                               "share": 1.0, "listed_name": None}]
     assert row["path"] == [{"from": "RKX", "to": "RXM", "date": "2002-04-01"}]
     assert row["evidence"][0]["quote"] == '"RKX","RXM","","20020401","0"' and row["evidence"][0]["line"]
     before = service.crosswalk("2002-03-31", code="RKX")["rows"][0]

@@ -200,3 +200,28 @@ def test_weights_divide_a_split_in_proportion(service):
     [row] = service.crosswalk("2024-04-01", code="RW6", splits=partial)["rows"]
     assert [t["share"] for t in row["targets"]] == [None, None]
     assert any("no shares: w.csv gives no weight for RM3" in n for n in row["notes"])
+
+
+def test_a_listed_name_is_shown_as_the_listings_never_as_the_name(registry_import):
+    """Where the graph holds a third listing's undated name for a code (`dg:ListedName`, as the
+    registry importer writes it), the crosswalk shows it apart, with its row, and the name stays empty."""
+    import pyoxigraph as ox
+
+    from derbygraph import vocab
+    from derbygraph.dataset import Dataset
+
+    store = ox.Store()
+    store.load(path=str(registry_import[0]), format=ox.RdfFormat.N_TRIPLES)
+    listed = f"<{ORG_NS}RKX> <{vocab.DG}hasNamePeriod> <urn:listed:RKX> .\n" \
+             f"<urn:listed:RKX> a <{vocab.DG}ListedName> ; <{vocab.DG}name> \"Community Health Care Service (North Derbyshire) NHS Trust\" ;" \
+             f" <{vocab.DG}errorRate> \"0.0509\" ; <{vocab.PROV}wasDerivedFrom> <urn:row:7> .\n" \
+             f"<urn:row:7> <{vocab.DG}line> 7 ; <{vocab.DCT}source> <urn:listing> .\n" \
+             f"<urn:listing> <{vocab.DCT}identifier> \"trust-listing.csv\" .\n"
+    store.load(listed.encode(), format=ox.RdfFormat.TURTLE)
+    [row] = CrosswalkService(Dataset(store)).crosswalk("2001-04-01", code="RKX")["rows"]
+    [target] = row["targets"]
+    assert target["name"] is None and target["listed_name"] == {
+        "name": "Community Health Care Service (North Derbyshire) NHS Trust", "source": "trust-listing.csv line 7",
+        "undated": True}
+    assert "no name known for RKX on 2001-04-01; trust-listing.csv (undated, error rate 0.0509) lists it as " \
+           "'Community Health Care Service (North Derbyshire) NHS Trust' (trust-listing.csv line 7)" in row["notes"]

@@ -45,6 +45,15 @@ SELECT ?code ?name ?observed ?line ?file WHERE {
   ?org dg:hasNamePeriod ?period ; dg:registryKind ?k ; skos:notation ?code .
   ?record dg:line ?line ; dct:source/dct:identifier ?file .
 }"""
+# A listing's undated name for a code (the registry importer's `--listing`): a statement of that
+# listing, never a name in force.
+_LISTED_NAMES = """
+SELECT ?code ?name ?line ?file ?rate WHERE {
+  ?listed a dg:ListedName ; dg:name ?name ; prov:wasDerivedFrom ?record .
+  ?org dg:hasNamePeriod ?listed ; dg:registryKind ?k ; skos:notation ?code .
+  ?record dg:line ?line ; dct:source/dct:identifier ?file .
+  OPTIONAL { ?listed dg:errorRate ?rate }
+}"""
 _LINEAGES = """
 SELECT ?code ?member WHERE {
   ?member dg:inLineage ?lineage . ?org dg:inLineage ?lineage . FILTER(?member != ?org)
@@ -88,11 +97,12 @@ class Step:
 
 @dataclass(frozen=True)
 class Dated:
-    """A value of the snapshot (an open or close date, a name as observed) with the row it rests on."""
+    """A value of a file (an open or close date, a name as observed or as listed) with the row it rests on."""
 
     value: str
     row: Row
     observed: str | None = None
+    error_rate: str | None = None  # of a listing's name: the share of its names known to be wrong
 
 
 @dataclass(frozen=True)
@@ -153,6 +163,11 @@ class RegistryFacts:
         for row in dataset.query(prologue + _OBSERVED_NAMES):
             self.observed_names[row["code"].value] = Dated(
                 row["name"].value, Row(row["file"].value, int(row["line"].value)), row["observed"].value)
+        self.listed_names: dict[str, Dated] = {}
+        for row in dataset.query(prologue + _LISTED_NAMES):
+            self.listed_names[row["code"].value] = Dated(
+                row["name"].value, Row(row["file"].value, int(row["line"].value)),
+                error_rate=row["rate"].value if row["rate"] else None)
         self.lineage: dict[str, list[str]] = defaultdict(list)
         for row in dataset.query(prologue + _LINEAGES):
             self.lineage[row["code"].value].append(row["member"].value)
@@ -166,6 +181,10 @@ class RegistryFacts:
 
     def kinds(self) -> list[str]:
         return sorted({c.kind for c in self.codes.values()})
+
+    def succession_file(self) -> str | None:
+        """The file the successions come from (whose licence and attribution a mapping carries)."""
+        return next((s.rows[0].file for steps in self.steps.values() for s in steps), None)
 
     def last_evidence(self, code: str) -> tuple[str, tuple[Row, ...]] | None:
         """The latest date any succession row mentions `code`, with those rows."""

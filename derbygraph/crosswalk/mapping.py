@@ -128,11 +128,16 @@ class CrosswalkService:
             name = names.name_at(body, to)
             if name:
                 return name, None
+        said = []
         observed = self.facts.observed_names.get(code)
         if observed is not None:
-            return None, (f"no name known for {code} on {to}; last observed {observed.value!r} on "
-                          f"{observed.observed} ({observed.row})")
-        return None, f"no name known for {code} on {to}: the files give it none"
+            said.append(f"last observed {observed.value!r} on {observed.observed} ({observed.row})")
+        listed = self.facts.listed_names.get(code)
+        if listed is not None:
+            rate = f", error rate {listed.error_rate}" if listed.error_rate else ""
+            said.append(f"{listed.row.file} (undated{rate}) lists it as {listed.value!r} ({listed.row})")
+        return None, f"no name known for {code} on {to}" + ("; " + "; ".join(said) if said else
+                                                            ": the files give it none")
 
     # --- the answer ----------------------------------------------------------------------------
 
@@ -166,21 +171,27 @@ class CrosswalkService:
         notes = [] if self.facts.last is None or not dates.after(to, self.facts.last) else [
             f"the files record successions up to {self.facts.last}; later changes are not known"]
         notes += notes_.source_notes(self.facts, source, to)
-        listed = []
+        described = []
         for target in ordered:
             target_name, target_why = self.name_on(target, to) if target != source else (name, why)
             if target_why:
                 notes.append(target_why)
             notes += notes_.target_notes(self.facts, target, to)
-            listed.append({"code": target, "name": target_name, "kind": self._kind(target), "share": shares[target]})
+            described.append({"code": target, "name": target_name, "kind": self._kind(target), "share": shares[target],
+                              "listed_name": self._listed(target)})
         if share_note:
             notes.append(share_note)
-        return {"code": source, "name": name, "kind": self._kind(source), "targets": listed,
+        return {"code": source, "name": name, "kind": self._kind(source), "targets": described,
                 "path": [{"from": s.source, "to": s.target, "date": s.date} for s in path],
                 "split": len(targets) > 1,
                 "evidence": [{"iri": row.iri, "title": row.file, "quote": row.text, "line": row.line}
                              for s in path for row in s.rows],
                 "notes": list(dict.fromkeys(notes))}
+
+    def _listed(self, code: str) -> dict | None:
+        """A listing's undated name for the code, with its row: never the name in force."""
+        listed = self.facts.listed_names.get(code)
+        return None if listed is None else {"name": listed.value, "source": str(listed.row), "undated": True}
 
     def _kind(self, code: str) -> str | None:
         found = self.facts.codes.get(code)
@@ -190,9 +201,11 @@ class CrosswalkService:
         """What a user of the table must say and can check: licence, attribution, the dataset's
         version and each source file with its SHA-256 as the graph records it."""
         files = self.facts.files
-        attribution = next((f["attribution"] for f in files if f["attribution"]), None)
-        return {"licence": next((f["licence"] for f in files if f["licence"]), LICENCE),
-                "attribution": attribution, "version": self.dataset.version,
+        mapped = self.facts.succession_file()
+        cited = [f for f in files if f["file"] == mapped] or files
+        return {"licence": next((f["licence"] for f in cited if f["licence"]), LICENCE),
+                "attribution": next((f["attribution"] for f in cited if f["attribution"]), None),
+                "version": self.dataset.version,
                 "sources": [{"file": f["file"], "sha256": f["sha256"]} for f in files]}
 
     # --- the other tables --------------------------------------------------------------------

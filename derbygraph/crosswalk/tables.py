@@ -93,6 +93,9 @@ def crosswalk_table(answer: dict) -> Table:
     """One row per (code, target), with the path, the rows it rests on and the notes in a cell each."""
     columns = SOURCE_COLUMNS + [Column("target", "string", "a code in force on the target date that the code became"),
                                 TARGET_COLUMNS[0], Column("target_kind", "string", "the kind of body the target is"),
+                                Column("target_listed_name", "string",
+                                       "the name an undated listing gives the target (never a name in force; "
+                                       "its source is in notes)"),
                                 *TARGET_COLUMNS[1:],
                                 Column("path", "string", "the successions followed, FROM>TO DATE"),
                                 Column("evidence", "string", "the registry rows the path rests on"),
@@ -102,7 +105,8 @@ def crosswalk_table(answer: dict) -> Table:
         path = "; ".join(f"{p['from']}>{p['to']} {p['date']}" for p in row["path"])
         evidence = "; ".join(f"{e['title']} line {e['line']}" for e in row["evidence"])
         for target in row["targets"]:
-            rows.append((row["code"], row["name"], row["kind"], target["code"], target["name"], target["kind"],
+            listed = target["listed_name"]["name"] if target["listed_name"] else None
+            rows.append((row["code"], row["name"], row["kind"], target["code"], target["name"], target["kind"], listed,
                          target["share"], row["split"], path, evidence, " | ".join(row["notes"])))
     name = f"crosswalk-{answer['to']}" + (f"-became-{answer['became']}" if "became" in answer else "")
     return Table(f"Registry codes mapped to the codes in force on {answer['to']}", f"{name}.csv", columns, rows,
