@@ -406,16 +406,26 @@ def import_ods(succ: str, etr: str | None, output: str, observed: str | None) ->
     click.echo(summary)
 
 
+def _once(ctx, param, values: tuple) -> str | None:
+    """An option that takes one value: given twice, it is refused rather than the last one kept."""
+    if len(values) > 1:
+        fail(f"give --{param.name} once (it was given {len(values)} times: {', '.join(values)})")
+    return values[0] if values else None
+
+
 @main.command()
-@click.option("--to", "to", metavar="DATE", help="The date whose codes to map onto (YYYY, YYYY-MM or YYYY-MM-DD).")
-@click.option("--kind", metavar="KIND", help="Only codes of this kind (trust, pct, ccg, site...).")
-@click.option("--code", metavar="CODE", help="Only this code.")
-@click.option("--became", metavar="CODE", help="The reverse: every code that had become CODE by --to.")
+@click.option("--to", "to", metavar="DATE", multiple=True, callback=_once,
+              help="The date whose codes to map onto (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--kind", metavar="KIND", multiple=True, callback=_once, help="Only codes of this kind (trust, pct, ccg, site...).")
+@click.option("--code", metavar="CODE", multiple=True, callback=_once, help="Only this code.")
+@click.option("--became", metavar="CODE", multiple=True, callback=_once,
+              help="The reverse: every code that had become CODE by --to.")
 @click.option("--edges", is_flag=True, help="Every succession as one row: predecessor, successor, date, change, rows.")
 @click.option("--input", "input_file", metavar="FILE", help="Map the codes of this CSV, row by row, keeping its columns.")
 @click.option("--code-column", metavar="C", help="With --input: the column holding the codes.")
 @click.option("--date-column", metavar="D", help="With --input: the column holding each row's date.")
-@click.option("--splits", default="all", show_default=True, metavar="all|equal|weights=FILE",
+@click.option("--splits", default=("all",), show_default=True, metavar="all|equal|weights=FILE", multiple=True,
+              callback=_once,
               help="How a code that splits is counted: every target without a share, equal shares, or "
                    "shares from a CSV of code,weight.")
 @click.option("--format", "output_format", type=click.Choice(["csv", "json"]), default="csv", show_default=True)

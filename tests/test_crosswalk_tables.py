@@ -126,6 +126,7 @@ def test_what_became_a_code(registry_store, succ_rows):
     (["--to", "2013", "--input", "x.csv"], "--code-column"), (["--to", "2013", "--splits", "half"], "unknown split"),
     (["--to", "2013", "--splits", "weights=/nonexistent.csv"], "/nonexistent.csv"), ([], "--to DATE"),
     (["--became", "NOPE1", "--to", "2013"], "no registry code"),
+    (["--to", "2013", "--code", "RKX", "--code", "RW2"], "give --code once"), (["--to", "2013", "--to", "2014"], "give --to once"),
 ])
 def test_cli_refuses_in_one_line(registry_store, args, says):
     result = run_cli("crosswalk", *args, "--store", registry_store)
