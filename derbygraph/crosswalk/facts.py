@@ -151,6 +151,7 @@ class RegistryFacts:
         every = [s for steps in self.steps.values() for s in steps]
         self.first = min((s.date for s in every), default=None)
         self.last = max((s.date for s in every), default=None)
+        self.last_rows = tuple(r for s in every if s.date == self.last for r in s.rows)  # the files' latest
         self.arrivals: dict[str, list[Step]] = defaultdict(list)  # code -> the successions that reach it
         for step in sorted(every, key=lambda s: (s.date, s.source)):
             self.arrivals[step.target].append(step)

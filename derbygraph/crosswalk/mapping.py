@@ -22,7 +22,7 @@ from .. import dates
 from ..dataset import Dataset
 from ..errors import BadInput, NotFound
 from . import notes as notes_
-from .facts import RegistryFacts, Step
+from .facts import RegistryFacts, Step, cite
 from .shares import SplitPolicy
 
 LICENCE = "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
@@ -168,8 +168,10 @@ class CrosswalkService:
         name, why = self.name_on(source, to)
         ordered = sorted(targets)
         shares, share_note = splits.shares(ordered)
-        notes = [] if self.facts.last is None or not dates.after(to, self.facts.last) else [
-            f"the files record successions up to {self.facts.last}; later changes are not known"]
+        last = self.facts.last
+        notes = [] if last is None or not dates.after(to, last) else [
+            f"the files record successions up to {last} ({cite(self.facts.last_rows)}); "
+            "later changes are not known"]
         notes += notes_.source_notes(self.facts, source, to)
         described = []
         for target in ordered:
