@@ -160,6 +160,7 @@ def test_the_page_offers_the_download(registry_server):
     page = body.decode()
     assert status == 200 and "text/html" in headers["Content-Type"]
     assert "/api/crosswalk.csv?to=2013-04-01&amp;kind=pct" in page and "<option value=\"pct\" selected>" in page
+    assert "None" not in page and "ODS " not in page  # an unknown name is empty, never a placeholder
     status, _, body = registry_server.get("/crosswalk?to=2013-02-30")
     assert status == 400 and "is not a real date" in body.decode()
     status, _, body = registry_server.get("/crosswalk")
