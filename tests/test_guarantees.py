@@ -169,9 +169,19 @@ def workers(server) -> list[int]:
             if b"from multiprocessing.spawn" in Path(f"/proc/{pid}/cmdline").read_bytes()]
 
 
+def stopped(pid: int) -> bool:
+    """Whether the kernel has put `pid` in the stopped state yet (SIGSTOP takes effect when the
+    process is next scheduled, which on a busy machine can be after the next request arrives)."""
+    return Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0] in (b"T", b"t")
+
+
 def test_a_stopped_or_dead_idle_worker_costs_no_query(server):
     (worker,) = workers(server)
     os.kill(worker, signal.SIGSTOP)
+    deadline = time.monotonic() + 10
+    while not stopped(worker):
+        assert time.monotonic() < deadline, "the worker never stopped"
+        time.sleep(0.01)
     assert sparql(server, "ASK { ?s a dg:NHSTrust }")[0] == 200
     assert not Path(f"/proc/{worker}").exists() or worker not in workers(server)  # replaced
     (second,) = workers(server)
