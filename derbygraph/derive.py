@@ -19,6 +19,12 @@ tells asserted from derived:
   `dg:Lineage`, joined through continuing changes (renamings and changes of status: the original
   and resulting organisations) and `dg:sameOrganisationAs`. The lineage service, the canned
   queries and the shapes read it instead of following the links themselves.
+- **The name in force on a date.** Each name period gets its `dates.Window` as data, in days
+  (`xsd:date`): `dg:possiblyInForceFrom`/`dg:possiblyInForceUntil` and
+  `dg:certainlyInForceFrom`/`dg:certainlyInForceUntil` (the untils exclusive), from its
+  `dg:start`, `dg:end`, `dg:observed` (a snapshot's day) or `dg:notBefore` (a bound on an unknown
+  start). The name index, the lineage, the canned queries and the registry comparison read these
+  instead of comparing dates of mixed precision themselves.
 - **OWL-Time.** Each name period gets `time:hasBeginning`/`time:hasEnd` instants dated with
   `time:inXSDgYear`, `time:inXSDgYearMonth` or `time:inXSDDate` at the precision of its dates.
 """
@@ -31,7 +37,7 @@ from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 
-from . import vocab
+from . import dates, vocab
 
 DG, RDF = vocab.DG, vocab.RDF
 DERIVED = ox.NamedNode(vocab.GRAPH_DERIVED)
@@ -49,11 +55,12 @@ INSTANT = vocab.ID + "instant/"
 
 # Statements that are the graph's own bookkeeping, not something a source says: display labels,
 # editors' notes, the quotation links themselves, membership of the project's SKOS schemes.
-EDITORIAL = (vocab.RDFS + "label", vocab.RDFS + "comment", DG + "evidence",
+EDITORIAL = (vocab.RDFS + "label", vocab.RDFS + "comment", DG + "evidence", DG + "byRule",
              vocab.SKOS + "inScheme", vocab.SKOS + "topConceptOf")
 # Nodes that are the graph's vocabulary or its sources, described without quotations.
 UNQUOTED_KINDS = (DG + "SourceDocument", DG + "Quotation", vocab.OA + "TextQuoteSelector",
-                  DG + "Quantity", DG + "Qualifier", DG + "Unit", vocab.ORG + "Role", vocab.SKOS + "ConceptScheme")
+                  DG + "Quantity", DG + "Qualifier", DG + "Unit", vocab.ORG + "Role", vocab.SKOS + "ConceptScheme",
+                  DG + "StatedRule")
 # The statements of fact nodes in the documents' graphs (the built-in data and extra files).
 # MINUS, not FILTER NOT EXISTS, leaves out the unquoted kinds: the same answer (they share ?s),
 # found once for all rows instead of once a row, ten times faster at 100k triples.
@@ -237,6 +244,35 @@ def _instants(store: ox.Store) -> Iterator[Triple]:
         yield instant, ox.NamedNode(vocab.TIME + property_), row["date"]
 
 
+_NAME_DATES = """
+SELECT ?period ?start ?end ?observed ?notBefore WHERE {
+  ?period a dg:NamePeriod .
+  OPTIONAL { ?period dg:start ?start } OPTIONAL { ?period dg:end ?end }
+  OPTIONAL { ?period dg:observed ?observed } OPTIONAL { ?period dg:notBefore ?notBefore }
+}"""
+WINDOW = {"possibly_from": DG + "possiblyInForceFrom", "possibly_until": DG + "possiblyInForceUntil",
+          "certainly_from": DG + "certainlyInForceFrom", "certainly_until": DG + "certainlyInForceUntil"}
+_WINDOW_TERMS = {side: ox.NamedNode(term) for side, term in WINDOW.items()}
+_DAY = ox.NamedNode(vocab.XSD + "date")
+
+
+def _date(term) -> str | None:
+    """A date literal's text at its precision; None for none, or a value that is no plain date."""
+    if term is None or not isinstance(term, ox.Literal):
+        return None
+    return term.value if dates.SHAPE.match(term.value) else None
+
+
+def _windows(store: ox.Store) -> Iterator[Triple]:
+    """Each name period's window (`dates.Window`): the one rule for the name in force on a date."""
+    for row in _select(store, _NAME_DATES):
+        window = dates.Window.of(*(_date(row[v]) for v in ("start", "end", "observed", "notBefore")))
+        for side, term in _WINDOW_TERMS.items():
+            day = getattr(window, side)
+            if day is not None:
+                yield row["period"], term, ox.Literal(day, datatype=_DAY)
+
+
 def _tail(value: str) -> str:
     """A readable, dereferenceable path for a node's IRI: its path under the dataset's base."""
     return value[len(vocab.ID):] if value.startswith(vocab.ID) else hashlib.sha256(value.encode()).hexdigest()[:16]
@@ -245,4 +281,4 @@ def _tail(value: str) -> str:
 def derive(store: ox.Store) -> int:
     """Add every derived fact to the derived graph (and the default graph, which stays the union
     of all graphs); the number of quads added."""
-    return _shortcuts(store) + sum(_add(store, derived(store)) for derived in (_lineages, _instants, _provenance))
+    return _shortcuts(store) + sum(_add(store, derived(store)) for derived in (_lineages, _windows, _instants, _provenance))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from .. import dates, evidence, vocab
+from ..derive import WINDOW
 from ..dataset import Dataset, iri
 from . import comparison
 
@@ -42,14 +43,24 @@ class History:
         the build); a site or other non-organisation stands alone."""
         lineage = self.dataset.value(iri(org), DG + "inLineage")
         found = {org} if lineage is None else {m.value for m in self.dataset.subjects(DG + "inLineage", lineage)}
-        return sorted(found, key=lambda m: (self._first_start(m) or "", m))
+        return sorted(found, key=lambda m: (self._first_day(m) or "", m))
 
     def _periods(self, org: str) -> list[ox.NamedNode | ox.BlankNode]:
         return self.dataset.objects(iri(org), DG + "hasNamePeriod")
 
     def _first_start(self, org: str) -> str | None:
+        """The first start of its names, at the precision the source gives."""
         starts = [self._literal(p, DG + "start") for p in self._periods(org)]
         return min((s for s in starts if s), default=None)
+
+    def _first_day(self, org: str) -> str | None:
+        """The first day any of its names may be in force (the build's window), or None."""
+        starts = [self._window(p).possibly_from for p in self._periods(org)]
+        return min((s for s in starts if s), default=None)
+
+    def _window(self, period) -> dates.Window:
+        """When the name is in force, as the build derived it (`derbygraph.derive`): the one rule."""
+        return dates.Window(**{side: self._literal(period, term) for side, term in WINDOW.items()})
 
     # --- pieces -----------------------------------------------------------------------------
 
@@ -89,10 +100,10 @@ class History:
             for period in periods:
                 if event in self.dataset.objects(period, links) and self._literal(period, DG + "name"):
                     return self._literal(period, DG + "name")
-        if date is not None:  # the latest name begun by then (two may share a year)
-            named = [(self._literal(p, DG + "start"), self._literal(p, DG + "name")) for p in periods
-                     if dates.in_force(date, self._literal(p, DG + "start"), self._literal(p, DG + "end"))]
-            named = [(start, name) for start, name in named if start and name]
+        if date is not None:  # the latest begun of the names in force then (two may share a year)
+            named = [(self._window(p).possibly_from, self._literal(p, DG + "name")) for p in periods
+                     if self._window(p).may_hold(date)]
+            named = [(start, name) for start, name in named if name]
             if named:
                 return max(named)[1]
         return self.dataset.label(org)
@@ -124,13 +135,16 @@ class History:
                 start, end = self._literal(period, DG + "start"), self._literal(period, DG + "end")
                 # a name seen only in a snapshot (dg:observed, no start) holds for the snapshot's date alone
                 observed = self._literal(period, DG + "observed") if start is None else None
-                if at is not None and not (dates.in_force(at, observed, end) and not dates.after(at, observed)
-                                           if observed else dates.in_force(at, start, end)):
+                not_before = self._literal(period, DG + "notBefore") if start is None else None
+                if at is not None and not self._window(period).may_hold(at):
                     continue
                 names.append({"label": self._literal(period, DG + "name") or self.dataset.label(period),
                               "start": start, "end": end, "organisation": member,
-                              "sources": evidence.sources(self.dataset, period)} | ({"observed": observed} if observed else {}))
-        names.sort(key=lambda n: (n["start"] or n.get("observed") or "", n["label"]))  # ISO dates sort as text
+                              "sources": evidence.sources(self.dataset, period)}
+                             | ({"observed": observed} if observed else {})
+                             | ({"bounds": {"notBefore": not_before, "notAfter": None}} if not_before else {}))
+        names.sort(key=lambda n: (n["start"] or n.get("observed") or (n.get("bounds") or {}).get("notBefore") or "",
+                                  n["label"]))  # ISO dates sort as text
 
         predecessors, successors = [], []
         found = self.events_of(members)
@@ -234,7 +248,9 @@ class History:
         if names:
             open_names = [n for n in names if n["end"] is None]
             return (open_names or names)[-1]
-        last = members[-1]
+        # no name in force on `at`: the last body begun by then (one with no dated name may be)
+        begun = [m for m in members if at is None or not dates.after(self._first_day(m) or "", at)]
+        last = (begun or members)[-1]
         # no name held on `at`: a registry code says only its code, not a name seen at another time
         code = self._literal(iri(last), vocab.SKOS + "notation") if at is not None else None
         return {"organisation": last, "label": code or self.dataset.label(iri(last))}
