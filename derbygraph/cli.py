@@ -290,6 +290,11 @@ def _lineage_text(answer: dict) -> str:
                 if link.get("candidates"):
                     maybe = " or ".join(f"{c.get('code') or c['iri']} ({c['confidence']:.0%})" for c in link["candidates"])
                     lines.append(f"{'':14}may be {maybe}: a proposal, not a link")
+    if answer.get("transfers"):
+        lines.append("\nServices transferred (not predecessors or successors)")
+        for transfer in answer["transfers"]:
+            lines.append(f"  {transfer['date'] or 'undated':>10}  {', '.join(transfer['services'])} "
+                         f"{transfer['direction']} {transfer['label']}")
     return "\n".join(lines)
 
 

@@ -25,6 +25,13 @@ tells asserted from derived:
   `dg:start`, `dg:end`, `dg:observed` (a snapshot's day) or `dg:notBefore` (a bound on an unknown
   start). The name index, the lineage, the canned queries and the registry comparison read these
   instead of comparing dates of mixed precision themselves.
+- **Event times.** Each dated event (`dg:Event`, a `prov:Activity`) gets `time:hasTime` an instant
+  with `time:inXSDgYear`, `time:inXSDgYearMonth` or `time:inXSDDate` at the date's precision, and
+  `time:inDateTime` a `time:DateTimeDescription` (`time:unitType` year, month or day; `time:year`,
+  `time:month`, `time:day`): one pattern finds every event of 2011 whatever its precision. PROV-O's
+  times are `xsd:dateTime`s, instants no source gives: an event dated to the day gets
+  `prov:startedAtTime` the start of that day (the day a change took effect, from its first moment);
+  one dated to a year or month gets none, rather than a moment the words do not give.
 - **OWL-Time.** Each name period gets `time:hasBeginning`/`time:hasEnd` instants dated with
   `time:inXSDgYear`, `time:inXSDgYearMonth` or `time:inXSDDate` at the precision of its dates.
 """
@@ -273,6 +280,36 @@ def _windows(store: ox.Store) -> Iterator[Triple]:
                 yield row["period"], term, ox.Literal(day, datatype=_DAY)
 
 
+_EVENT_DATES = """SELECT DISTINCT ?event ?date WHERE { ?event a dg:Event ; dg:date ?date }"""
+_TIME = {name: ox.NamedNode(vocab.TIME + name) for name in (
+    "hasTime", "inDateTime", "DateTimeDescription", "unitType", "year", "month", "day", "unitYear", "unitMonth", "unitDay")}
+_UNIT = {4: "unitYear", 7: "unitMonth", 10: "unitDay"}
+_STARTED = ox.NamedNode(vocab.PROV + "startedAtTime")
+
+
+def _event_times(store: ox.Store) -> Iterator[Triple]:
+    """OWL-Time (and, for a day, PROV-O) terms for each dated event, at the precision of its date."""
+    for row in _select(store, _EVENT_DATES):
+        event, date = row["event"], _date(row["date"])
+        property_ = _TIME_PROPERTY.get(row["date"].datatype.value)
+        if date is None or property_ is None or not isinstance(event, ox.NamedNode):
+            continue
+        instant = ox.NamedNode(f"{INSTANT}{_tail(event.value)}")
+        description = ox.NamedNode(f"{INSTANT}{_tail(event.value)}/description")
+        yield event, _TIME["hasTime"], instant
+        yield instant, _TYPE, _INSTANT_CLASS
+        yield instant, ox.NamedNode(vocab.TIME + property_), row["date"]
+        yield instant, _TIME["inDateTime"], description
+        yield description, _TYPE, _TIME["DateTimeDescription"]
+        yield description, _TIME["unitType"], _TIME[_UNIT[len(date)]]
+        yield description, _TIME["year"], ox.Literal(date[:4], datatype=ox.NamedNode(vocab.XSD + "gYear"))
+        if len(date) >= 7:
+            yield description, _TIME["month"], ox.Literal("--" + date[5:7], datatype=ox.NamedNode(vocab.XSD + "gMonth"))
+        if len(date) == 10:
+            yield description, _TIME["day"], ox.Literal("---" + date[8:10], datatype=ox.NamedNode(vocab.XSD + "gDay"))
+            yield event, _STARTED, ox.Literal(date + "T00:00:00", datatype=ox.NamedNode(vocab.XSD + "dateTime"))
+
+
 def _tail(value: str) -> str:
     """A readable, dereferenceable path for a node's IRI: its path under the dataset's base."""
     return value[len(vocab.ID):] if value.startswith(vocab.ID) else hashlib.sha256(value.encode()).hexdigest()[:16]
@@ -281,4 +318,4 @@ def _tail(value: str) -> str:
 def derive(store: ox.Store) -> int:
     """Add every derived fact to the derived graph (and the default graph, which stays the union
     of all graphs); the number of quads added."""
-    return _shortcuts(store) + sum(_add(store, derived(store)) for derived in (_lineages, _windows, _instants, _provenance))
+    return _shortcuts(store) + sum(_add(store, derived(store)) for derived in (_lineages, _windows, _instants, _event_times, _provenance))

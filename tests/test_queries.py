@@ -72,7 +72,7 @@ def test_catalogue_has_at_least_14_queries_each_with_title_and_description():
 REQUIRED = ["names-of-an-organisation", "name-on-a-date", "change-events-in-years", "events-of-an-organisation",
             "sites-and-services", "services-of-an-organisation", "who-held-which-post", "figures-with-qualifiers",
             "figures-not-stated", "organisations-without-successor", "ratings-and-awards", "merger-proposals",
-            "successions", "quotes-from-a-document", "programmes-and-partnerships"]
+            "successions", "service-transfers", "quotes-from-a-document", "programmes-and-partnerships"]
 
 
 def test_the_required_queries_exist():
@@ -150,8 +150,9 @@ def test_names_through_the_cli(cli, store):
     rows = run_cli(cli, store, "names-of-an-organisation", "org=Southern Derbyshire Mental Health NHS Trust", fmt="csv")
     assert [r["name"] for r in rows][-1] == "Derbyshire Healthcare NHS Foundation Trust" and len(rows) == 4
     rows = run_cli(cli, store, "names-of-an-organisation", "org=DCHS")
-    assert [(r["name"], r["start"]) for r in rows] == [
-        ("Derbyshire Community Health Services NHS Foundation Trust", "2014")]
+    # the page gives the name, not when it began ("from 2014" dates the foundation-trust status)
+    assert [(r["name"], r.get("start")) for r in rows] == [
+        ("Derbyshire Community Health Services NHS Foundation Trust", None)]
 
 
 @pytest.mark.parametrize("date, names", [
@@ -374,25 +375,28 @@ def test_organisations_without_successor(dataset):
 
 def test_successions(dataset):
     rows = run(dataset, "successions")
-    # both trusts' changes of status alike; the NHS Derby City transfer undated (issue 13)
+    # both trusts' changes of status alike; a transfer of services makes no predecessor (issue 26)
     pairs = {(r.get("date"), r["predecessor"], r["successor"]) for r in rows}
-    assert pairs == {("2002", CHCND, SOUTHERN), ("2011-02-01", SOUTHERN, DHCFT), (None, DERBY_CITY_PCT, DHCFT),
-                     ("2014", DCHS_2011, DCHS)}
-    chcnd = only(rows, predecessor=CHCND)
-    assert (chcnd["relation"], chcnd["services"], chcnd["successorName"]) == (
-        "service transfer", "some services", "Derbyshire Mental Health Services NHS Trust")
+    assert pairs == {("2011-02-01", SOUTHERN, DHCFT), ("2014", DCHS_2011, DCHS)}
     ft = only(rows, predecessor=SOUTHERN)
     assert ft["predecessorName"] == "Derbyshire Mental Health Services NHS Trust"
     assert "foundation-trust authorisation" in ft["relation"]
-    pct = only(rows, predecessor=DERBY_CITY_PCT)
-    assert set(pct["services"].split("; ")) == {"Community Paediatric Services", "Substance Misuse Services"}
     # the abandoned merger links nothing
     assert not {(DHCFT, DCHS), (DCHS, DHCFT)} & {(r["predecessor"], r["successor"]) for r in rows}
 
 
+def test_service_transfers(dataset):
+    rows = run(dataset, "service-transfers")
+    assert {(r.get("date"), r["from"], r["to"]) for r in rows} == {("2002", CHCND, SOUTHERN), (None, DERBY_CITY_PCT, DHCFT)}
+    chcnd = only(rows, **{"from": CHCND})
+    assert (chcnd["services"], chcnd["toName"]) == ("some services", "Derbyshire Mental Health Services NHS Trust")
+    pct = only(rows, **{"from": DERBY_CITY_PCT})
+    assert set(pct["services"].split("; ")) == {"Community Paediatric Services", "Substance Misuse Services"}
+
+
 def test_successions_of_a_lineage(dataset):
     rows = run(dataset, "successions", org="Derbyshire Healthcare")
-    assert len(rows) == 3  # its own two, and the 2002 transfer to the trust it was before
+    assert len(rows) == 1  # its change of status (the 2002 transfer makes no predecessor)
     assert [r["successor"] for r in run(dataset, "successions", org="DCHS")] == [DCHS]  # its change of status
 
 

@@ -15,11 +15,13 @@ DG, ORG = vocab.DG, vocab.ORG
 
 # Sites take part in registry successions in roles of their own (a site is not an agent).
 SITE_ROLES = (DG + "originalSite", DG + "resultingSite")
-# Events that pass something from one lineage to another: who gives, who receives.
-GIVING = (ORG + "originalOrganization", DG + "transferredFrom", DG + "originalSite")
-RECEIVING = (ORG + "resultingOrganization", DG + "transferredTo", DG + "resultingSite")
-LINKING = (DG + "Merger", DG + "ServiceTransfer", DG + "Establishment", DG + "StatusChange", DG + "Dissolution",
+# Changes of an organisation that link one lineage to another: who it was before, who after.
+GIVING = (ORG + "originalOrganization", DG + "originalSite")
+RECEIVING = (ORG + "resultingOrganization", DG + "resultingSite")
+LINKING = (DG + "Merger", DG + "Establishment", DG + "StatusChange", DG + "Dissolution",
            DG + "Succession", DG + "SiteSuccession")
+# A transfer of services relates two bodies without making either the other's predecessor.
+TRANSFER = DG + "ServiceTransfer"
 # How a predecessor ended and a successor began: shown in the history of the lineage they link to.
 ENDING = (DG + "Dissolution", DG + "Merger", DG + "Succession")
 BEGINNING = (DG + "Establishment", DG + "Merger", DG + "Succession")
@@ -149,6 +151,8 @@ class History:
         predecessors, successors = [], []
         found = self.events_of(members)
         direct = list(found)
+        transfers = [t for event in found if self.dataset.has_type(event, TRANSFER)
+                     for t in self._transfers(event, set(members))]
         for event in found:
             if any(self.dataset.has_type(event, c) for c in LINKING):
                 self._links(event, self._literal(event, DG + "date"), set(members), predecessors, successors)
@@ -181,6 +185,7 @@ class History:
         if at is not None:
             predecessors = [p for p in predecessors if p["date"] is None or not dates.after(p["date"], at)]
             successors = [p for p in successors if p["date"] is None or not dates.after(p["date"], at)]
+            transfers = [t for t in transfers if t["date"] is None or not dates.after(t["date"], at)]
 
         current = self._current_name(members, names, at)
         answer = {
@@ -191,6 +196,7 @@ class History:
             "events": events,
             "predecessors": sorted(predecessors, key=lambda p: (p["date"] or "", p["label"])),
             "successors": sorted(successors, key=lambda p: (p["date"] or "", p["label"])),
+            "transfers": sorted(transfers, key=lambda t: (t["date"] or "9999", t["label"])),  # undated last
         }
         reconciliation = comparison.reconciliation(self.dataset, members, linked, events,
                                                    {e.value for e in direct}, at, self._first_start)
@@ -218,6 +224,24 @@ class History:
                 entry = self._entry(other, event, date)
                 if entry not in into:
                     into.append(entry)
+
+    def _transfers(self, event, members: set[str]) -> list[dict]:
+        """The other body of a transfer of services to or from the lineage, named as it was then:
+        services came `from` it, or went `to` it. Neither is the other's predecessor."""
+        date = self._literal(event, DG + "date")
+        givers = {o.value for o in self.dataset.objects(event, DG + "transferredFrom")}
+        receivers = {o.value for o in self.dataset.objects(event, DG + "transferredTo")}
+        services = sorted(self.dataset.label(s) for s in self.dataset.objects(event, DG + "transferredService"))
+        found = []
+        for others, direction, role in ((givers - members, "from", DG + "transferredFrom"),
+                                        (receivers - members, "to", DG + "transferredTo")):
+            if not (receivers if direction == "from" else givers) & members:
+                continue
+            for other in sorted(others):
+                found.append({"iri": other, "label": self.name_then(iri(other), event, role, date),
+                              "direction": direction, "date": date, "event": event.value,
+                              "services": services or [self._literal(event, DG + "servicesDescription") or "services"]})
+        return found
 
     def _follow(self, links: list, seen: set[str], backwards: bool, found: list) -> None:
         """Add the predecessors of each predecessor (or successors of each successor), transitively,
