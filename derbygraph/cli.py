@@ -259,7 +259,8 @@ def _why_text(answer: dict, depth: int = 0) -> str:
     pad = "  " * depth
     st = answer["statement"]
     lines = [f"{pad}{st['s']}  {st['p']}  {st['o']}",
-             f"{pad}  {'asserted' if answer['asserted'] else 'inferred'}"]
+             f"{pad}  {'asserted' if answer['asserted'] else 'inferred'}; basis: {answer['basis']}"
+             + (f", written in {answer['definedIn']}" if answer.get("definedIn") else "")]
     for source in answer["sources"]:
         where = f", line {source['line']}" if source.get("line") else ""
         lines.append(f"{pad}  “{source['quote']}” ({source['title']}{where})")
