@@ -122,6 +122,8 @@ def check(data: tuple[str, ...], sources: str | None, every: bool) -> None:
     for line in summary(problems, None if every else DEFAULT.problems_shown):
         click.echo(line)
     click.echo(str(coverage), err=True)
+    for line in coverage.rules(every):
+        click.echo(line, err=True)
     if problems:
         sys.exit(1)
     checked = "shapes and quotes" if sources else "shapes"
