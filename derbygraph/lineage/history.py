@@ -161,7 +161,9 @@ class History:
         for links, backwards in ((predecessors, True), (successors, False)):
             self._follow(links, seen, backwards, found)
         # How a predecessor ended, or a successor began, at the time of the link belongs here too.
-        for links, roles, kinds in ((predecessors, GIVING, ENDING), (successors, RECEIVING, BEGINNING)):
+        # (and how a body that passed services to this lineage ended then: "which was dissolved")
+        givers = [t for t in transfers if t["direction"] == "from"]
+        for links, roles, kinds in ((predecessors + givers, GIVING, ENDING), (successors, RECEIVING, BEGINNING)):
             for link in links:
                 for role in roles:
                     found += [e for e in self.dataset.subjects(role, iri(link["iri"])) if e not in found
@@ -201,7 +203,7 @@ class History:
         reconciliation = comparison.reconciliation(self.dataset, members, linked, events,
                                                    {e.value for e in direct}, at, self._first_start)
         if reconciliation is not None:  # only where the lineage joins the registry and the documents
-            neighbours = {key: answer[key] for key in ("predecessors", "successors")}
+            neighbours = {key: answer[key] for key in ("predecessors", "successors", "transfers")}
             reconciliation["candidates"] = comparison.candidates(self.dataset, members, neighbours)
             answer |= neighbours
             answer["reconciliation"] = reconciliation
