@@ -285,19 +285,17 @@ def _lineage_text(answer: dict) -> str:
         lines.append(f"  {event['date'] or 'undated':>10}  {event['type']}: {event['label']}")
         for source in event["sources"]:
             lines.append(f"{'':14}“{source['quote']}” ({source['title']})")
-    for key in ("predecessors", "successors"):
-        if answer[key]:
-            lines.append(f"\n{key.capitalize()}")
+    for key, heading in (("predecessors", "Predecessors"), ("successors", "Successors"),
+                         ("transfers", "Services transferred (not predecessors or successors)")):
+        if answer.get(key):
+            lines.append(f"\n{heading}")
             for link in answer[key]:
-                lines.append(f"  {link['date'] or '':>10}  {link['label']} ({link['relation']})")
+                said = (f"{', '.join(link['services'])} {link['direction']} {link['label']}" if key == "transfers"
+                        else f"{link['label']} ({link['relation']})")
+                lines.append(f"  {link['date'] or '':>10}  {said}")
                 if link.get("candidates"):
                     maybe = " or ".join(f"{c.get('code') or c['iri']} ({c['confidence']:.0%})" for c in link["candidates"])
                     lines.append(f"{'':14}may be {maybe}: a proposal, not a link")
-    if answer.get("transfers"):
-        lines.append("\nServices transferred (not predecessors or successors)")
-        for transfer in answer["transfers"]:
-            lines.append(f"  {transfer['date'] or 'undated':>10}  {', '.join(transfer['services'])} "
-                         f"{transfer['direction']} {transfer['label']}")
     return "\n".join(lines)
 
 
