@@ -169,8 +169,10 @@ def test_figures_of_the_area_and_qualifiers(dataset):
     languages = one(dataset, f"""SELECT ?for WHERE {{ <{vocab.ID}figure/dhcft-languages-spoken> a dg:Measurement
         OPTIONAL {{ <{vocab.ID}figure/dhcft-languages-spoken> dg:measuredFor ?for }} }}""")
     assert languages == {"for": None}
-    sites = one(dataset, f"SELECT ?q WHERE {{ <{vocab.ID}figure/dhcft-sites> dg:qualifier ?q }}")
-    assert sites == {"q": vocab.ID + "qualifier/more-than"}
+    # "cover a range of services over 66 sites": "over" is "across" there, not "more than" (issue 26)
+    assert not rows(dataset, f"SELECT ?q WHERE {{ <{vocab.ID}figure/dhcft-sites> dg:qualifier ?q }}")
+    staff = one(dataset, f"SELECT ?q WHERE {{ <{vocab.ID}figure/dhcft-staff> dg:qualifier ?q }}")
+    assert staff == {"q": vocab.ID + "qualifier/more-than"}  # "over 3,000 staff" is more than 3,000
     qualifiers = {r["q"] for r in rows(dataset, "SELECT DISTINCT ?q WHERE { ?f dg:qualifier ?q }")}
     assert vocab.ID + "qualifier/over" not in qualifiers  # "over" and "more than" are one concept
 

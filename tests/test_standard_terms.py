@@ -180,7 +180,8 @@ def test_q19_who_took_part_in_the_2016_merger_proposal(dataset):
         <{EVENT}2016-merger-proposal-dhcft-dchs> prov:wasAssociatedWith ?agent }}""", "agent") == {DHCFT, DCHS}
 
 
-@pytest.mark.parametrize("figure, area", [("dhcft-languages-spoken", {"derbyshire", "derby"})])
+@pytest.mark.parametrize("figure, area", [("dhcft-languages-spoken", {"derbyshire", "derby"}),
+                                          ("dhcft-population-served", {"derbyshire", "derby"})])
 def test_q20_a_figure_of_the_area_is_not_a_figure_of_the_trust(dataset, figure, area):
     rows = select(dataset, f"""SELECT ?about WHERE {{ <{ID}figure/{figure}> ?p ?about .
         FILTER (?p IN (dg:measuredFor, dg:measuredArea)) }}""")
