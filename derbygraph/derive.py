@@ -8,9 +8,10 @@ tells asserted from derived:
   support it, as a standard RDF reification (`rdf:Statement` with `rdf:subject`, `rdf:predicate`,
   `rdf:object`) that `dg:restsOn` each quotation. Any SPARQL 1.1 client finds the quotes behind a triple
   with one basic graph pattern, and the nodes survive every dump format. A quotation supports a
-  statement of its node when it is the node's only one (an n-ary fact rests wholly on its quote),
-  when it holds the statement's words (SUPPORT below), or when it says so with `dg:supports` (a
-  number written as words, a type the text states another way).
+  statement of its node only when its words hold it, read by `derbygraph.reading` (`support`
+  below): no default for a node's only quotation, and a `dg:supports` marker is a claim the check
+  verifies. A statement no quotation's words hold but a stated rule gives (data/rules.ttl:
+  `dg:byRule`, or `dg:forClass` its node's class) `dg:restsOnRule` that rule instead.
 - **Shortcuts.** `dg:provides` and `org:hasSite`/`org:siteOf` from the `dg:ServiceProvision` nodes
   that carry the quotes; `org:heldBy`/`org:holds` and the membership's `org:role` from the
   `dg:PostHolding` nodes; each shortcut's statement node is `prov:wasDerivedFrom` the statements
@@ -23,8 +24,9 @@ tells asserted from derived:
   (`xsd:date`): `dg:possiblyInForceFrom`/`dg:possiblyInForceUntil` and
   `dg:certainlyInForceFrom`/`dg:certainlyInForceUntil` (the untils exclusive), from its
   `dg:start`, `dg:end`, `dg:observed` (a snapshot's day) or `dg:notBefore` (a bound on an unknown
-  start). The name index, the lineage, the canned queries and the registry comparison read these
-  instead of comparing dates of mixed precision themselves.
+  start). The name index, the lineage and the canned queries read these instead of comparing dates
+  of mixed precision themselves (code that holds only a period's dates uses the same rule,
+  `dates.in_force`).
 - **Event times.** Each dated event (`dg:Event`, a `prov:Activity`) gets `time:hasTime` an instant
   with `time:inXSDgYear`, `time:inXSDgYearMonth` or `time:inXSDDate` at the date's precision, and
   `time:inDateTime` a `time:DateTimeDescription` (`time:unitType` year, month or day; `time:year`,

@@ -114,6 +114,7 @@ SELECT DISTINCT ?s1 ?p1 ?o1 WHERE {
     FILTER (STRSTARTS(STR($s), "%(statement)s")) ?s1 ?p1 ?o1 }
 }""" % {"inferred": vocab.GRAPH_INFERRED, "derived": vocab.GRAPH_DERIVED, "statement": vocab.ID + "statement/"}
 _GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { $s $p $o } }"
+_RULE = "SELECT ?rule WHERE { ?st rdf:subject $s ; rdf:predicate $p ; rdf:object $o ; dg:restsOnRule ?rule }"
 # Premises are followed down to words or rows; a chain longer than this is cut (none is near it).
 _DEPTH = 12
 
@@ -190,6 +191,9 @@ class WhyService:
                 return answer | {"basis": "words"}
             if answer["sources"]:
                 return answer | {"basis": "registry"}
+            rule = self._rule(terms)
+            if rule is not None:  # given by a rule this dataset states, from the words it reads
+                return answer | {"basis": "dataset", "rule": rule, "definedIn": "data/rules.ttl"}
             return answer | {"basis": "dataset", "definedIn": self._defined_in(terms)}
         if self._graphs(terms) == [vocab.GRAPH_META]:  # the dataset's version and date, as the build writes them
             return answer | {"basis": "dataset", "definedIn": defined_in(vocab.GRAPH_META)}
@@ -203,6 +207,10 @@ class WhyService:
             answer["rule"] = ("an axiom of OWL 2 RL over the ontology" if answer["definedIn"].startswith("ontology/")
                               else "a rule of the build")
         return answer
+
+    def _rule(self, terms) -> str | None:
+        found = [row["rule"].value for row in self.dataset.query(_bind(_RULE, *terms))]
+        return min(found) if found else None
 
     def _graphs(self, terms) -> list[str]:
         return sorted(row["g"].value for row in self.dataset.query(_bind(_GRAPHS, *terms)))

@@ -48,7 +48,12 @@ def test_a_shortcut_is_derived_from_the_provision_that_carries_the_quote(why):
     assert answer["asserted"] is False and answer["sources"] == []
     premises = {(p["statement"]["p"], p["statement"]["o"]) for p in answer["derivedFrom"]}
     assert premises == {(DG + "provider", DHCFT), (DG + "service", HEALTH_VISITING)}
-    assert all(p["asserted"] and p["sources"] for p in answer["derivedFrom"])
+    by = {p["statement"]["p"]: p for p in answer["derivedFrom"]}
+    assert by[DG + "service"]["asserted"] and by[DG + "service"]["basis"] == "words" and by[DG + "service"]["sources"]
+    # "the trust's health visiting service": the provider is the page's subject, by a stated rule
+    provider = by[DG + "provider"]
+    assert (provider["basis"], provider["rule"], provider["definedIn"]) == (
+        "dataset", ID + "rule/the-page-is-about-its-trust", "data/rules.ttl")
 
 
 def test_a_site_within_a_site_is_the_trusts_through_both(why):
