@@ -122,6 +122,8 @@ def check(data: tuple[str, ...], sources: str | None, every: bool) -> None:
     for line in summary(problems, None if every else DEFAULT.problems_shown):
         click.echo(line)
     click.echo(str(coverage), err=True)
+    for line in coverage.rules(every):
+        click.echo(line, err=True)
     if problems:
         sys.exit(1)
     checked = "shapes and quotes" if sources else "shapes"
@@ -259,7 +261,8 @@ def _why_text(answer: dict, depth: int = 0) -> str:
     pad = "  " * depth
     st = answer["statement"]
     lines = [f"{pad}{st['s']}  {st['p']}  {st['o']}",
-             f"{pad}  {'asserted' if answer['asserted'] else 'inferred'}"]
+             f"{pad}  {'asserted' if answer['asserted'] else 'inferred'}; basis: {answer['basis']}"
+             + (f", written in {answer['definedIn']}" if answer.get("definedIn") else "")]
     for source in answer["sources"]:
         where = f", line {source['line']}" if source.get("line") else ""
         lines.append(f"{pad}  “{source['quote']}” ({source['title']}{where})")
@@ -282,11 +285,14 @@ def _lineage_text(answer: dict) -> str:
         lines.append(f"  {event['date'] or 'undated':>10}  {event['type']}: {event['label']}")
         for source in event["sources"]:
             lines.append(f"{'':14}“{source['quote']}” ({source['title']})")
-    for key in ("predecessors", "successors"):
-        if answer[key]:
-            lines.append(f"\n{key.capitalize()}")
+    for key, heading in (("predecessors", "Predecessors"), ("successors", "Successors"),
+                         ("transfers", "Services transferred (not predecessors or successors)")):
+        if answer.get(key):
+            lines.append(f"\n{heading}")
             for link in answer[key]:
-                lines.append(f"  {link['date'] or '':>10}  {link['label']} ({link['relation']})")
+                said = (f"{', '.join(link['services'])} {link['direction']} {link['label']}" if key == "transfers"
+                        else f"{link['label']} ({link['relation']})")
+                lines.append(f"  {link['date'] or '':>10}  {said}")
                 if link.get("candidates"):
                     maybe = " or ".join(f"{c.get('code') or c['iri']} ({c['confidence']:.0%})" for c in link["candidates"])
                     lines.append(f"{'':14}may be {maybe}: a proposal, not a link")

@@ -8,9 +8,10 @@ tells asserted from derived:
   support it, as a standard RDF reification (`rdf:Statement` with `rdf:subject`, `rdf:predicate`,
   `rdf:object`) that `dg:restsOn` each quotation. Any SPARQL 1.1 client finds the quotes behind a triple
   with one basic graph pattern, and the nodes survive every dump format. A quotation supports a
-  statement of its node when it is the node's only one (an n-ary fact rests wholly on its quote),
-  when it holds the statement's words (SUPPORT below), or when it says so with `dg:supports` (a
-  number written as words, a type the text states another way).
+  statement of its node only when its words hold it, read by `derbygraph.reading` (`derbygraph.support`):
+  no default for a node's only quotation, and a `dg:supports` marker is a claim the check
+  verifies. A statement no quotation's words hold but a stated rule gives (data/rules.ttl:
+  `dg:byRule`, or `dg:forClass` its node's class) `dg:restsOnRule` that rule instead.
 - **Shortcuts.** `dg:provides` and `org:hasSite`/`org:siteOf` from the `dg:ServiceProvision` nodes
   that carry the quotes; `org:heldBy`/`org:holds` and the membership's `org:role` from the
   `dg:PostHolding` nodes; each shortcut's statement node is `prov:wasDerivedFrom` the statements
@@ -19,6 +20,20 @@ tells asserted from derived:
   `dg:Lineage`, joined through continuing changes (renamings and changes of status: the original
   and resulting organisations) and `dg:sameOrganisationAs`. The lineage service, the canned
   queries and the shapes read it instead of following the links themselves.
+- **The name in force on a date.** Each name period gets its `dates.Window` as data, in days
+  (`xsd:date`): `dg:possiblyInForceFrom`/`dg:possiblyInForceUntil` and
+  `dg:certainlyInForceFrom`/`dg:certainlyInForceUntil` (the untils exclusive), from its
+  `dg:start`, `dg:end`, `dg:observed` (a snapshot's day) or `dg:notBefore` (a bound on an unknown
+  start). The name index, the lineage and the canned queries read these instead of comparing dates
+  of mixed precision themselves (code that holds only a period's dates uses the same rule,
+  `dates.in_force`).
+- **Event times.** Each dated event (`dg:Event`, a `prov:Activity`) gets `time:hasTime` an instant
+  with `time:inXSDgYear`, `time:inXSDgYearMonth` or `time:inXSDDate` at the date's precision, and
+  `time:inDateTime` a `time:DateTimeDescription` (`time:unitType` year, month or day; `time:year`,
+  `time:month`, `time:day`): one pattern finds every event of 2011 whatever its precision. PROV-O's
+  times are `xsd:dateTime`s, instants no source gives: an event dated to the day gets
+  `prov:startedAtTime` the start of that day (the day a change took effect, from its first moment);
+  one dated to a year or month gets none, rather than a moment the words do not give.
 - **OWL-Time.** Each name period gets `time:hasBeginning`/`time:hasEnd` instants dated with
   `time:inXSDgYear`, `time:inXSDgYearMonth` or `time:inXSDDate` at the precision of its dates.
 """
@@ -31,7 +46,7 @@ from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 
-from . import vocab
+from . import dates, support, vocab
 
 DG, RDF = vocab.DG, vocab.RDF
 DERIVED = ox.NamedNode(vocab.GRAPH_DERIVED)
@@ -42,6 +57,7 @@ STATEMENT = vocab.ID + "statement/"
 _TYPE, _STATEMENT_CLASS = ox.NamedNode(RDF + "type"), ox.NamedNode(RDF + "Statement")
 _SUBJECT, _PREDICATE, _OBJECT = (ox.NamedNode(RDF + part) for part in ("subject", "predicate", "object"))
 _RESTS_ON, _DERIVED_FROM = ox.NamedNode(DG + "restsOn"), ox.NamedNode(vocab.PROV + "wasDerivedFrom")
+_RESTS_ON_RULE = ox.NamedNode(DG + "restsOnRule")
 _IN_LINEAGE, _LINEAGE_CLASS = ox.NamedNode(DG + "inLineage"), ox.NamedNode(DG + "Lineage")
 _INSTANT_CLASS = ox.NamedNode(vocab.TIME + "Instant")
 LINEAGE = vocab.ID + "lineage/"
@@ -49,11 +65,12 @@ INSTANT = vocab.ID + "instant/"
 
 # Statements that are the graph's own bookkeeping, not something a source says: display labels,
 # editors' notes, the quotation links themselves, membership of the project's SKOS schemes.
-EDITORIAL = (vocab.RDFS + "label", vocab.RDFS + "comment", DG + "evidence",
+EDITORIAL = (vocab.RDFS + "label", vocab.RDFS + "comment", vocab.RDFS + "seeAlso", DG + "evidence", DG + "byRule",
              vocab.SKOS + "inScheme", vocab.SKOS + "topConceptOf")
 # Nodes that are the graph's vocabulary or its sources, described without quotations.
 UNQUOTED_KINDS = (DG + "SourceDocument", DG + "Quotation", vocab.OA + "TextQuoteSelector",
-                  DG + "Quantity", DG + "Qualifier", DG + "Unit", vocab.ORG + "Role", vocab.SKOS + "ConceptScheme")
+                  DG + "Quantity", DG + "Qualifier", DG + "Unit", vocab.ORG + "Role", vocab.SKOS + "ConceptScheme",
+                  DG + "StatedRule")
 # The statements of fact nodes in the documents' graphs (the built-in data and extra files).
 # MINUS, not FILTER NOT EXISTS, leaves out the unquoted kinds: the same answer (they share ?s),
 # found once for all rows instead of once a row, ten times faster at 100k triples.
@@ -63,24 +80,6 @@ STATEMENTS = f"""
   FILTER (isIRI(?s) && ?p NOT IN ({", ".join(f"<{p}>" for p in EDITORIAL)}))
   MINUS {{ ?s a ?kind VALUES ?kind {{ {" ".join(f"<{k}>" for k in UNQUOTED_KINDS)} }} }}
 """
-# A quotation ?q on ?s supports (?s ?p ?o) when it says so, or when its words ?exact hold the
-# statement's: a text verbatim, the year of a date, a number (thousands separators aside), or a
-# name or label of the thing named.
-SUPPORT = """
-  ?s dg:evidence ?q . ?q oa:hasSelector/oa:exact ?exact .
-  BIND (LCASE(?exact) AS ?words)
-  FILTER (
-    EXISTS { ?q dg:supports ?p }
-    || NOT EXISTS { ?s dg:evidence ?other FILTER (?other != ?q) }
-    || (isLiteral(?o) && (DATATYPE(?o) IN (xsd:string, rdf:langString)) && CONTAINS(?words, LCASE(STR(?o))))
-    || (isLiteral(?o) && (DATATYPE(?o) IN (xsd:gYear, xsd:gYearMonth, xsd:date)) && CONTAINS(?words, SUBSTR(STR(?o), 1, 4)))
-    || (isLiteral(?o) && (DATATYPE(?o) IN (xsd:integer, xsd:decimal)) && CONTAINS(REPLACE(?words, ",", ""), STR(?o)))
-    || (isIRI(?o) && EXISTS { ?o rdfs:label|skos:prefLabel|skos:altLabel|dg:name|dg:acronym|foaf:name ?label
-                             FILTER (isLiteral(?label) && STRLEN(STR(?label)) > 2 && CONTAINS(?words, LCASE(STR(?label)))) })
-  )
-"""
-
-
 def statement_iri(s: ox.NamedNode, p: ox.NamedNode, o) -> ox.NamedNode:
     """The one IRI of the statement node of (s p o): the same whoever derives it."""
     key = f"{s} {p} {o}".encode()
@@ -119,12 +118,18 @@ def _add(store: ox.Store, triples: Iterable[Triple]) -> int:
 
 
 def _provenance(store: ox.Store) -> Iterator[Triple]:
-    """A statement node for each statement of a fact node, resting on each quotation that supports it."""
-    for row in _select(store, f"SELECT DISTINCT ?s ?p ?o ?q WHERE {{ {STATEMENTS} {SUPPORT} }}"):
-        s, p, o, q = row
+    """A statement node for each statement of a fact node, resting on each quotation whose words
+    hold it (`dg:restsOn`), or on the stated rule that gives it (`dg:restsOnRule`)."""
+    held, ruled = support.support(store, STATEMENTS)
+    for (s, p, o), quotes in held.items():
+        if quotes:
+            node, facts = _statement(s, p, o)
+            yield from facts
+            yield from ((node, _RESTS_ON, q) for q in quotes)
+    for (s, p, o), rules in ruled.items():  # only where no words hold it
         node, facts = _statement(s, p, o)
         yield from facts
-        yield node, _RESTS_ON, q
+        yield from ((node, _RESTS_ON_RULE, rule) for rule in rules)
 
 
 _NEW = "FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } }"  # not stated or inferred already
@@ -237,6 +242,65 @@ def _instants(store: ox.Store) -> Iterator[Triple]:
         yield instant, ox.NamedNode(vocab.TIME + property_), row["date"]
 
 
+_NAME_DATES = """
+SELECT ?period ?start ?end ?observed ?notBefore WHERE {
+  ?period a dg:NamePeriod .
+  OPTIONAL { ?period dg:start ?start } OPTIONAL { ?period dg:end ?end }
+  OPTIONAL { ?period dg:observed ?observed } OPTIONAL { ?period dg:notBefore ?notBefore }
+}"""
+WINDOW = {"possibly_from": DG + "possiblyInForceFrom", "possibly_until": DG + "possiblyInForceUntil",
+          "certainly_from": DG + "certainlyInForceFrom", "certainly_until": DG + "certainlyInForceUntil"}
+_WINDOW_TERMS = {side: ox.NamedNode(term) for side, term in WINDOW.items()}
+_DAY = ox.NamedNode(vocab.XSD + "date")
+
+
+def _date(term) -> str | None:
+    """A date literal's text at its precision; None for none, or a value that is no plain date."""
+    if term is None or not isinstance(term, ox.Literal):
+        return None
+    return term.value if dates.SHAPE.match(term.value) else None
+
+
+def _windows(store: ox.Store) -> Iterator[Triple]:
+    """Each name period's window (`dates.Window`): the one rule for the name in force on a date."""
+    for row in _select(store, _NAME_DATES):
+        window = dates.Window.of(*(_date(row[v]) for v in ("start", "end", "observed", "notBefore")))
+        for side, term in _WINDOW_TERMS.items():
+            day = getattr(window, side)
+            if day is not None:
+                yield row["period"], term, ox.Literal(day, datatype=_DAY)
+
+
+_EVENT_DATES = """SELECT DISTINCT ?event ?date WHERE { ?event a dg:Event ; dg:date ?date }"""
+_TIME = {name: ox.NamedNode(vocab.TIME + name) for name in (
+    "hasTime", "inDateTime", "DateTimeDescription", "unitType", "year", "month", "day", "unitYear", "unitMonth", "unitDay")}
+_UNIT = {4: "unitYear", 7: "unitMonth", 10: "unitDay"}
+_STARTED = ox.NamedNode(vocab.PROV + "startedAtTime")
+
+
+def _event_times(store: ox.Store) -> Iterator[Triple]:
+    """OWL-Time (and, for a day, PROV-O) terms for each dated event, at the precision of its date."""
+    for row in _select(store, _EVENT_DATES):
+        event, date = row["event"], _date(row["date"])
+        property_ = _TIME_PROPERTY.get(row["date"].datatype.value)
+        if date is None or property_ is None or not isinstance(event, ox.NamedNode):
+            continue
+        instant = ox.NamedNode(f"{INSTANT}{_tail(event.value)}")
+        description = ox.NamedNode(f"{INSTANT}{_tail(event.value)}/description")
+        yield event, _TIME["hasTime"], instant
+        yield instant, _TYPE, _INSTANT_CLASS
+        yield instant, ox.NamedNode(vocab.TIME + property_), row["date"]
+        yield instant, _TIME["inDateTime"], description
+        yield description, _TYPE, _TIME["DateTimeDescription"]
+        yield description, _TIME["unitType"], _TIME[_UNIT[len(date)]]
+        yield description, _TIME["year"], ox.Literal(date[:4], datatype=ox.NamedNode(vocab.XSD + "gYear"))
+        if len(date) >= 7:
+            yield description, _TIME["month"], ox.Literal("--" + date[5:7], datatype=ox.NamedNode(vocab.XSD + "gMonth"))
+        if len(date) == 10:
+            yield description, _TIME["day"], ox.Literal("---" + date[8:10], datatype=ox.NamedNode(vocab.XSD + "gDay"))
+            yield event, _STARTED, ox.Literal(date + "T00:00:00", datatype=ox.NamedNode(vocab.XSD + "dateTime"))
+
+
 def _tail(value: str) -> str:
     """A readable, dereferenceable path for a node's IRI: its path under the dataset's base."""
     return value[len(vocab.ID):] if value.startswith(vocab.ID) else hashlib.sha256(value.encode()).hexdigest()[:16]
@@ -245,4 +309,4 @@ def _tail(value: str) -> str:
 def derive(store: ox.Store) -> int:
     """Add every derived fact to the derived graph (and the default graph, which stays the union
     of all graphs); the number of quads added."""
-    return _shortcuts(store) + sum(_add(store, derived(store)) for derived in (_lineages, _instants, _provenance))
+    return _shortcuts(store) + sum(_add(store, derived(store)) for derived in (_lineages, _windows, _instants, _event_times, _provenance))

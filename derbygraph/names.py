@@ -50,16 +50,19 @@ ORGANISATIONS = "?thing a org:Organization ."
 SITES = "?thing a org:Site ."
 
 _NAME_SOURCES = """
-SELECT DISTINCT ?thing ?name ?kind ?start ?end WHERE {
+SELECT DISTINCT ?thing ?name ?kind ?start ?end ?possiblyFrom ?possiblyUntil ?certainlyFrom ?certainlyUntil WHERE {
   %s
   { ?thing rdfs:label ?name BIND("label" AS ?kind) }
-  UNION { ?thing dg:hasNamePeriod ?period . ?period dg:name ?name BIND("name" AS ?kind)
-          OPTIONAL { ?period dg:start ?start } OPTIONAL { ?period dg:end ?end } }
-  UNION { ?thing dg:hasNamePeriod ?period . ?period skos:altLabel ?name BIND("variant" AS ?kind)
-          OPTIONAL { ?period dg:start ?start } OPTIONAL { ?period dg:end ?end } }
+  UNION { ?thing dg:hasNamePeriod ?period . ?period dg:name ?name BIND("name" AS ?kind) %s }
+  UNION { ?thing dg:hasNamePeriod ?period . ?period skos:altLabel ?name BIND("variant" AS ?kind) %s }
   UNION { ?thing skos:altLabel ?name BIND("variant" AS ?kind) }
   UNION { ?thing dg:acronym|skos:notation ?name BIND("code" AS ?kind) }
 }"""
+# A name period's dates and the window the build derived from them (`derive.WINDOW`).
+_PERIOD_DATES = """OPTIONAL { ?period dg:start ?start } OPTIONAL { ?period dg:end ?end }
+          OPTIONAL { ?period dg:possiblyInForceFrom ?possiblyFrom } OPTIONAL { ?period dg:possiblyInForceUntil ?possiblyUntil }
+          OPTIONAL { ?period dg:certainlyInForceFrom ?certainlyFrom } OPTIONAL { ?period dg:certainlyInForceUntil ?certainlyUntil }"""
+_WINDOW_VARIABLES = ("possiblyFrom", "possiblyUntil", "certainlyFrom", "certainlyUntil")
 
 
 # Every word of the query found in the name (a partial match scores below this and is only suggested).
@@ -95,11 +98,17 @@ class Entry:
     core: tuple[str, ...] = field(compare=False)
     start: str | None = None  # when the name was borne, for the name of a dated name period
     end: str | None = None
+    # when the name is in force, in days, as the build derived it (`dates.Window`, `derbygraph.derive`)
+    window: dates.Window | None = field(default=None, compare=False)
+
+    @property
+    def dated(self) -> bool:
+        """The sources support the name on some date (a label or code has no period)."""
+        return self.kind in ("name", "variant") and self.window is not None and self.window.possibly_from is not None
 
     def borne_at(self, at: str) -> bool:
-        """The name was in force at `at`, as its period says (a label or code has no period)."""
-        return self.kind in ("name", "variant") and (self.start or self.end) is not None \
-            and dates.in_force(at, self.start, self.end)
+        """The name may have been in force at `at` (on some day of it), by the build's window."""
+        return self.dated and self.window.may_hold(at)
 
 
 @dataclass(frozen=True)
@@ -226,8 +235,10 @@ class NameIndex:
                 self._by_token[token].add(number)
             if entry.kind != "code" and entry.name not in self._names[entry.org]:
                 self._names[entry.org].append(entry.name)
-            if entry.kind == "name" and (entry.start or entry.end):
+            if entry.kind == "name" and entry.dated:
                 self._periods[entry.org].append(number)
+        for numbers in self._periods.values():  # oldest first: by the first day each may be in force
+            numbers.sort(key=lambda n: (entries[n].window.possibly_from, entries[n].start or "", entries[n].name))
         self._sorted_tokens = sorted(self._by_token)
         self._exact: dict[tuple[str, ...], Entry] = {}
         for entry in entries:  # the first entry of a name wins, as search's ordering would have it
@@ -237,13 +248,15 @@ class NameIndex:
     def from_dataset(cls, dataset, things: str = ORGANISATIONS) -> "NameIndex":
         """The names of every organisation (or, with `things=SITES`, every site)."""
         entries = []
-        for row in dataset.query(vocab.sparql_prologue() + _NAME_SOURCES % things):
+        for row in dataset.query(vocab.sparql_prologue() + _NAME_SOURCES % (things, _PERIOD_DATES, _PERIOD_DATES)):
             org, name, kind = row["thing"], row["name"].value, row["kind"].value
             if isinstance(org, ox.NamedNode):
                 tokens = tuple(words(name))
+                window = dates.Window(*(row[v].value if row[v] else None for v in _WINDOW_VARIABLES)) \
+                    if kind != "label" and kind != "code" else None
                 entries.append(Entry(org.value, name, kind, tokens, tuple(core(list(tokens))),
                                      row["start"].value if row["start"] else None,
-                                     row["end"].value if row["end"] else None))
+                                     row["end"].value if row["end"] else None, window))
         entries.sort(key=lambda e: (e.org, e.kind != "label", e.start or "", e.name))
         return cls(entries)
 
@@ -252,7 +265,8 @@ class NameIndex:
         return [self.entries[n] for n in self._periods.get(org, [])]
 
     def name_at(self, org: str, at: str) -> str | None:
-        """The name `org` bore at `at`, where a dated name period says so."""
+        """The name `org` bore at `at`, where a name period's window (derived at build) allows it;
+        of two that may be (a renaming within the date asked), the later begun."""
         borne = [e for e in self.periods_of(org) if e.borne_at(at)]
         return borne[-1].name if borne else None
 

@@ -96,6 +96,7 @@ class Branch:
     anchor: str
     label_x: float
     successor: bool
+    transfer: bool = False  # a body services passed from or to: neither predecessor nor successor
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,8 @@ def layout(answer: dict, type_words: dict[str, str] | None = None, at: str | Non
            lane: int = 22, gap: float = 20) -> Timeline:
     """The picture of a lineage answer (the JSON of /api/lineage, whole history), as of `at`."""
     names, events = answer["names"], answer["events"]
-    links = [(link, False) for link in answer["predecessors"]] + [(link, True) for link in answer["successors"]]
+    links = [(link, False) for link in answer["predecessors"]] + [(link, True) for link in answer["successors"]] + \
+        [(transfer | {"relation": "ServiceTransfer"}, transfer["direction"] == "to") for transfer in answer.get("transfers", [])]
     type_words = type_words or {}
     today = today or datetime.date.today()
     now = today.year + (today.timetuple().tm_yday - 1) / 365.25
@@ -210,7 +212,7 @@ def layout(answer: dict, type_words: dict[str, str] | None = None, at: str | Non
         late = left + stub / 2 > width / 2
         branches.append(Branch(link["iri"], link["label"], link["date"], words(link["relation"], type_words.get(link["relation"])),
                                left, max(stub, 3), y, join_x, join_y, "end" if late else "start",
-                               left + stub if late else left, successor))
+                               left + stub if late else left, successor, "direction" in link))
 
     lanes_y = top + (len(names) + len(after)) * row + 8
     placed: list[list[tuple[float, float]]] = []  # the stretches of axis the marks of each lane take

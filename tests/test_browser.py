@@ -49,7 +49,7 @@ def test_search_lineage_source_and_successor(server, browser):
     assert "Derbyshire Healthcare NHS Foundation Trust" in page.inner_text("h1")
 
     page.goto(server.url + "/lineage?org=Community%20Health%20Care%20North%20Derbyshire")
-    page.locator("a.successor").first.click()
+    page.locator("a.transfer").first.click()  # it passed services on: a transfer, not a successor (issue 26)
     page.wait_for_selector("svg .name-bar")
     assert "Derbyshire Healthcare NHS Foundation Trust" in page.inner_text("h1")
     assert lineage_url != page.url
@@ -93,7 +93,7 @@ def test_timeline_marks_are_keyed_links_that_do_not_overlap(server, browser):
     page.goto(server.url + "/lineage?org=Derbyshire%20Healthcare%20NHS%20Foundation%20Trust&at=2005")
     page.wait_for_selector("svg .name-bar")
     assert page.locator("svg .as-of").count() == 1
-    assert page.locator("svg .predecessor-branch").count() >= 1
+    assert page.locator("svg .transfer-branch").count() >= 1  # services passed on in 2002
     assert "In 2005 it was called" in page.inner_text(".asof-answer")
     page.goto(server.url + "/lineage?org=Derbyshire%20Healthcare%20NHS%20Foundation%20Trust")
     marks = page.locator("svg a.mark")

@@ -71,7 +71,7 @@ def test_query_table_and_construct(cli, store):
 
 def test_query_from_file(cli, store, tmp_path):
     path = tmp_path / "count.rq"
-    path.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?e a org:ChangeEvent }")
+    path.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?e a prov:Activity ; time:hasTime [] }")  # every dated event
     result = cli("query", str(path), "--format", "csv", "--store", store, check=True)
     assert int(result.stdout.splitlines()[1]) >= 15
 

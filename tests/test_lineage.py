@@ -7,6 +7,7 @@ import pytest
 from derbygraph.lineage import LineageService, UnknownOrganisation
 
 from iris import CHCND, DCHS, DHCFT
+from iris import DERBY_CITY_PCT as DERBY_CITY
 CHAIN = ["Southern Derbyshire Mental Health NHS Trust",
          "Southern Derbyshire Community and Mental Health Services NHS Trust",
          "Derbyshire Mental Health Services NHS Trust",
@@ -68,12 +69,21 @@ def test_abandoned_merger_links_no_lineages(service):
         assert DCHS not in linked and DHCFT not in linked
 
 
-def test_predecessors_passed_services(service):
-    predecessors = service.lineage("Derbyshire Healthcare")["predecessors"]
-    assert {(p["iri"], p["relation"], p["date"]) for p in predecessors} >= {(CHCND, "ServiceTransfer", "2002")}
+def test_a_transfer_of_services_is_no_predecessor(service):
+    """"providing some services previously provided by Community Health Care (North Derbyshire) NHS
+    Trust"; "Services from NHS Derby City were transferred into the organisation": each body passed
+    services on and is listed under transfers, neither as a predecessor nor as a successor (issue 26)."""
+    answer = service.lineage("Derbyshire Healthcare")
+    assert {p["iri"] for p in answer["predecessors"] + answer["successors"]} & {CHCND, DERBY_CITY} == set()
+    assert {(t["iri"], t["direction"], t["date"]) for t in answer["transfers"]} == {
+        (CHCND, "from", "2002"), (DERBY_CITY, "from", None)}
+    assert {t["label"] for t in answer["transfers"]} == {
+        "Community Health Care (North Derbyshire) NHS Trust", "NHS Derby City"}
     chcnd = service.lineage("Community Health Care (North Derbyshire)")
-    assert [s["iri"] for s in chcnd["successors"]] == [
-        "https://w3id.org/derbygraph/id/org/southern-derbyshire-mental-health-nhs-trust"]
+    assert chcnd["successors"] == [] and chcnd["predecessors"] == []
+    assert [(t["iri"], t["direction"], t["label"]) for t in chcnd["transfers"]] == [
+        ("https://w3id.org/derbygraph/id/org/southern-derbyshire-mental-health-nhs-trust", "to",
+         "Derbyshire Mental Health Services NHS Trust")]
 
 
 @pytest.mark.parametrize("at, names", [

@@ -32,7 +32,9 @@ def test_timeline_picture_and_events(server):
         assert name in svg
     assert "<desc" in svg  # a text alternative
     assert "which was dissolved" in html and "Dissolution" in html
-    assert 'class="predecessor" href="/lineage?org=https' in html
+    # services passed on make no predecessor: they have their own heading (issue 26)
+    assert 'class="transfer" href="/lineage?org=https' in html and 'class="predecessor"' not in html
+    assert '<h2 id="transfers">Services transferred</h2>' in html
     assert "/api/lineage?org=Southern+Derbyshire" in html and "/lineage.csv?org=Southern+Derbyshire" in html
 
 
@@ -110,7 +112,9 @@ def test_events_on_the_timeline_are_numbered_links_to_the_list(server):
     for number in numbers:
         assert f'id="event-{number}"' in html
     assert "mark-renamed" in svg and "mark-joins" in svg and "mark-proposal" in svg  # shaped by kind
-    assert 'class="branch predecessor-branch"' in svg and "NHS Derby City" in svg  # predecessors as branches
+    # bodies that passed services on are branches of their own kind, not predecessors (issue 26)
+    assert 'class="branch transfer-branch"' in svg and "NHS Derby City" in svg
+    assert 'class="branch predecessor-branch"' not in svg
 
 
 def test_svg_download(server):

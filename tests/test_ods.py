@@ -72,7 +72,8 @@ def test_lineage_by_code_on_the_command_line(registry_store):
     assert {s["quote"] for s in merger["sources"]} == {succ_row("RKX", "RXM", "20020401"), succ_row("RW2", "RXM", "20020401")}
     assert {s["title"] for s in merger["sources"]} == {"NHS ODS succ.csv"}
     # the codes that merged are shown once, as what the documents' predecessor may be
-    assert {c["code"] for p in answer["predecessors"] for c in p.get("candidates", [])} == {"RKX", "RW2"}
+    # on the entry of the body that passed services on (a transfer, not a predecessor: issue 26)
+    assert {c["code"] for p in answer["predecessors"] + answer["transfers"] for c in p.get("candidates", [])} == {"RKX", "RW2"}
 
 
 @pytest.mark.parametrize("code, at, name", [
@@ -152,9 +153,10 @@ def test_derbyshire_healthcare_shows_both_sources_and_where_they_agree(service):
         "community-health-care-north-derbyshire-nhs-trust", "southern-derbyshire-mental-health-nhs-trust")}
     assert {c["confidence"] for c in candidates.values()} == {0.5} and all(c["evidence"] for c in candidates.values())
     # each body once: RKX and RW2 are not predecessors beside the bodies they may be, but candidates on
-    # the documents' predecessor (the other body they may be is this lineage's own)
-    assert not [p for p in answer["predecessors"] + answer["successors"] if p.get("code") in ("RKX", "RW2")]
-    [north] = [p for p in answer["predecessors"] if p["iri"].endswith("/community-health-care-north-derbyshire-nhs-trust")]
+    # the entry of the body that passed services on (the other body they may be is this lineage's own)
+    assert not [p for p in answer["predecessors"] + answer["successors"] + answer["transfers"]
+                if p.get("code") in ("RKX", "RW2")]
+    [north] = [t for t in answer["transfers"] if t["iri"].endswith("/community-health-care-north-derbyshire-nhs-trust")]
     assert [(c["code"], c["confidence"]) for c in north["candidates"]] == [("RKX", 0.5), ("RW2", 0.5)]
     [link] = answer["reconciliation"]["links"]
     assert link["registry"]["code"] == "RXM" and link["document"]["iri"] == DHCFT

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 import rdflib
-from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.namespace import OWL, PROV, RDF, RDFS
 
 from derbygraph import resources, vocab
 from hermit import run_hermit
@@ -38,12 +38,24 @@ def test_every_own_term_has_label_and_comment(ontology):
     assert missing == []
 
 
-def test_change_events_are_org_change_events(ontology):
+def test_only_changes_of_an_organisation_are_org_change_events(ontology):
+    """Founding, renaming, change of status, dissolution, merger (and a registry succession) change
+    an organisation; a transfer of services, a contract, a relocation or a proposal do not (issue 26).
+    Every event is a PROV activity."""
     closure = lambda c: set(ontology.transitive_objects(c, RDFS.subClassOf))  # noqa: E731
-    for name in ("Establishment", "Renaming", "FoundationTrustAuthorisation", "Dissolution", "Merger",
-                 "ServiceTransfer", "ContractAward", "ServiceRelocation", "MergerProposal"):
+    for name in ("Establishment", "Renaming", "FoundationTrustAuthorisation", "Dissolution", "Merger", "Succession"):
         assert ORG.ChangeEvent in closure(DG[name]), name
+    for name in ("ServiceTransfer", "ContractAward", "ServiceRelocation", "MergerProposal", "ProposalAbandonment",
+                 "ProgrammeLaunch", "FundingAward", "FacilityOpening", "LegalRuling", "CompensationAward", "Dismissal"):
+        assert ORG.ChangeEvent not in closure(DG[name]) and PROV.Activity in closure(DG[name]), name
     assert (DG.MergerProposal, OWL.disjointWith, DG.Merger) in ontology
+
+
+def test_a_transfer_names_no_original_or_resulting_organisation(ontology):
+    for term in (DG.transferredFrom, DG.transferredTo):
+        parents = set(ontology.transitive_objects(term, RDFS.subPropertyOf))
+        assert not {ORG.originalOrganization, ORG.resultingOrganization} & parents
+        assert DG.participant in parents
 
 
 @pytest.mark.parametrize("term, parent, relation", [

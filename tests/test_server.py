@@ -56,7 +56,7 @@ def test_update_refused_and_data_unchanged(server):
 def test_lineage_api(server):
     status, answer = server.json("/api/lineage?org=" + urllib.parse.quote("Southern Derbyshire Trust"))
     assert status == 200
-    assert list(answer) == ["organisation", "query", "at", "names", "events", "predecessors", "successors"]
+    assert list(answer) == ["organisation", "query", "at", "names", "events", "predecessors", "successors", "transfers"]
     assert answer["names"][0] == {**answer["names"][0], "label": "Southern Derbyshire Mental Health NHS Trust",
                                   "start": "1992", "end": "2001"}
 

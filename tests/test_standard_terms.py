@@ -39,7 +39,6 @@ def test_q01_every_change_event_an_organisation_took_part_in_renamings_included(
     assert found == {EVENT + "1992-establishment-southern-derbyshire-mental-health-nhs-trust",
                      EVENT + "2001-renaming-southern-derbyshire-community-and-mental-health-services",
                      EVENT + "2002-renaming-derbyshire-mental-health-services",
-                     EVENT + "2002-service-transfer-from-community-health-care-north-derbyshire",
                      EVENT + "2011-foundation-trust-authorisation-derbyshire-healthcare"}
 
 
@@ -49,10 +48,14 @@ def test_q02_what_changed_an_organisation_through_org_changedBy(dataset):
     assert EVENT + "2011-foundation-trust-authorisation-derbyshire-healthcare" in found
 
 
-def test_q02b_a_service_transfer_changed_both_organisations(dataset):
+def test_q02b_a_service_transfer_changes_neither_organisation(dataset):
+    """"Services ... from NHS Derby City were transferred into the organisation": NHS Derby City
+    goes on as it was, and the trust was not made by the transfer (issue 26)."""
     transfer = EVENT + "2011-service-transfer-from-nhs-derby-city"
-    assert transfer in values(dataset, f"SELECT ?e WHERE {{ <{ORG_ID}nhs-derby-city> org:changedBy ?e }}", "e")
-    assert transfer in values(dataset, f"SELECT ?e WHERE {{ <{DHCFT}> org:resultedFrom ?e }}", "e")
+    assert values(dataset, f"SELECT ?e WHERE {{ <{ORG_ID}nhs-derby-city> org:changedBy ?e }}", "e") == set()
+    assert transfer not in values(dataset, f"SELECT ?e WHERE {{ <{DHCFT}> org:resultedFrom ?e }}", "e")
+    assert not ask(dataset, f"ASK {{ <{transfer}> a org:ChangeEvent }}")
+    assert ask(dataset, f"ASK {{ <{transfer}> a prov:Activity ; prov:wasAssociatedWith <{ORG_ID}nhs-derby-city> , <{DHCFT}> }}")
 
 
 def test_q03_what_an_organisation_resulted_from(dataset):
@@ -177,8 +180,78 @@ def test_q19_who_took_part_in_the_2016_merger_proposal(dataset):
         <{EVENT}2016-merger-proposal-dhcft-dchs> prov:wasAssociatedWith ?agent }}""", "agent") == {DHCFT, DCHS}
 
 
-@pytest.mark.parametrize("figure, area", [("dhcft-languages-spoken", {"derbyshire", "derby"})])
+@pytest.mark.parametrize("figure, area", [("dhcft-languages-spoken", {"derbyshire", "derby"}),
+                                          ("dhcft-population-served", {"derbyshire", "derby"})])
 def test_q20_a_figure_of_the_area_is_not_a_figure_of_the_trust(dataset, figure, area):
     rows = select(dataset, f"""SELECT ?about WHERE {{ <{ID}figure/{figure}> ?p ?about .
         FILTER (?p IN (dg:measuredFor, dg:measuredArea)) }}""")
     assert {r["about"].rsplit("/", 1)[-1] for r in rows} == area
+
+
+# --- ORG, OWL-Time and PROV-O together: which events, when (issue 26) ---------------------------
+# The expected answers are read from the documents: "established in 1992", "renaming ... in 2001",
+# "became ... in 2002", "which was dissolved", "became an NHS foundation trust in February 2011"
+# ("Start Date: 2011-02-01"), "We became a standalone NHS organisation in 2011", "a Foundation Trust
+# with greater autonomy from 2014"; "In April 2011, following a tender process, the trust became
+# the provider of ..." (a contract, not a change of the organisation).
+
+CHANGES = {EVENT + e for e in (
+    "1992-establishment-southern-derbyshire-mental-health-nhs-trust",
+    "2001-renaming-southern-derbyshire-community-and-mental-health-services",
+    "2002-renaming-derbyshire-mental-health-services",
+    "2002-dissolution-community-health-care-north-derbyshire",
+    "2011-foundation-trust-authorisation-derbyshire-healthcare",
+    "2011-establishment-dchs",
+    "2014-foundation-trust-authorisation-dchs")}
+
+
+def test_q21_the_changes_of_an_organisation_are_the_org_change_events(dataset):
+    assert values(dataset, "SELECT ?e WHERE { ?e a org:ChangeEvent FILTER (STRSTARTS(STR(?e), STR(<%s>))) }"
+                  % EVENT, "e") == CHANGES
+
+
+def test_q22_change_events_in_2011_by_owl_time(dataset):
+    found = values(dataset, """SELECT ?e WHERE { ?e a org:ChangeEvent ;
+        time:hasTime/time:inDateTime/time:year "2011"^^xsd:gYear }""", "e")
+    assert found == {EVENT + "2011-foundation-trust-authorisation-derbyshire-healthcare", EVENT + "2011-establishment-dchs"}
+
+
+def test_q23_every_activity_of_2011_by_owl_time(dataset):
+    found = values(dataset, """SELECT ?e WHERE { ?e a prov:Activity ;
+        time:hasTime/time:inDateTime/time:year "2011"^^xsd:gYear }""", "e")
+    assert found == {EVENT + "2011-foundation-trust-authorisation-derbyshire-healthcare", EVENT + "2011-establishment-dchs",
+                     EVENT + "2011-contract-award-childrens-services-derby"}
+
+
+def test_q24_the_precision_of_each_2011_event(dataset):
+    rows = select(dataset, """SELECT ?e ?unit WHERE { ?e a prov:Activity ;
+        time:hasTime/time:inDateTime [ time:year "2011"^^xsd:gYear ; time:unitType ?unit ] }""")
+    assert {(r["e"].rsplit("/", 1)[-1], r["unit"].rsplit("#", 1)[-1]) for r in rows} == {
+        ("2011-foundation-trust-authorisation-derbyshire-healthcare", "unitDay"),
+        ("2011-establishment-dchs", "unitYear"), ("2011-contract-award-childrens-services-derby", "unitMonth")}
+
+
+def test_q25_prov_times_only_where_the_day_is_given(dataset):
+    rows = select(dataset, "SELECT ?e ?t WHERE { ?e prov:startedAtTime ?t }")
+    assert {(r["e"], r["t"]) for r in rows} == {
+        (EVENT + "2011-foundation-trust-authorisation-derbyshire-healthcare", "2011-02-01T00:00:00")}
+
+
+def test_q26_the_month_of_the_childrens_contract(dataset):
+    rows = select(dataset, """SELECT ?e WHERE { ?e time:hasTime ?t . ?t time:inXSDgYearMonth "2011-04"^^xsd:gYearMonth }""")
+    assert [r["e"] for r in rows] == [EVENT + "2011-contract-award-childrens-services-derby"]
+
+
+def test_q27_no_transfer_makes_a_predecessor(dataset):
+    """Nothing the data says in ORG terms makes NHS Derby City or Community Health Care (North
+    Derbyshire) an original organisation of a change that resulted in the trust."""
+    for giver in (ORG_ID + "nhs-derby-city", CHCND):
+        assert not ask(dataset, f"""ASK {{ ?e org:originalOrganization <{giver}> ; org:resultingOrganization ?r .
+            FILTER (?r != <{giver}>) }}""")
+
+
+def test_q28_the_dchs_name_has_no_dated_beginning(dataset):
+    """"a Foundation Trust with greater autonomy from 2014" dates the status, not the name."""
+    assert not ask(dataset, f"ASK {{ <{DCHS}> dg:hasNamePeriod/time:hasBeginning ?b }}")
+    assert values(dataset, f"""SELECT ?e WHERE {{ ?e org:resultingOrganization <{DCHS}> ;
+        time:hasTime/time:inXSDgYear "2014"^^xsd:gYear }}""", "e") == {EVENT + "2014-foundation-trust-authorisation-dchs"}

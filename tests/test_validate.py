@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import textwrap
 
+import pytest
+
 from turtle_snippets import PREFIXES, QUOTE
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -19,8 +21,13 @@ def write(tmp_path, body: str):
 def test_built_in_data_conforms(cli, seeds):
     result = cli("check", "--sources", str(seeds))
     assert result.returncode == 0, result.stdout + result.stderr
-    covered, total = map(int, re.search(r"statement coverage: (\d+)/(\d+) \(100%\)", result.stderr).groups())
+    covered, total = map(int, re.search(r"statement support: (\d+)/(\d+) \(100%\)", result.stderr).groups())
     assert covered == total > 600
+    verified, ruled = map(int, re.search(r"(\d+) verified by their words, (\d+) resting on a stated rule, 0 unsupported",
+                                         result.stderr).groups())
+    assert verified + ruled == total and verified > ruled
+    # each rule is listed with the number of statements resting on it
+    assert "resting on the stated rule <https://w3id.org/derbygraph/id/rule/coined-service-label>: 5 statement(s)" in result.stderr
 
 
 def test_a_statement_no_quote_supports_fails_the_check(cli, tmp_path):
@@ -31,21 +38,48 @@ def test_a_statement_no_quote_supports_fails_the_check(cli, tmp_path):
         """)
     result = cli("check", "--data", str(path))
     assert result.returncode == 1
-    assert any(line.startswith(f"{path}:") and "n:q" not in line and "no quotation supports dg:name" in line
+    assert any(line.startswith(f"{path}:") and "n:q" not in line and "no quotation's words hold dg:name" in line
                for line in result.stdout.splitlines()), result.stdout
-    assert re.search(r"statement coverage: \d+/\d+ \(99\.\d%\)", result.stderr)
+    assert re.search(r"statement support: \d+/\d+ \(99\.\d%\)", result.stderr)
     assert "(100%)" not in result.stderr
 
 
-def test_dg_supports_names_the_quote_a_statement_rests_on(cli, tmp_path):
-    supported = QUOTE.replace("a dg:Quotation ;", "a dg:Quotation ; dg:supports dg:name, rdf:type ;")
+def test_a_dg_supports_marker_is_a_claim_not_a_verdict(cli, tmp_path):
+    """A marker saying a quote supports dg:name is checked against the quote's words (issue 26)."""
+    supported = QUOTE.replace("a dg:Quotation ;", "a dg:Quotation ; dg:supports dg:name ;")
     path = write(tmp_path, f"""
-        @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
-        n:q a dg:NamePeriod ; rdfs:label "Q" ; dg:name "Quite Another Trust" ;
-            dg:evidence {supported} , {QUOTE.replace("Chair: Selina Ullah", "Chief Exec: Mark Powell")} .
+        n:q a dg:NamePeriod ; rdfs:label "Q" ; dg:name "Quite Another Trust" ; dg:evidence {supported} .
         """)
     result = cli("check", "--data", str(path))
-    assert "no quotation supports" not in result.stdout, result.stdout
+    assert result.returncode == 1
+    assert "dg:supports claims dg:name on the quote \"Chair: Selina Ullah\", but its words do not hold it" in result.stdout
+    assert "no quotation's words hold dg:name" in result.stdout  # and its only quote is no default
+
+
+@pytest.mark.parametrize("statement, quote, unsupported", [
+    # a date read at the precision it claims: the month must be in the words, not only the year
+    ('e:x a dg:Renaming ; rdfs:label "X" ; dg:date "2011-04"^^xsd:gYearMonth', "Start Date: 2011-02-01", "dg:date"),
+    # an object's name as whole words: "Derby" is not in "Derbyshire"
+    ('e:x a dg:Renaming ; rdfs:label "X" ; dg:date "2002"^^xsd:gYear ; dg:participant o:derby-city-council',
+     "The Trust became Derbyshire Mental Health Services National Health Service Trust in 2002", "dg:participant"),
+    # a number by its digits or words
+    ('e:x a dg:Renaming ; rdfs:label "X" ; dg:date "2002"^^xsd:gYear ; dg:value 3011',
+     "The Trust became Derbyshire Mental Health Services National Health Service Trust in 2002", "dg:value"),
+    # a type by its words (or a stated rule): a renaming is not a merger
+    ('e:x a dg:Merger ; rdfs:label "X" ; dg:date "2002"^^xsd:gYear',
+     "The Trust became Derbyshire Mental Health Services National Health Service Trust in 2002", "rdf:type"),
+])
+def test_a_statement_resting_on_the_wrong_quote_fails_the_check(cli, tmp_path, seeds, statement, quote, unsupported):
+    """Injected statements whose only quote is found in the document but does not hold them."""
+    path = write(tmp_path, f"""
+        @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+        {statement} ; dg:evidence {QUOTE.replace("Chair: Selina Ullah", quote)} .
+        """)
+    result = cli("check", "--data", str(path), "--sources", str(seeds))
+    assert result.returncode == 1
+    held = [line for line in result.stdout.splitlines() if line.startswith(f"{path}:")]
+    assert any(f"no quotation's words hold {unsupported}" in line for line in held), result.stdout
+    assert "not found" not in result.stdout  # the quote is the document's own words
 
 
 def test_overlapping_names_and_missing_sources(cli, tmp_path):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import urllib.parse
 
+import pyoxigraph as ox
 import pytest
 
 from derbygraph import vocab
@@ -46,7 +48,12 @@ def test_a_shortcut_is_derived_from_the_provision_that_carries_the_quote(why):
     assert answer["asserted"] is False and answer["sources"] == []
     premises = {(p["statement"]["p"], p["statement"]["o"]) for p in answer["derivedFrom"]}
     assert premises == {(DG + "provider", DHCFT), (DG + "service", HEALTH_VISITING)}
-    assert all(p["asserted"] and p["sources"] for p in answer["derivedFrom"])
+    by = {p["statement"]["p"]: p for p in answer["derivedFrom"]}
+    assert by[DG + "service"]["asserted"] and by[DG + "service"]["basis"] == "words" and by[DG + "service"]["sources"]
+    # "the trust's health visiting service": the provider is the page's subject, by a stated rule
+    provider = by[DG + "provider"]
+    assert (provider["basis"], provider["rule"], provider["definedIn"]) == (
+        "dataset", ID + "rule/the-page-is-about-its-trust", "data/rules.ttl")
 
 
 def test_a_site_within_a_site_is_the_trusts_through_both(why):
@@ -61,6 +68,69 @@ def test_an_owl_entailment_names_what_it_follows_from(why):
     answer = why.why(event, vocab.RDF + "type", vocab.ORG + "ChangeEvent")
     assert answer["asserted"] is False
     assert {"s": event, "p": vocab.RDF + "type", "o": DG + "Renaming"} in [p["statement"] for p in answer["derivedFrom"]]
+
+
+def _grounded(answer: dict) -> bool:
+    """The answer reaches words or rows, or names the file (or rule) of this dataset that writes it."""
+    if answer["basis"] in ("words", "registry"):
+        return bool(answer["sources"])
+    if answer["basis"] == "dataset":
+        return bool(answer.get("definedIn"))
+    assert answer["basis"] == "derived", answer["basis"]
+    if answer["derivedFrom"]:
+        return all(_grounded(premise) for premise in answer["derivedFrom"])
+    return bool(answer.get("definedIn")) and bool(answer.get("rule"))
+
+
+def _walk(dataset, why, triples) -> list:
+    return [t for t in triples if not _grounded(why.explain(t))]
+
+
+def test_every_triple_of_the_dataset_has_a_basis(dataset, why):
+    """Every triple of the built dataset (documents only), asserted, inferred or derived, answers
+    "why" with words, rows, a chain down to them, or the file that writes it (issue 26)."""
+    triples = {(q.subject, q.predicate, q.object) for q in dataset.store.quads_for_pattern(None, None, None, None)
+               if not isinstance(q.graph_name, ox.DefaultGraph)
+               and not isinstance(q.subject, ox.BlankNode) and not isinstance(q.object, ox.BlankNode)}
+    assert len(triples) > 5000
+    assert _walk(dataset, why, triples) == []
+
+
+def test_every_triple_of_a_registry_sample_has_a_basis(registry_dataset):
+    why = WhyService(registry_dataset)
+    quads = registry_dataset.store.quads_for_pattern(None, None, None, None)
+    sample = [(q.subject, q.predicate, q.object) for q in itertools.islice(quads, 0, None, 997)
+              if not isinstance(q.subject, ox.BlankNode) and not isinstance(q.object, ox.BlankNode)][:400]
+    assert len(sample) > 100
+    assert _walk(registry_dataset, why, sample) == []
+
+
+def test_holds_reaches_the_words_two_levels_down(why):
+    """org:holds follows from org:heldBy, which the build derived from the post holding's quoted statements."""
+    answer = why.why(ID + "person/mark-powell", vocab.ORG + "holds", ID + "post/dhcft-chief-executive")
+    assert answer["basis"] == "derived" and answer["sources"] == []
+    [held_by] = answer["derivedFrom"]
+    assert held_by["basis"] == "derived" and held_by["statement"]["p"] == vocab.ORG + "heldBy"
+    assert {p["basis"] for p in held_by["derivedFrom"]} == {"words"}
+    assert all("Chief Exec: Mark Powell" in [s["quote"] for s in p["sources"]] for p in held_by["derivedFrom"])
+
+
+@pytest.mark.parametrize("s, p, o, file", [
+    (ID + "unit/gbp", vocab.SKOS + "prefLabel", '"pounds sterling (GBP)"@en', "data/schemes.ttl"),
+    (ID + "event/2002-renaming-derbyshire-mental-health-services", vocab.RDFS + "label",
+     '"Renamed Derbyshire Mental Health Services NHS Trust"@en', "data/lineage.ttl"),
+    (DG + "Renaming", vocab.RDFS + "subClassOf", DG + "ChangeEvent", "ontology/derbygraph.ttl"),
+])
+def test_what_the_dataset_writes_names_its_file(why, s, p, o, file):
+    answer = why.why(s, p, o)
+    assert (answer["basis"], answer["sources"], answer["definedIn"]) == ("dataset", [], file)
+
+
+def test_a_window_is_derived_from_the_dates_the_words_give(why):
+    answer = why.why(FIRST_NAME, DG + "possiblyInForceUntil", '"2001-12-31"^^<http://www.w3.org/2001/XMLSchema#date>')
+    assert answer["basis"] == "derived"
+    assert {(p["statement"]["p"], p["basis"]) for p in answer["derivedFrom"]} == {
+        (DG + "start", "words"), (DG + "end", "words")}
 
 
 def test_prefixed_names_and_bracketed_iris_are_accepted(why):

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 from ..build import Source
 from ..coverage import Coverage
 from ..reasoning import to_rdflib
-from .quotes import check_coverage, check_quotes, quoted
+from .quotes import check_coverage, check_markers, check_quotes, quoted
 from .report import Problem, Locator, normalise_space, summary
 from .shapes import Unsupported, check_shapes, check_shapes_fast
 
@@ -27,6 +27,7 @@ def check(store: ox.Store, found: list[Source], sources_dir: Path | None = None,
     except Unsupported:
         problems = check_shapes(to_rdflib(store), locator)
     problems += check_coverage(coverage or Coverage.of(store), locator)
+    problems += check_markers(store, locator)
     if sources_dir is not None:
         problems += check_quotes(quoted(store), Path(sources_dir), locator)
     return problems

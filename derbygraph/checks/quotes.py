@@ -68,10 +68,28 @@ def quoted(store: ox.Store) -> rdflib.Graph:
 
 
 def check_coverage(found: Coverage, locator: Locator) -> list[Problem]:
-    """A problem for each statement of the documents' data that no quotation supports."""
-    return _in_order([_report(rdflib.URIRef(s.value), f"no quotation supports {_short(p)} {_short(o)} "
-                              f"(add a quote holding its words, or dg:supports {_short(p)} on the quote that does)",
-                              locator, kind=f"no quotation supports {_short(p)}") for s, p, o in found.unquoted])
+    """A problem for each statement of the documents' data that no quotation's words hold."""
+    return _in_order([_report(rdflib.URIRef(s.value), f"no quotation's words hold {_short(p)} {_short(o)} "
+                              f"(add the quote whose words hold it, or name the stated rule that gives it with dg:byRule)",
+                              locator, kind=f"no quotation's words hold {_short(p)}") for s, p, o in found.unquoted])
+
+
+# A dg:supports marker is a claim: the quotation's words must hold a statement of that property of
+# its node (the build read them, `derbygraph.derive`), or a stated rule must give it.
+_UNHELD_MARKERS = """
+SELECT DISTINCT ?s ?p ?exact WHERE {
+  ?s dg:evidence ?q . ?q dg:supports ?p ; oa:hasSelector/oa:exact ?exact .
+  FILTER NOT EXISTS { GRAPH <%s> { ?st rdf:subject ?s ; rdf:predicate ?p ; dg:restsOn ?q } }
+  FILTER NOT EXISTS { GRAPH <%s> { ?st rdf:subject ?s ; rdf:predicate ?p ; dg:restsOnRule [] } }
+}""" % (vocab.GRAPH_DERIVED, vocab.GRAPH_DERIVED)
+
+
+def check_markers(store: ox.Store, locator: Locator) -> list[Problem]:
+    """A problem for each dg:supports marker whose quotation's words hold no statement it claims."""
+    return _in_order([_report(rdflib.URIRef(row["s"].value),
+                              f"dg:supports claims {_short(row['p'])} on the quote \"{row['exact'].value}\", "
+                              f"but its words do not hold it", locator, kind="a dg:supports claim its words do not hold")
+                      for row in store.query(vocab.sparql_prologue() + _UNHELD_MARKERS)])
 
 
 def _short(term) -> str:

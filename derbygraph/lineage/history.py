@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from .. import dates, evidence, vocab
+from ..derive import WINDOW
 from ..dataset import Dataset, iri
 from . import comparison
 
@@ -14,11 +15,13 @@ DG, ORG = vocab.DG, vocab.ORG
 
 # Sites take part in registry successions in roles of their own (a site is not an agent).
 SITE_ROLES = (DG + "originalSite", DG + "resultingSite")
-# Events that pass something from one lineage to another: who gives, who receives.
-GIVING = (ORG + "originalOrganization", DG + "transferredFrom", DG + "originalSite")
-RECEIVING = (ORG + "resultingOrganization", DG + "transferredTo", DG + "resultingSite")
-LINKING = (DG + "Merger", DG + "ServiceTransfer", DG + "Establishment", DG + "StatusChange", DG + "Dissolution",
+# Changes of an organisation that link one lineage to another: who it was before, who after.
+GIVING = (ORG + "originalOrganization", DG + "originalSite")
+RECEIVING = (ORG + "resultingOrganization", DG + "resultingSite")
+LINKING = (DG + "Merger", DG + "Establishment", DG + "StatusChange", DG + "Dissolution",
            DG + "Succession", DG + "SiteSuccession")
+# A transfer of services relates two bodies without making either the other's predecessor.
+TRANSFER = DG + "ServiceTransfer"
 # How a predecessor ended and a successor began: shown in the history of the lineage they link to.
 ENDING = (DG + "Dissolution", DG + "Merger", DG + "Succession")
 BEGINNING = (DG + "Establishment", DG + "Merger", DG + "Succession")
@@ -42,14 +45,24 @@ class History:
         the build); a site or other non-organisation stands alone."""
         lineage = self.dataset.value(iri(org), DG + "inLineage")
         found = {org} if lineage is None else {m.value for m in self.dataset.subjects(DG + "inLineage", lineage)}
-        return sorted(found, key=lambda m: (self._first_start(m) or "", m))
+        return sorted(found, key=lambda m: (self._first_day(m) or "", m))
 
     def _periods(self, org: str) -> list[ox.NamedNode | ox.BlankNode]:
         return self.dataset.objects(iri(org), DG + "hasNamePeriod")
 
     def _first_start(self, org: str) -> str | None:
+        """The first start of its names, at the precision the source gives."""
         starts = [self._literal(p, DG + "start") for p in self._periods(org)]
         return min((s for s in starts if s), default=None)
+
+    def _first_day(self, org: str) -> str | None:
+        """The first day any of its names may be in force (the build's window), or None."""
+        starts = [self._window(p).possibly_from for p in self._periods(org)]
+        return min((s for s in starts if s), default=None)
+
+    def _window(self, period) -> dates.Window:
+        """When the name is in force, as the build derived it (`derbygraph.derive`): the one rule."""
+        return dates.Window(**{side: self._literal(period, term) for side, term in WINDOW.items()})
 
     # --- pieces -----------------------------------------------------------------------------
 
@@ -89,10 +102,10 @@ class History:
             for period in periods:
                 if event in self.dataset.objects(period, links) and self._literal(period, DG + "name"):
                     return self._literal(period, DG + "name")
-        if date is not None:  # the latest name begun by then (two may share a year)
-            named = [(self._literal(p, DG + "start"), self._literal(p, DG + "name")) for p in periods
-                     if dates.in_force(date, self._literal(p, DG + "start"), self._literal(p, DG + "end"))]
-            named = [(start, name) for start, name in named if start and name]
+        if date is not None:  # the latest begun of the names in force then (two may share a year)
+            named = [(self._window(p).possibly_from, self._literal(p, DG + "name")) for p in periods
+                     if self._window(p).may_hold(date)]
+            named = [(start, name) for start, name in named if name]
             if named:
                 return max(named)[1]
         return self.dataset.label(org)
@@ -124,17 +137,22 @@ class History:
                 start, end = self._literal(period, DG + "start"), self._literal(period, DG + "end")
                 # a name seen only in a snapshot (dg:observed, no start) holds for the snapshot's date alone
                 observed = self._literal(period, DG + "observed") if start is None else None
-                if at is not None and not (dates.in_force(at, observed, end) and not dates.after(at, observed)
-                                           if observed else dates.in_force(at, start, end)):
+                not_before = self._literal(period, DG + "notBefore") if start is None else None
+                if at is not None and not self._window(period).may_hold(at):
                     continue
                 names.append({"label": self._literal(period, DG + "name") or self.dataset.label(period),
                               "start": start, "end": end, "organisation": member,
-                              "sources": evidence.sources(self.dataset, period)} | ({"observed": observed} if observed else {}))
-        names.sort(key=lambda n: (n["start"] or n.get("observed") or "", n["label"]))  # ISO dates sort as text
+                              "sources": evidence.sources(self.dataset, period)}
+                             | ({"observed": observed} if observed else {})
+                             | ({"bounds": {"notBefore": not_before, "notAfter": None}} if not_before else {}))
+        names.sort(key=lambda n: (n["start"] or n.get("observed") or (n.get("bounds") or {}).get("notBefore") or "",
+                                  n["label"]))  # ISO dates sort as text
 
         predecessors, successors = [], []
         found = self.events_of(members)
         direct = list(found)
+        transfers = [t for event in found if self.dataset.has_type(event, TRANSFER)
+                     for t in self._transfers(event, set(members))]
         for event in found:
             if any(self.dataset.has_type(event, c) for c in LINKING):
                 self._links(event, self._literal(event, DG + "date"), set(members), predecessors, successors)
@@ -143,7 +161,9 @@ class History:
         for links, backwards in ((predecessors, True), (successors, False)):
             self._follow(links, seen, backwards, found)
         # How a predecessor ended, or a successor began, at the time of the link belongs here too.
-        for links, roles, kinds in ((predecessors, GIVING, ENDING), (successors, RECEIVING, BEGINNING)):
+        # (and how a body that passed services to this lineage ended then: "which was dissolved")
+        givers = [t for t in transfers if t["direction"] == "from"]
+        for links, roles, kinds in ((predecessors + givers, GIVING, ENDING), (successors, RECEIVING, BEGINNING)):
             for link in links:
                 for role in roles:
                     found += [e for e in self.dataset.subjects(role, iri(link["iri"])) if e not in found
@@ -167,6 +187,7 @@ class History:
         if at is not None:
             predecessors = [p for p in predecessors if p["date"] is None or not dates.after(p["date"], at)]
             successors = [p for p in successors if p["date"] is None or not dates.after(p["date"], at)]
+            transfers = [t for t in transfers if t["date"] is None or not dates.after(t["date"], at)]
 
         current = self._current_name(members, names, at)
         answer = {
@@ -177,11 +198,12 @@ class History:
             "events": events,
             "predecessors": sorted(predecessors, key=lambda p: (p["date"] or "", p["label"])),
             "successors": sorted(successors, key=lambda p: (p["date"] or "", p["label"])),
+            "transfers": sorted(transfers, key=lambda t: (t["date"] or "9999", t["label"])),  # undated last
         }
         reconciliation = comparison.reconciliation(self.dataset, members, linked, events,
                                                    {e.value for e in direct}, at, self._first_start)
         if reconciliation is not None:  # only where the lineage joins the registry and the documents
-            neighbours = {key: answer[key] for key in ("predecessors", "successors")}
+            neighbours = {key: answer[key] for key in ("predecessors", "successors", "transfers")}
             reconciliation["candidates"] = comparison.candidates(self.dataset, members, neighbours)
             answer |= neighbours
             answer["reconciliation"] = reconciliation
@@ -204,6 +226,24 @@ class History:
                 entry = self._entry(other, event, date)
                 if entry not in into:
                     into.append(entry)
+
+    def _transfers(self, event, members: set[str]) -> list[dict]:
+        """The other body of a transfer of services to or from the lineage, named as it was then:
+        services came `from` it, or went `to` it. Neither is the other's predecessor."""
+        date = self._literal(event, DG + "date")
+        givers = {o.value for o in self.dataset.objects(event, DG + "transferredFrom")}
+        receivers = {o.value for o in self.dataset.objects(event, DG + "transferredTo")}
+        services = sorted(self.dataset.label(s) for s in self.dataset.objects(event, DG + "transferredService"))
+        found = []
+        for others, direction, role in ((givers - members, "from", DG + "transferredFrom"),
+                                        (receivers - members, "to", DG + "transferredTo")):
+            if not (receivers if direction == "from" else givers) & members:
+                continue
+            for other in sorted(others):
+                found.append({"iri": other, "label": self.name_then(iri(other), event, role, date),
+                              "direction": direction, "date": date, "event": event.value,
+                              "services": services or [self._literal(event, DG + "servicesDescription") or "services"]})
+        return found
 
     def _follow(self, links: list, seen: set[str], backwards: bool, found: list) -> None:
         """Add the predecessors of each predecessor (or successors of each successor), transitively,
@@ -234,7 +274,9 @@ class History:
         if names:
             open_names = [n for n in names if n["end"] is None]
             return (open_names or names)[-1]
-        last = members[-1]
+        # no name in force on `at`: the last body begun by then (one with no dated name may be)
+        begun = [m for m in members if at is None or not dates.after(self._first_day(m) or "", at)]
+        last = (begun or members)[-1]
         # no name held on `at`: a registry code says only its code, not a name seen at another time
         code = self._literal(iri(last), vocab.SKOS + "notation") if at is not None else None
         return {"organisation": last, "label": code or self.dataset.label(iri(last))}

@@ -13,11 +13,12 @@ from . import history, neighbourhood
 
 DG = vocab.DG
 
-# The bodies of one lineage with the first date each bore a name: the order of the lineage.
+# The bodies of one lineage with the first day each may have borne a name (the window the build
+# derived, `derbygraph.derive`): the order of the lineage.
 _MEMBERS = """PREFIX dg: <https://w3id.org/derbygraph/ontology#>
 SELECT ?member ?start WHERE {
   { $org dg:inLineage/^dg:inLineage ?member } UNION { BIND ($org AS ?member) }
-  OPTIONAL { ?member dg:hasNamePeriod/dg:start ?start }
+  OPTIONAL { ?member dg:hasNamePeriod/dg:possiblyInForceFrom ?start }
 }"""
 
 

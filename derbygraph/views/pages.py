@@ -208,4 +208,7 @@ def lineage_csv():
     for kind in ("predecessors", "successors"):
         for link in answer[kind]:
             writer.writerow([kind[:-1], link["date"], "", link["label"], link["relation"], link["iri"], "", ""])
+    for transfer in answer.get("transfers", []):
+        writer.writerow(["transfer", transfer["date"], "", transfer["label"], f"ServiceTransfer {transfer['direction']}",
+                         transfer["iri"], "", ", ".join(transfer["services"])])
     return Response(out.getvalue(), mimetype="text/csv")
