@@ -89,7 +89,7 @@ def test_the_listings_names_link_rw2_and_make_rkx_a_stronger_candidate(tmp_path)
     assert read.RECORD_NS + "listing/2" in objects(g, rw2, DERIVED)
     rkx = node("RKX", CHCND)
     assert objects(g, rkx, DG + "linkAsserted") == {"false"}
-    assert objects(g, rkx, DG + "matchMethod") == {compare.LISTED, compare.STRUCTURE}
+    assert objects(g, rkx, DG + "matchMethod") == {compare.LISTED + compare.METHODS_JOIN + compare.STRUCTURE}
     assert objects(g, rkx, DG + "confidence") == {"0.80"}  # 1 - (1 - 0.6)(1 - 0.5)
     evidence = " | ".join(objects(g, rkx, DG + "matchEvidence"))
     assert "scores them 0.87" in evidence and "= 0.80" in evidence

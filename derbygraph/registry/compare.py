@@ -45,6 +45,7 @@ CORE = "same name apart from the words NHS, Trust, Foundation, The, Of, And"
 STRUCTURE = "structure: succeeded by a linked code when the documents record a body ending or changing"
 LISTED = "listed name: the third listing's name for the code, scored against the documents' names (derbygraph.names)"
 CONFIDENCE = {EXACT: 0.9, CORE: 0.6}
+METHODS_JOIN = "; and "  # one dg:matchMethod that names every method a pair rests on
 ASSERTED_FROM = 0.9  # only a unique exact-name match joins two lineages
 # A listed name fits a document's name when all the distinctive words of one are among the other's:
 # names.score gives a match that misses a word at most 0.65, one that finds every word at least 0.7.
@@ -153,8 +154,7 @@ class Proposals:
             out.add(reconciliation, RDFS + "label", lit(f"ODS {code} {verb} {pair.label} of the documents", language="en"))
             out.add(reconciliation, DG + "registryOrganisation", registry)
             out.add(reconciliation, DG + "documentOrganisation", org)
-            for method in dict.fromkeys(pair.methods):
-                out.add(reconciliation, DG + "matchMethod", lit(method))
+            out.add(reconciliation, DG + "matchMethod", lit(METHODS_JOIN.join(dict.fromkeys(pair.methods))))
             out.add(reconciliation, DG + "confidence", lit(f"{pair.confidence:.2f}", vocab.XSD + "decimal"))
             out.add(reconciliation, DG + "linkAsserted", lit("true" if pair.asserted else "false", vocab.XSD + "boolean"))
             for name in dict.fromkeys(pair.matched):
