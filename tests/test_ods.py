@@ -451,3 +451,14 @@ def test_registry_data_is_consistent_for_hermit(tmp_path):
     ], [etr_row("RXM", "DERBYSHIRE HEALTHCARE NHS FOUNDATION TRUST")], documents=None)
     store, _ = build_store([out])
     run_hermit(store, tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["NHSBody", "NHSFoundationTrust"])
+def test_reconciling_by_the_documents_types_finds_registry_bodies(registry_dataset, kind):
+    """The reconciliation API's types find registry-only bodies (RFS was invisible under every type)."""
+    from derbygraph.webapp import create_app
+
+    queries = {"q0": {"query": "Chesterfield Royal Hospital NHS Foundation Trust", "type": vocab.DG + kind}}
+    response = create_app(registry_dataset).test_client().post("/reconcile", data={"queries": json.dumps(queries)})
+    assert response.status_code == 200
+    assert "ods/org/RFS" in [c["id"].split("id/", 1)[-1] for c in response.get_json()["q0"]["result"]]
