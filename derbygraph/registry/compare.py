@@ -37,6 +37,7 @@ import pyoxigraph as ox
 from .. import dates, resources, vocab
 from ..names import COMPOUNDS, Entry, core, score, words
 from .graph import DG, ORG_NS, PROV, RDFS, TYPE, Builder, Registry, lit, node
+from .listing import Comparison
 from .read import ODS, Listed, Row, Trust
 
 RECONCILIATION_NS = ODS + "reconciliation/"
@@ -171,7 +172,7 @@ class Proposals:
 
 
 def reconcile(out: Builder, registry: Registry, rows: list[Row], documents: Iterable[Path] | None,
-              listed: dict[str, Listed] | None = None, listing=None) -> Proposals:
+              listed: dict[str, Listed] | None = None, listing: Comparison | None = None) -> Proposals:
     """Propose links between registry codes and the documents' organisations (the built-in data
     when `documents` is None); `listed` the third listing's new names, `listing` its comparison with etr.csv."""
     store = _documents(resources.data_files() if documents is None else documents)
@@ -247,7 +248,7 @@ def _spelt(name: str) -> list[str]:
 
 
 def _by_listed_name(proposals: Proposals, registry: Registry, rows: list[Row], names: list,
-                    listed: dict[str, Listed], listing) -> None:
+                    listed: dict[str, Listed], listing: Comparison) -> None:
     """The listing's names against the documents' names: the same rule as etr.csv's names, with the
     matcher's score for a looser name, and the listing's error rate as a ceiling."""
     ceiling = listing.ceiling
