@@ -279,7 +279,8 @@ def _lineage_text(answer: dict) -> str:
         lines.append(f"as of {answer['at']}")
     lines.append("\nNames")
     for name in answer["names"]:
-        lines.append(f"  {name['start'] or '?':>10} – {name['end'] or 'now':<10}  {name['label']}")
+        when = f"{'undated, as listed':>23}" if name.get("listed") else f"{name['start'] or '?':>10} – {name['end'] or 'now':<10}"
+        lines.append(f"  {when}  {name['label']}")
     lines.append("\nEvents")
     for event in answer["events"]:
         lines.append(f"  {event['date'] or 'undated':>10}  {event['type']}: {event['label']}")
@@ -396,17 +397,21 @@ def push(endpoint: str, gsp: str | None, data, store) -> None:
 @click.option("--etr", "etr", metavar="FILE",
               help="The ODS NHS trust file (etr.csv), a snapshot: each code's name as observed, its open and close dates, "
                    "national grouping, health geography (ICS), parent code, address, postcode and region letter.")
+@click.option("--listing", "listing", metavar="FILE",
+              help="A third listing of trust codes and names (trust-listing.csv, with a header row): each name an undated "
+                   "statement of that listing, compared with etr.csv and matched against the documents' names.")
 @click.option("-o", "--output", default="ods.nt", show_default=True, metavar="FILE",
               help="Where to write the RDF (N-Triples); add it to the graph with --data FILE.")
 @click.option("--observed", metavar="DATE",
               help="The date the trust file's snapshot was taken (default: the latest date the file states).")
-def import_ods(succ: str, etr: str | None, output: str, observed: str | None) -> None:
+def import_ods(succ: str, etr: str | None, listing: str | None, output: str, observed: str | None) -> None:
     """Turn NHS ODS registry files into RDF under the derbygraph ontology, every fact citing the row
     (file and line) it comes from."""
     from .registry import import_files
 
     try:
-        summary = import_files(Path(succ), Path(etr) if etr else None, Path(output), observed=observed)
+        summary = import_files(Path(succ), Path(etr) if etr else None, Path(output), observed=observed,
+                               listing=Path(listing) if listing else None)
     except OSError as error:
         fail(f"{error.filename or output}: {error.strerror or error}")
     click.echo(summary)

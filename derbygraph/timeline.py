@@ -157,7 +157,7 @@ def layout(answer: dict, type_words: dict[str, str] | None = None, at: str | Non
            today: datetime.date | None = None, width: int = 880, row: int = 34, margin: int = 16,
            lane: int = 22, gap: float = 20) -> Timeline:
     """The picture of a lineage answer (the JSON of /api/lineage, whole history), as of `at`."""
-    names, events = answer["names"], answer["events"]
+    names, events = [n for n in answer["names"] if not n.get("listed")], answer["events"]  # a listed name has no time
     links = [(link, False) for link in answer["predecessors"]] + [(link, True) for link in answer["successors"]] + \
         [(transfer | {"relation": "ServiceTransfer"}, transfer["direction"] == "to") for transfer in answer.get("transfers", [])]
     type_words = type_words or {}

@@ -251,7 +251,7 @@ def listener():
 @pytest.fixture(scope="session")
 def registry_files() -> Path:
     folder = shared_dir("ods")
-    for name in ("succ.csv", "etr.csv"):
+    for name in ("succ.csv", "etr.csv", "trust-listing.csv"):
         if not (folder / name).is_file():
             pytest.skip(f"{folder / name} is absent (the ODS registry files live in ../shared/ods/)")
     return folder
@@ -259,12 +259,13 @@ def registry_files() -> Path:
 
 @pytest.fixture(scope="session")
 def registry_import(registry_files, tmp_path_factory):
-    """(RDF file, summary, seconds) of importing the real files."""
+    """(RDF file, summary, seconds) of importing the real files (the third listing too)."""
     from derbygraph.registry import import_files
 
     def make(folder: Path) -> None:
         started = time.perf_counter()
-        summary = import_files(registry_files / "succ.csv", registry_files / "etr.csv", folder / "ods.nt")
+        summary = import_files(registry_files / "succ.csv", registry_files / "etr.csv", folder / "ods.nt",
+                               listing=registry_files / "trust-listing.csv")
         (folder / "import.json").write_text(json.dumps([summary, time.perf_counter() - started]))
 
     folder = built_once(tmp_path_factory, "ods", make)

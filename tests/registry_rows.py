@@ -30,6 +30,13 @@ def etr_row(code: str, name: str, opened: str = "20020401", closed: str = "", **
     return ",".join(f'"{f}"' for f in fields)
 
 
+def listing_row(code: str, name: str, address: str = "Trust hq", town: str = "Derby", postcode: str = "DE22 3LZ") -> str:
+    return ",".join(f'"{f}"' for f in (code, name, address, town, postcode))
+
+
+LISTING_HEADER = "code,name,address_line_1,town,postcode"
+
+
 def write(path: Path, rows: list[str]) -> Path:
     path.write_text("".join(r + "\r\n" for r in rows))
     return path
@@ -43,10 +50,13 @@ def objects(graph: set[tuple], subject: str, predicate: str) -> set[str]:
     return {o for s, p, o in graph if s == subject and p == predicate}
 
 
-def import_small(tmp_path, succ: list[str], etr: list[str] | None = None, documents=(), observed=None):
-    """(summary, triples, output file) of importing these rows."""
+def import_small(tmp_path, succ: list[str], etr: list[str] | None = None, documents=(), observed=None,
+                 listing: list[str] | None = None):
+    """(summary, triples, output file) of importing these rows (`listing` without its header row)."""
     out = tmp_path / "ods.nt"
     summary = import_files(write(tmp_path / "succ.csv", succ),
                            write(tmp_path / "etr.csv", etr) if etr is not None else None, out,
-                           documents=documents, observed=observed)
+                           documents=documents, observed=observed,
+                           listing=write(tmp_path / "trust-listing.csv", [LISTING_HEADER] + listing)
+                           if listing is not None else None)
     return summary, triples(out), out

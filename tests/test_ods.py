@@ -41,15 +41,19 @@ def test_full_import_counts(registry_files, registry_import):
     out, summary, seconds = registry_import
     rows = read_csv(registry_files / "succ.csv")
     trusts = read_csv(registry_files / "etr.csv")
+    listed = read_csv(registry_files / "trust-listing.csv")[1:]  # below its header row
     groups = {(r[3], r[1]) for r in rows}
-    assert len(rows) == 11537
+    assert len(rows) == 11537 and len(listed) == 534
     assert f"imported {len(rows):,} succession rows" in summary and f"{len(trusts):,} trusts" in summary
     assert f"{len(groups):,} events" in summary and "(observed 2021-09-30)" in summary
     assert seconds < 30, f"the import took {seconds:.1f} s"
     store = ox.Store()
     store.bulk_load(path=str(out), format=ox.RdfFormat.N_TRIPLES)
     count = lambda query: int(next(iter(store.query(vocab.sparql_prologue() + query)))["n"].value)  # noqa: E731
-    assert count("SELECT (COUNT(*) AS ?n) WHERE { ?r a dg:RegistryRecord }") == len(rows) + len(trusts)
+    assert count("SELECT (COUNT(*) AS ?n) WHERE { ?r a dg:RegistryRecord }") == len(rows) + len(trusts) + len(listed)
+    assert "534 listed trusts from trust-listing.csv (328 names etr.csv does not give, 11 of 216 shared codes named otherwise)" \
+        in summary
+    assert count("SELECT (COUNT(*) AS ?n) WHERE { ?o a dg:ListedName }") == 328
     assert count("SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e dg:date ?d }") == len(groups)
     assert count("SELECT (COUNT(*) AS ?n) WHERE { ?o a dg:NamePeriod }") == sum(1 for t in trusts if t[1])
     codes = {c for r in rows for c in r[:2]} | {t[0] for t in trusts}
@@ -71,9 +75,10 @@ def test_lineage_by_code_on_the_command_line(registry_store):
         (ORG + "RKX", "originalOrganization"), (ORG + "RW2", "originalOrganization"), (ORG + "RXM", "resultingOrganization")}
     assert {s["quote"] for s in merger["sources"]} == {succ_row("RKX", "RXM", "20020401"), succ_row("RW2", "RXM", "20020401")}
     assert {s["title"] for s in merger["sources"]} == {"NHS ODS succ.csv"}
-    # the codes that merged are shown once, as what the documents' predecessor may be
-    # on the entry of the body that passed services on (a transfer, not a predecessor: issue 26)
-    assert {c["code"] for p in answer["predecessors"] + answer["transfers"] for c in p.get("candidates", [])} == {"RKX", "RW2"}
+    # the codes that merged are shown once: RW2 is the lineage's own 2001-02 trust by its listed name, and
+    # RKX what the documents' body that passed services on may be (a transfer, not a predecessor: issue 26)
+    assert {c["code"] for p in answer["predecessors"] + answer["transfers"] for c in p.get("candidates", [])} == {"RKX"}
+    assert "RW2" in {link["registry"]["code"] for link in answer["reconciliation"]["links"]}
 
 
 @pytest.mark.parametrize("code, at, name", [
@@ -87,7 +92,7 @@ def test_no_name_for_a_date_the_files_cannot_support(service, code, at, name):
 
 
 def test_a_snapshot_name_is_given_as_observed(service):
-    [name] = service.lineage("RW1")["names"]
+    [name] = [n for n in service.lineage("RW1")["names"] if not n.get("listed")]
     assert (name["label"], name["start"], name["end"], name["observed"]) == (
         "Southern Health NHS Foundation Trust", None, None, "2021-09-30")
     [solent] = service.lineage("R1C")["names"]
@@ -147,20 +152,21 @@ def test_derbyshire_healthcare_shows_both_sources_and_where_they_agree(service):
     assert "documents: 2, Community Health Care (North Derbyshire) NHS Trust" in bodies
     [kind] = comparison["differs"]
     assert kind == "the kind of change (registry: Establishment, Merger; documents: Renaming, ServiceTransfer)"
-    # RKX and RW2 are proposed, once each per document body, with their evidence; never joined
-    candidates = {(c["code"], c["document"].rsplit("/", 1)[1]): c for c in answer["reconciliation"]["candidates"]}
-    assert set(candidates) == {(code, body) for code in ("RKX", "RW2") for body in (
-        "community-health-care-north-derbyshire-nhs-trust", "southern-derbyshire-mental-health-nhs-trust")}
-    assert {c["confidence"] for c in candidates.values()} == {0.5} and all(c["evidence"] for c in candidates.values())
-    # each body once: RKX and RW2 are not predecessors beside the bodies they may be, but candidates on
-    # the entry of the body that passed services on (the other body they may be is this lineage's own)
+    # RW2 is linked by its listed name; RKX is proposed for the body left, with its evidence; never joined
+    [candidate] = answer["reconciliation"]["candidates"]
+    assert (candidate["code"], candidate["document"].rsplit("/", 1)[1], candidate["confidence"]) == (
+        "RKX", "community-health-care-north-derbyshire-nhs-trust", 0.8)
+    assert any("trust-listing.csv lists RKX" in e for e in candidate["evidence"])
+    # each body once: RKX and RW2 are not predecessors beside the bodies they are or may be, and the
+    # body that passed services on is a transfer entry (issue 26)
     assert not [p for p in answer["predecessors"] + answer["successors"] + answer["transfers"]
                 if p.get("code") in ("RKX", "RW2")]
     [north] = [t for t in answer["transfers"] if t["iri"].endswith("/community-health-care-north-derbyshire-nhs-trust")]
-    assert [(c["code"], c["confidence"]) for c in north["candidates"]] == [("RKX", 0.5), ("RW2", 0.5)]
-    [link] = answer["reconciliation"]["links"]
-    assert link["registry"]["code"] == "RXM" and link["document"]["iri"] == DHCFT
-    assert link["registry"]["opened"] == "2002-04-01" and link["status"] == "differs"
+    assert [(c["code"], c["confidence"]) for c in north["candidates"]] == [("RKX", 0.8)]
+    links = {link["registry"]["code"]: link for link in answer["reconciliation"]["links"]}
+    assert set(links) == {"RXM", "RW2"} and links["RXM"]["document"]["iri"] == DHCFT
+    assert links["RXM"]["registry"]["opened"] == "2002-04-01" and links["RXM"]["status"] == "differs"
+    assert links["RW2"]["document"]["iri"] == vocab.ID + "org/southern-derbyshire-mental-health-nhs-trust"
 
 
 def test_dchs_is_linked_to_its_code(service):
@@ -180,9 +186,84 @@ def test_rkx_and_rw2_are_candidates_with_their_evidence(registry_dataset):
                  dg:confidence ?confidence ; dg:linkAsserted ?asserted }"""):
         found[(row["code"].value, row["doc"].value.rsplit("/", 1)[1])] = (float(row["confidence"].value), row["asserted"].value)
     assert found[("RXM", "derbyshire-healthcare-nhs-foundation-trust")] == (0.9, "true")
-    for code in ("RKX", "RW2"):
-        for body in ("community-health-care-north-derbyshire-nhs-trust", "southern-derbyshire-mental-health-nhs-trust"):
-            assert found[(code, body)] == (0.5, "false")
+    # with the third listing's names: RW2 by the same words, RKX by its close name and structure
+    assert found[("RW2", "southern-derbyshire-mental-health-nhs-trust")] == (0.9, "true")
+    assert found[("RKX", "community-health-care-north-derbyshire-nhs-trust")] == (0.8, "false")
+    assert ("RKX", "southern-derbyshire-mental-health-nhs-trust") not in found
+    assert ("RW2", "community-health-care-north-derbyshire-nhs-trust") not in found
+
+
+CLOSED = ("RKX", "RJF", "RA3", "RAF")  # a document trust's 2002 predecessor, and closed trusts elsewhere
+
+
+@pytest.mark.parametrize("code", CLOSED)
+def test_a_closed_trusts_listed_name_is_shown_undated(registry_store, registry_files, code):
+    """`/api/lineage?org=CODE` and the CLI's --json: the listing's name, marked as its, with its row; never for at=."""
+    [row] = [r for r in read_csv(registry_files / "trust-listing.csv") if r[0] == code]
+    assert code not in {r[0] for r in read_csv(registry_files / "etr.csv")}
+    answer = json.loads(run_cli("lineage", code, "--json", "--store", registry_store, check=True).stdout)
+    [name] = answer["names"]
+    assert name["label"] == graph.title_name(row[1]) and (name["start"], name["end"]) == (None, None)
+    assert "observed" not in name and name["listed"] == {"by": graph.FILE_NS + "listing", "undated": True,
+                                                         "errorRate": 0.0509}
+    [source] = name["sources"]
+    assert source["title"] == "Third listing of NHS trusts (trust-listing.csv)" and source["quote"].startswith(f'"{code}","')
+    assert answer["organisation"]["label"] == f"ODS {code}, listed as {graph.title_name(row[1])}"  # never as its name
+    for at in ("1995", "2002-03-31", "2026-08-13"):
+        dated = json.loads(run_cli("lineage", code, "--json", "--at", at, "--store", registry_store, check=True).stdout)
+        assert dated["names"] == [], at
+
+
+def test_rw2_linked_by_its_listed_name_has_the_documents_names(registry_store):
+    answer = json.loads(run_cli("lineage", "RW2", "--json", "--store", registry_store, check=True).stdout)
+    assert ("Southern Derbyshire Community and Mental Health Services NHS Trust", "2001", "2002") in {
+        (n["label"], n["start"], n["end"]) for n in answer["names"]}
+    assert not [n for n in answer["names"] if n.get("listed")]  # the listing's words are the documents' here
+
+
+def test_the_lineage_page_shows_a_listed_name_as_the_listings(registry_dataset):
+    import html
+
+    from derbygraph.webapp import create_app
+
+    client = create_app(registry_dataset).test_client()
+    page = html.unescape(client.get("/lineage?org=RKX").get_data(as_text=True))
+    assert "Community Healthcare Service (North Derbyshire) NHS Trust" in page
+    assert "undated: what a listing says, not a dated name (it names 5.1% of the codes" in page
+    assert "Third listing of NHS trusts (trust-listing.csv)" in page
+    api = client.get("/api/lineage?org=RKX").get_json()
+    assert api["names"][0]["listed"]["undated"] is True
+
+
+def test_where_the_listing_and_etr_disagree_is_stated(registry_dataset):
+    said = {row["code"].value: row["said"].value for row in registry_dataset.query(vocab.sparql_prologue() + """
+        SELECT ?code ?said WHERE { ?d a dg:SourceDisagreement ; dg:disagreement ?said ; prov:wasDerivedFrom ?row .
+                                   ?row dct:source ?file . ?file dct:identifier "trust-listing.csv" .
+                                   OPTIONAL { ?d dct:subject/skos:notation ?c } BIND (COALESCE(?c, "none") AS ?code) }""")}
+    assert len(said) == 12 and said["none"].startswith("trust-listing.csv lists R0C")
+    assert said["RRF"] == ("trust-listing.csv names RRF 'Wrightington, Wigan and Keigh NHS Foundation Trust'; "
+                           "etr.csv names it 'WRIGHTINGTON, WIGAN AND LEIGH NHS FOUNDATION TRUST'")
+    assert {"RAX", "RBN", "RH8", "RJC", "RQX", "RRE", "RRF", "RW1", "RWD", "RWP", "RXF"} == set(said) - {"none"}
+
+
+TYPES = {"RFS": "NHSFoundationTrust", "RXM": "NHSFoundationTrust", "R1C": "NHSTrust", "RKX": "NHSTrust",
+         "5K9": "PrimaryCareTrust", "03A": "ClinicalCommissioningGroup", "X2C4Y": "ClinicalCommissioningGroup",
+         "Q01": "AreaHealthBody", "D7T5G": "AreaHealthBody", "RXM44": "Site"}
+
+
+def test_registry_bodies_carry_the_documents_classes(registry_dataset):
+    """In the built store (reasoning included): a search by the documents' types finds registry bodies."""
+    def codes(cls: str) -> set[str]:
+        return {row["c"].value for row in registry_dataset.query(
+            vocab.sparql_prologue() + f"SELECT ?c WHERE {{ ?o a dg:{cls} ; skos:notation ?c }}")}
+
+    for code, cls in TYPES.items():
+        assert code in codes(cls), (code, cls)
+    bodies, trusts, foundation = codes("NHSBody"), codes("NHSTrust"), codes("NHSFoundationTrust")
+    assert {"RFS", "RXM", "R1C", "5K9", "03A", "Q01"} <= bodies and "RXM44" not in bodies
+    assert not trusts & foundation and "RFS" not in trusts
+    assert len(foundation) > 100 and len(trusts) > 300
+    assert not codes("NHSBody") & {"4AE02", "001", "V001"}  # the files do not show what these are
 
 
 def test_void_names_each_source_with_its_licence(registry_dataset):
@@ -372,3 +453,14 @@ def test_registry_data_is_consistent_for_hermit(tmp_path):
     ], [etr_row("RXM", "DERBYSHIRE HEALTHCARE NHS FOUNDATION TRUST")], documents=None)
     store, _ = build_store([out])
     run_hermit(store, tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["NHSBody", "NHSFoundationTrust"])
+def test_reconciling_by_the_documents_types_finds_registry_bodies(registry_dataset, kind):
+    """The reconciliation API's types find registry-only bodies (RFS was invisible under every type)."""
+    from derbygraph.webapp import create_app
+
+    queries = {"q0": {"query": "Chesterfield Royal Hospital NHS Foundation Trust", "type": vocab.DG + kind}}
+    response = create_app(registry_dataset).test_client().post("/reconcile", data={"queries": json.dumps(queries)})
+    assert response.status_code == 200
+    assert "ods/org/RFS" in [c["id"].split("id/", 1)[-1] for c in response.get_json()["q0"]["result"]]

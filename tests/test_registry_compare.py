@@ -4,8 +4,8 @@ confidence; only a unique exact name in overlapping time is asserted."""
 from __future__ import annotations
 
 from derbygraph import vocab
-from derbygraph.registry import compare
-from registry_rows import DERIVED, DG, ORG, TYPE, etr_row, import_small, objects, succ_row
+from derbygraph.registry import compare, read
+from registry_rows import DERIVED, DG, ORG, TYPE, etr_row, import_small, listing_row, objects, succ_row
 
 from iris import CHCND, DHCFT
 SDMH = vocab.ID + "org/southern-derbyshire-mental-health-nhs-trust"
@@ -69,3 +69,64 @@ def test_without_documents_nothing_is_proposed(tmp_path):
     _, g, _ = import_small(tmp_path, [succ_row("RKX", "RXM", "20020401")],
                            [etr_row("RXM", "DERBYSHIRE HEALTHCARE NHS FOUNDATION TRUST")], documents=())
     assert not [s for s, p, o in g if o == DG + "Reconciliation"]
+
+
+def test_the_listings_names_link_rw2_and_make_rkx_a_stronger_candidate(tmp_path):
+    """RW2's listed name is the documents' 2001-02 name, word for word: asserted, by the README's rule.
+    RKX's is close ("Healthcare service" for "Health Care"): a candidate, its score and structure combined."""
+    summary, g, _ = import_small(
+        tmp_path, [succ_row("RKX", "RXM", "20020401"), succ_row("RW2", "RXM", "20020401")],
+        [etr_row("RXM", "DERBYSHIRE HEALTHCARE NHS FOUNDATION TRUST", "20020401")], documents=None,
+        listing=[listing_row("RW2", "Southern derbyshire Community and mental Health services NHS Trust"),
+                 listing_row("RKX", "Community Healthcare service (north derbyshire) NHS Trust"),
+                 listing_row("RXM", "Derbyshire healthcare NHS Foundation Trust")])
+    assert objects(g, ORG + "RW2", SAME) == {SDMH} and not objects(g, ORG + "RKX", SAME)
+    rw2 = node("RW2", SDMH)
+    assert objects(g, rw2, DG + "confidence") == {"0.90"} and objects(g, rw2, DG + "linkAsserted") == {"true"}
+    assert objects(g, rw2, DG + "matchMethod") == {compare.LISTED}
+    evidence = " | ".join(objects(g, rw2, DG + "matchEvidence"))
+    assert "scores them 1.00 (the same words)" in evidence and "names 0 otherwise (0.0%): confidence at most 1.00" in evidence
+    assert read.RECORD_NS + "listing/2" in objects(g, rw2, DERIVED)
+    rkx = node("RKX", CHCND)
+    assert objects(g, rkx, DG + "linkAsserted") == {"false"}
+    assert objects(g, rkx, DG + "matchMethod") == {compare.LISTED + compare.METHODS_JOIN + compare.STRUCTURE}
+    assert objects(g, rkx, DG + "confidence") == {"0.80"}  # 1 - (1 - 0.6)(1 - 0.5)
+    evidence = " | ".join(objects(g, rkx, DG + "matchEvidence"))
+    assert "scores them 0.87" in evidence and "= 0.80" in evidence
+    # a body linked by a name is no longer a candidate for another code
+    assert not objects(g, node("RKX", SDMH), TYPE) and not objects(g, node("RW2", CHCND), TYPE)
+    assert "RW2 = Southern Derbyshire Community and Mental Health Services NHS Trust" in summary
+
+
+def test_the_listings_error_rate_bounds_the_confidence(tmp_path):
+    """A listing that names one of its two shared codes otherwise (50%) can support no link above 0.5."""
+    _, g, _ = import_small(
+        tmp_path, [succ_row("RW2", "RXM", "20020401")],
+        [etr_row("RXM", "DERBYSHIRE HEALTHCARE NHS FOUNDATION TRUST", "20020401"),
+         etr_row("RFS", "CHESTERFIELD ROYAL HOSPITAL NHS FOUNDATION TRUST", "19930401")], documents=None,
+        listing=[listing_row("RW2", "Southern derbyshire Community and mental Health services NHS Trust"),
+                 listing_row("RXM", "Derbyshire healthcare NHS Foundation Trust"),
+                 listing_row("RFS", "Chesterfield royal Infirmary NHS Foundation Trust")])
+    rw2 = node("RW2", SDMH)
+    # 0.5 from its name, and 0.5 from structure (RW2 alone succeeded by RXM, when two bodies ended)
+    assert objects(g, rw2, DG + "confidence") == {"0.75"} and objects(g, rw2, DG + "linkAsserted") == {"false"}
+    assert not objects(g, ORG + "RW2", SAME)
+    assert any("names 1 otherwise (50.0%): confidence at most 0.50" in e for e in objects(g, rw2, DG + "matchEvidence"))
+
+
+def test_a_listing_that_shares_no_code_with_etr_supports_no_link(tmp_path):
+    """Its error rate cannot be measured, so at most 0.5: a candidate, however exact the name."""
+    _, g, _ = import_small(
+        tmp_path, [succ_row("RW2", "RXM", "20020401")], None, documents=None,
+        listing=[listing_row("RW2", "Southern derbyshire Community and mental Health services NHS Trust")])
+    assert not objects(g, ORG + "RW2", SAME)
+    assert any("its error rate is unknown: confidence at most 0.50" in e
+               for e in objects(g, node("RW2", SDMH), DG + "matchEvidence"))
+
+
+def test_a_listed_name_unlike_the_documents_proposes_nothing(tmp_path):
+    """Three words of four alike ("Mental Health Services of Salford") is no fit for Derbyshire's."""
+    _, g, _ = import_small(
+        tmp_path, [succ_row("RMH", "RXX", "20020401")], [etr_row("RXX", "EX NHS TRUST")], documents=None,
+        listing=[listing_row("RMH", "Mental Health services of salford NHS Trust"), listing_row("RXX", "Ex NHS Trust")])
+    assert not [s for s, p, o in g if p == DG + "registryOrganisation" and o == ORG + "RMH"]

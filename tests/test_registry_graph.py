@@ -14,8 +14,8 @@ from derbygraph import vocab
 from derbygraph.build import build_store
 from derbygraph.registry import graph, kinds, read
 from derbygraph.checks import check
-from registry_rows import (DERIVED, DG, EVENT, LABEL, ORG, ORIGINAL, RESULTING, TYPE, etr_row, import_small, objects,
-                           succ_row)
+from registry_rows import (DERIVED, DG, EVENT, LABEL, ORG, ORIGINAL, RESULTING, TYPE, etr_row, import_small,
+                           listing_row, objects, succ_row)
 
 KIND = DG + "registryKind"
 
@@ -154,6 +154,73 @@ def test_small_import_passes_the_checks(tmp_path):
         succ_row("BBB", "RXM", "20100401"), succ_row("03A", "X2C4Y", "20210401"), succ_row("03J", "X2C4Y", "20210401"),
     ], [etr_row("RXM", "DERBYSHIRE HEALTHCARE NHS FOUNDATION TRUST", "20020401"),
         etr_row("BBB", "BEE NHS TRUST", "20050401", "20100331")], documents=None)
+    store, found = build_store([out])
+    assert check(store, found) == []
+
+
+def test_each_kind_is_of_the_documents_class_for_it(tmp_path):
+    _, g, _ = import_small(tmp_path, [
+        succ_row("5K9", "03A", "20130401"), succ_row("03A", "X2C4Y", "20210401"), succ_row("03J", "X2C4Y", "20210401"),
+        succ_row("Q01", "QH8", "20060701"), succ_row("RKX", "RXM", "20020401"), succ_row("RW2", "RXM", "20020401"),
+        succ_row("RKXAF", "RXM44", "20020401"), succ_row("4AE02", "5K9", "20020401"), succ_row("001", "RXM", "20020401"),
+        succ_row("RAA", "TAC", "20020401")],
+        [etr_row("RXM", "DERBYSHIRE HEALTHCARE NHS FOUNDATION TRUST"), etr_row("R1C", "SOLENT NHS TRUST")],
+        listing=[listing_row("RKX", "Community Healthcare service (north derbyshire) NHS Trust"),
+                 listing_row("R1C", "Solent NHS Foundation Trust")])  # etr.csv's name decides, not the listing's
+    classes = {code: objects(g, ORG + code, TYPE) - {DG + "RegistryOrganisation"} for code in (
+        "5K9", "03A", "X2C4Y", "Q01", "RXM", "R1C", "RKX", "RW2", "RKXAF", "4AE02", "001", "TAC")}
+    assert classes == {
+        "5K9": {DG + "PrimaryCareTrust"}, "03A": {DG + "ClinicalCommissioningGroup"},
+        "X2C4Y": {DG + "ClinicalCommissioningGroup"}, "Q01": {DG + "AreaHealthBody"},
+        "RXM": {DG + "NHSFoundationTrust"}, "R1C": {DG + "NHSTrust"}, "RKX": {DG + "NHSTrust"},  # the listing's name
+        "RW2": {DG + "NHSBody"}, "TAC": {DG + "NHSBody"},  # trusts the files do not name
+        "RKXAF": {DG + "Site"}, "4AE02": set(), "001": set()}
+    assert DG + "RegistryOrganisation" not in objects(g, ORG + "RKXAF", TYPE)
+
+
+def test_a_listed_name_is_an_undated_statement_of_its_listing(tmp_path):
+    _, g, _ = import_small(
+        tmp_path, [succ_row("RKX", "RXM", "20020401"), succ_row("RAX", "RXM", "20020401")],
+        [etr_row("RXM", "DERBYSHIRE HEALTHCARE NHS FOUNDATION TRUST"), etr_row("RAX", "KINGSTON HOSPITAL NHS FOUNDATION TRUST")],
+        listing=[listing_row("RKX", "Community Healthcare service (north derbyshire) NHS Trust"),
+                 listing_row("RXM", "Derbyshire healthcare NHS Foundation Trust"),
+                 listing_row("RAX", "Kingston and richmond NHS Foundation Trust"),
+                 listing_row("R0C", "Project nightingale NHS Trust")])
+    [name] = objects(g, ORG + "RKX", DG + "hasNamePeriod")
+    assert objects(g, name, TYPE) == {DG + "ListedName"}
+    assert objects(g, name, DG + "name") == {"Community Healthcare Service (North Derbyshire) NHS Trust"}
+    assert objects(g, name, vocab.SKOS + "altLabel") == {"Community Healthcare service (north derbyshire) NHS Trust"}
+    assert not objects(g, name, DG + "start") | objects(g, name, DG + "end") | objects(g, name, DG + "observed")
+    assert objects(g, name, DG + "errorRate") == {"0.5000"}  # one of the two codes shared with etr.csv named otherwise
+    [file] = objects(g, name, DG + "listedIn")
+    assert objects(g, file, TYPE) == {DG + "RegistryFile"} and objects(g, file, vocab.DCT + "identifier") == {"trust-listing.csv"}
+    assert objects(g, file, vocab.DCT + "license") == {"https://spdx.org/licenses/MIT.html"}
+    assert len(objects(g, file, vocab.DCT + "rights")) == 1
+    [checksum] = objects(g, file, graph.SPDX + "checksum")
+    assert {len(v) for v in objects(g, checksum, graph.SPDX + "checksumValue")} == {64}
+    [row] = objects(g, name, DERIVED)
+    assert objects(g, row, vocab.PROV + "value") == {'"RKX","Community Healthcare service (north derbyshire) NHS Trust",'
+                                                     '"Trust hq","Derby","DE22 3LZ"'}
+    assert objects(g, row, DG + "line") == {"2"} and objects(g, row, vocab.DCT + "source") == {file}
+    assert objects(g, ORG + "RKX", LABEL) == {"ODS RKX, listed as Community Healthcare Service (North Derbyshire) NHS Trust"}
+    # etr.csv's own name stands where the two agree; where they differ, both, and the disagreement with both rows
+    assert len(objects(g, ORG + "RXM", DG + "hasNamePeriod")) == 1 and len(objects(g, ORG + "RAX", DG + "hasNamePeriod")) == 2
+    disagreements = {s for s, p, o in g if p == TYPE and o == DG + "SourceDisagreement"}
+    said = {next(iter(objects(g, d, DG + "disagreement"))): objects(g, d, DERIVED) for d in disagreements}
+    assert said == {
+        "trust-listing.csv names RAX 'Kingston and richmond NHS Foundation Trust'; etr.csv names it "
+        "'KINGSTON HOSPITAL NHS FOUNDATION TRUST'": {read.RECORD_NS + "listing/4", read.RECORD_NS + "etr/2"},
+        "trust-listing.csv lists R0C ('Project nightingale NHS Trust'); neither ODS file has that code":
+            {read.RECORD_NS + "listing/5"}}
+    assert not {s for s, p, o in g if s == ORG + "R0C"}  # a code of neither ODS file is no organisation
+
+
+def test_small_import_with_the_listing_passes_the_checks(tmp_path):
+    _, _, out = import_small(tmp_path, [succ_row("RKX", "RXM", "20020401"), succ_row("RW2", "RXM", "20020401")],
+                             [etr_row("RXM", "DERBYSHIRE HEALTHCARE NHS FOUNDATION TRUST", "20020401")], documents=None,
+                             listing=[listing_row("RKX", "Community Healthcare service (north derbyshire) NHS Trust"),
+                                      listing_row("RW2", "Southern derbyshire Community and mental Health services NHS Trust"),
+                                      listing_row("RXM", "Derbyshire healthcare NHS Foundation Trust")])
     store, found = build_store([out])
     assert check(store, found) == []
 

@@ -27,12 +27,13 @@ def test_every_example_of_the_table_has_its_kind(real, kind):
 
 
 @pytest.mark.parametrize("code, key", [
-    ("4AE02", "pcg"), ("X2C4Y", "ccg"), ("H6X4G", "merged"), ("W8X1Q", "merged"),
+    ("4AE02", "pcg"), ("X2C4Y", "ccg"), ("H6X4G", "other"), ("W8X1Q", "other"),
     ("D7T5G", "area"), ("S0E4D", "area"), ("S9B9J", "area"), ("G6V2S", "trust"),
     ("5K9", "pct"), ("5A4", "pct"), ("5H8", "pct"), ("5J4", "pct"), ("5HQ", "pct"), ("TAC", "trust"),
 ])
 def test_the_issues_examples(real, code, key):
-    """Codes that "five characters = site" got wrong, and the merged bodies of mis-typed mergers."""
+    """Codes that "five characters = site" got wrong, and the merged bodies of mis-typed mergers (a
+    2020s code whose predecessors are all of a kind the files do not show is of that kind too)."""
     assert real[2][code].key == key and not real[2][code].site
 
 
@@ -81,3 +82,55 @@ def test_the_readme_table_is_the_rule():
         line = next((l for l in text.splitlines() if l.startswith(f"| `{kind.key}` |")), None)
         assert line is not None, f"README has no row for {kind.key}"
         assert kind.rule in line and all(f"`{code}`" in line for code in kind.examples), line
+
+
+def _by_the_words(code: str, named: set[str], codes: set[str], predecessors: dict[str, set[str]]) -> str:
+    """The README's table read afresh, row by row, first match wins."""
+    def shape(c: str) -> str:  # every rule but `merged`, which looks at what a code succeeds
+        if c in named or (len(c) == 3 and c[0] in "RT"):
+            return "trust"
+        for key, pattern in (("pct", r"5[A-Z][A-Z0-9]"), ("ccg", r"[0-9]{2}[A-Z]"), ("area", r"Q[A-Z0-9]{2}"),
+                             ("pcg", r"4[A-Z]{2}[0-9]{2}")):
+            if re.fullmatch(pattern, c):
+                return key
+        if len(c) == 5:
+            return "site" if c[:3] in codes else "unplaced-site"
+        return "other"
+
+    first = shape(code)
+    if first != "unplaced-site" or not re.fullmatch(r"[A-Z][0-9][A-Z][0-9][A-Z]", code):
+        return first
+    organisations = {shape(p) for p in predecessors.get(code, ())} - {"site", "unplaced-site"}
+    if not organisations:
+        return "unplaced-site"  # it succeeds no organisation
+    return organisations.pop() if len(organisations) == 1 else "merged"
+
+
+def test_every_code_of_the_real_files_follows_the_stated_rules(real, registry_files):
+    rows, trusts, found = real
+    named = {t.code for t in trusts}
+    codes = named | {c for r in rows for c in (r.predecessor, r.successor)}
+    predecessors: dict[str, set[str]] = {}
+    for row in rows:
+        predecessors.setdefault(row.successor, set()).add(row.predecessor)
+    wrong = {c: (found[c].key, _by_the_words(c, named, codes, predecessors)) for c in codes
+             if found[c].key != _by_the_words(c, named, codes, predecessors)}
+    assert not wrong and len(found) == len(codes) == 21084
+
+
+def test_the_ten_merged_codes_that_broke_the_rule(real):
+    """Four succeed only codes of a kind the files do not show, so are of that kind; six succeed only
+    sites, so are no merged organisation (sites of an organisation not in the files)."""
+    found = real[2]
+    assert {c: found[c].key for c in ("H6X4G", "U6Q5Z", "W8X1Q", "Z9D4Z")} == dict.fromkeys(
+        ("H6X4G", "U6Q5Z", "W8X1Q", "Z9D4Z"), "other")
+    six = ("M4G3Y", "N2K5I", "O9O6Y", "U7R1J", "V9P0J", "X8S6J")
+    assert {c: found[c].key for c in six} == dict.fromkeys(six, "unplaced-site")
+    assert not [c for c, k in found.items() if k.key == "merged"]  # none of the real files' codes is of mixed kinds
+
+
+def test_a_2020s_code_that_succeeds_only_sites_is_no_merged_body(tmp_path):
+    rows = read.read_succ(write(tmp_path / "succ.csv", [
+        succ_row("DM803", "M4G3Y", "20220401"), succ_row("102", "H6X4G", "20220701"), succ_row("115", "H6X4G", "20220701")]))
+    found = kinds.classify(rows, [])
+    assert (found["M4G3Y"].key, found["H6X4G"].key) == ("unplaced-site", "other")

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import run_cli
 from derbygraph.registry import OdsError, import_files, read
-from registry_rows import etr_row, succ_row, write
+from registry_rows import LISTING_HEADER, etr_row, listing_row, succ_row, write
 
 
 @pytest.mark.parametrize("rows, kind, line, message", [
@@ -104,3 +104,49 @@ def test_cli_reports_a_bad_row_in_one_line(tmp_path):
                                      "; nothing was written")
     missing = run_cli("import-ods", "--succ", str(tmp_path / "nowhere.csv"))
     assert missing.returncode == 1 and "nowhere.csv" in missing.stderr and len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_a_cycle_of_successions_is_refused_with_its_rows(tmp_path):
+    """RAA -> RBB -> RCC -> RAA: no body comes first, so no lineage or crosswalk could follow it."""
+    succ = write(tmp_path / "succ.csv", [
+        succ_row("RAA", "RBB", "20020401"), succ_row("R1A", "R1B", "20030401"), succ_row("RBB", "RCC", "20030401"),
+        succ_row("RCC", "RAA", "20050401"), succ_row("RXX", "RYY", "20050401"), succ_row("RYY", "RXX", "20060401")])
+    out = tmp_path / "ods.nt"
+    with pytest.raises(OdsError) as error:
+        import_files(succ, None, out, documents=())
+    assert str(error.value).startswith(
+        f"{succ}:1: a cycle of successions: RAA -> RBB -> RCC -> RAA (lines 1, 3, 4)")
+    assert error.value.more == [5] and "nothing was written" in str(error.value) and not out.exists()
+    result = run_cli("import-ods", "--succ", str(succ), "-o", str(out))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{succ}:1: a cycle of successions" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_real_successor_file_has_no_cycle(registry_files):
+    assert len(read.read_succ(registry_files / "succ.csv")) == 11537
+
+
+@pytest.mark.parametrize("rows, line, message", [
+    ([listing_row("RKX", "A NHS Trust")], 1, "expected the header row code,name,address_line_1,town,postcode"),
+    ([LISTING_HEADER, listing_row("RKX", "A NHS Trust"), listing_row("RKX", "B NHS Trust")], 3,
+     "RKX is listed twice (first at line 2)"),
+    ([LISTING_HEADER, listing_row("R K", "A NHS Trust")], 2, "listed code 'R K' is not an ODS code"),
+    ([LISTING_HEADER, listing_row("RKX", "")], 2, "RKX has no name"),
+    ([LISTING_HEADER, '"RKX","A NHS Trust"'], 2, "expected 5 fields"),
+    ([LISTING_HEADER], 2, "the file has no rows"),
+])
+def test_bad_listing_rows_stop_the_import(tmp_path, rows, line, message):
+    succ = write(tmp_path / "succ.csv", [succ_row("RKX", "RXM", "20020401")])
+    listing = write(tmp_path / "trust-listing.csv", rows)
+    with pytest.raises(OdsError) as error:
+        import_files(succ, None, tmp_path / "ods.nt", documents=(), listing=listing)
+    assert str(error.value).startswith(f"{listing}:{line}: ") and message in str(error.value)
+    assert not (tmp_path / "ods.nt").exists()
+
+
+def test_the_real_listing_is_read(registry_files):
+    listed = read.read_listing(registry_files / "trust-listing.csv")
+    assert len(listed) == 534 and listed[0].record.line == 2
+    rkx = next(e for e in listed if e.code == "RKX")
+    assert rkx.name == "Community Healthcare service (north derbyshire) NHS Trust"
+    assert rkx.record.text.startswith('"RKX","Community Healthcare service (north derbyshire) NHS Trust"')

@@ -27,6 +27,10 @@ ENDING = (DG + "Dissolution", DG + "Merger", DG + "Succession")
 BEGINNING = (DG + "Establishment", DG + "Merger", DG + "Succession")
 
 
+def _number(value: str | None) -> float | None:
+    return float(value) if value is not None else None
+
+
 def _local_name(value: str) -> str:
     return value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
@@ -135,16 +139,21 @@ class History:
                 continue
             for period in self._periods(member):
                 start, end = self._literal(period, DG + "start"), self._literal(period, DG + "end")
-                # a name seen only in a snapshot (dg:observed, no start) holds for the snapshot's date alone
+                # a name seen only in a snapshot (dg:observed, no start) holds for the snapshot's date alone;
+                # one an undated listing states (dg:ListedName) holds on no date
                 observed = self._literal(period, DG + "observed") if start is None else None
                 not_before = self._literal(period, DG + "notBefore") if start is None else None
-                if at is not None and not self._window(period).may_hold(at):
+                listed = self.dataset.has_type(period, DG + "ListedName")
+                if at is not None and (listed or not self._window(period).may_hold(at)):
                     continue
                 names.append({"label": self._literal(period, DG + "name") or self.dataset.label(period),
                               "start": start, "end": end, "organisation": member,
                               "sources": evidence.sources(self.dataset, period)}
                              | ({"observed": observed} if observed else {})
-                             | ({"bounds": {"notBefore": not_before, "notAfter": None}} if not_before else {}))
+                             | ({"bounds": {"notBefore": not_before, "notAfter": None}} if not_before else {})
+                             | ({"listed": {"by": self._literal(period, DG + "listedIn"), "undated": True,
+                                            "errorRate": _number(self._literal(period, DG + "errorRate"))}}
+                                if listed else {}))
         names.sort(key=lambda n: (n["start"] or n.get("observed") or (n.get("bounds") or {}).get("notBefore") or "",
                                   n["label"]))  # ISO dates sort as text
 
@@ -271,6 +280,7 @@ class History:
                             found.append(event)
 
     def _current_name(self, members: list[str], names: list[dict], at: str | None) -> dict:
+        names = [n for n in names if not n.get("listed")]  # what a listing says is no name in force
         if names:
             open_names = [n for n in names if n["end"] is None]
             return (open_names or names)[-1]

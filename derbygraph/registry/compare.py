@@ -6,11 +6,21 @@ body:
   NHS, Trust, Foundation...), in overlapping time. An exact match that no other code or body
   shares is strong (confidence 0.9) and only it is asserted as `dg:sameOrganisationAs`, so the
   lineage joins the two; a looser match is a candidate (0.6).
+- listed names: the third listing's name for a code that etr.csv does not name (or names
+  otherwise), scored against every document name in overlapping time by `derbygraph.names.score`
+  (1 for the same words). The listing is undated and names 1 in 20 codes otherwise than etr.csv, so
+  its error rate bounds the confidence: at most 1 - rate. The same rule as for etr.csv decides what
+  is asserted: a unique match of the same words (0.9, RW2 = Southern Derbyshire Community and Mental
+  Health Services NHS Trust); otherwise a candidate at the score, no higher than a looser name's 0.6
+  (RKX's "Community Healthcare service (north derbyshire) NHS Trust", 0.52).
 - structure: where the registry says codes P1..Pn were succeeded by a linked code on a date, and
   the documents say bodies B1..Bm of, or giving to, that lineage ended or changed then, each Pi may
   be each Bj (confidence 1/max(n, m): the files cannot tell which is which when the codes are
-  unnamed). These are never asserted.
-Every proposal is a `dg:Reconciliation` stating its method, its evidence in words
+  unnamed); a code or body linked by a name is no longer a candidate for another. These are never
+  asserted.
+One pair of a code and a body is one `dg:Reconciliation`: two kinds of evidence for it (a listed name
+and structure) combine as independent ones, 1 - (1 - a)(1 - b) (RKX may be Community Health Care
+(North Derbyshire) NHS Trust: 0.76). It states its methods, its evidence in words
 (`dg:matchEvidence`), `dg:confidence`, whether it is asserted (`dg:linkAsserted`), and the rows and
 document statements it rests on (`prov:wasDerivedFrom`).
 """
@@ -18,22 +28,29 @@ document statements it rests on (`prov:wasDerivedFrom`).
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 import pyoxigraph as ox
 
 from .. import dates, resources, vocab
-from ..names import core, words
+from ..names import COMPOUNDS, Entry, core, score, words
 from .graph import DG, ORG_NS, PROV, RDFS, TYPE, Builder, Registry, lit, node
-from .read import ODS, Row, Trust
+from .listing import Comparison
+from .read import ODS, Listed, Row, Trust
 
 RECONCILIATION_NS = ODS + "reconciliation/"
 EXACT = "exact name: the same words, case and punctuation aside"
 CORE = "same name apart from the words NHS, Trust, Foundation, The, Of, And"
 STRUCTURE = "structure: succeeded by a linked code when the documents record a body ending or changing"
+LISTED = "listed name: the third listing's name for the code, scored against the documents' names (derbygraph.names)"
 CONFIDENCE = {EXACT: 0.9, CORE: 0.6}
+METHODS_JOIN = "; and "  # one dg:matchMethod that names every method a pair rests on
 ASSERTED_FROM = 0.9  # only a unique exact-name match joins two lineages
+# A listed name fits a document's name when all the distinctive words of one are among the other's:
+# names.score gives a match that misses a word at most 0.65, one that finds every word at least 0.7.
+LISTED_FIT = 0.7
 
 _DOCUMENT_NAMES = """
 SELECT ?org ?period ?name ?start ?end WHERE {
@@ -75,49 +92,101 @@ def _overlap(start: str | None, end: str | None, opened: str | None, closed: str
     return not (start and closed and dates.after(start, closed))
 
 
+@dataclass
+class Proposal:
+    """What the evidence says of one pair of a registry code and a document's organisation."""
+
+    code: str
+    org: str
+    label: str
+    asserted: bool
+    methods: list = field(default_factory=list)
+    confidences: list = field(default_factory=list)
+    evidence: list = field(default_factory=list)
+    derived: list = field(default_factory=list)
+    matched: list = field(default_factory=list)
+
+    @property
+    def confidence(self) -> float:
+        """Independent kinds of evidence for one pair combined: each could alone be right."""
+        doubt = 1.0
+        for confidence in self.confidences:
+            doubt *= 1 - confidence
+        return 1 - doubt
+
+
 class Proposals:
-    """Writes each proposal once, and keeps what the import summary reports."""
+    """Gathers the evidence for each pair, writes each pair once, and keeps what the summary reports."""
 
     def __init__(self, out: Builder):
-        self.out, self.links, self.candidates, self.ambiguous = out, [], [], []
+        self.out, self.pairs, self.ambiguous = out, {}, []
 
     def propose(self, code: str, org: str, method: str, confidence: float, evidence: list[str],
-                derived: list[str], label: str, matched: tuple[str, ...] = ()) -> None:
-        asserted = confidence >= ASSERTED_FROM
-        slug = org.rstrip("/").rsplit("/", 1)[-1]
-        reconciliation = f"{RECONCILIATION_NS}{code}/{slug}"
-        out, registry = self.out, ORG_NS + code
-        if asserted:
-            out.add(registry, DG + "sameOrganisationAs", org)
-        out.add(reconciliation, TYPE, DG + "Reconciliation")
-        verb = "is" if asserted else "may be"
-        out.add(reconciliation, RDFS + "label", lit(f"ODS {code} {verb} {label} of the documents", language="en"))
-        out.add(reconciliation, DG + "registryOrganisation", registry)
-        out.add(reconciliation, DG + "documentOrganisation", org)
-        out.add(reconciliation, DG + "matchMethod", lit(method))
-        out.add(reconciliation, DG + "confidence", lit(f"{confidence:.2f}", vocab.XSD + "decimal"))
-        out.add(reconciliation, DG + "linkAsserted", lit("true" if asserted else "false", vocab.XSD + "boolean"))
-        for name in dict.fromkeys(matched):
-            out.add(reconciliation, DG + "matchedName", lit(name))
-        for text in evidence:
-            out.add(reconciliation, DG + "matchEvidence", lit(text, language="en"))
-        for origin in dict.fromkeys(derived):
-            out.add(reconciliation, PROV + "wasDerivedFrom", origin)
-        (self.links if asserted else self.candidates).append((code, org, label))
+                derived: list[str], label: str, matched: tuple[str, ...] = (), asserted: bool = False) -> None:
+        pair = self.pairs.setdefault((code, org), Proposal(code, org, label, asserted))
+        pair.asserted = pair.asserted or asserted
+        pair.methods.append(method)
+        pair.confidences.append(confidence)
+        pair.evidence += evidence
+        pair.derived += derived
+        pair.matched += matched
+
+    @property
+    def links(self) -> list:
+        return [(p.code, p.org, p.label) for p in self.pairs.values() if p.asserted]
+
+    @property
+    def candidates(self) -> list:
+        return [(p.code, p.org, p.label) for p in self.pairs.values() if not p.asserted]
+
+    def linked(self) -> dict[str, str]:
+        """Code -> organisation of the links asserted so far."""
+        return {p.code: p.org for p in self.pairs.values() if p.asserted}
+
+    def write(self) -> None:
+        out = self.out
+        for (code, org), pair in sorted(self.pairs.items()):
+            slug = org.rstrip("/").rsplit("/", 1)[-1]
+            reconciliation, registry = f"{RECONCILIATION_NS}{code}/{slug}", ORG_NS + code
+            if pair.asserted:
+                out.add(registry, DG + "sameOrganisationAs", org)
+            out.add(reconciliation, TYPE, DG + "Reconciliation")
+            verb = "is" if pair.asserted else "may be"
+            out.add(reconciliation, RDFS + "label", lit(f"ODS {code} {verb} {pair.label} of the documents", language="en"))
+            out.add(reconciliation, DG + "registryOrganisation", registry)
+            out.add(reconciliation, DG + "documentOrganisation", org)
+            out.add(reconciliation, DG + "matchMethod", lit(METHODS_JOIN.join(dict.fromkeys(pair.methods))))
+            out.add(reconciliation, DG + "confidence", lit(f"{pair.confidence:.2f}", vocab.XSD + "decimal"))
+            out.add(reconciliation, DG + "linkAsserted", lit("true" if pair.asserted else "false", vocab.XSD + "boolean"))
+            for name in dict.fromkeys(pair.matched):
+                out.add(reconciliation, DG + "matchedName", lit(name))
+            for text in dict.fromkeys(pair.evidence):
+                out.add(reconciliation, DG + "matchEvidence", lit(text, language="en"))
+            if len(pair.confidences) > 1:
+                out.add(reconciliation, DG + "matchEvidence", lit(
+                    "combined: " + " and ".join(f"{c:.2f}" for c in pair.confidences) + " from independent evidence "
+                    f"give 1 - " + "".join(f"(1 - {c:.2f})" for c in pair.confidences) + f" = {pair.confidence:.2f}",
+                    language="en"))
+            for origin in dict.fromkeys(pair.derived):
+                out.add(reconciliation, PROV + "wasDerivedFrom", origin)
 
 
-def reconcile(out: Builder, registry: Registry, rows: list[Row], documents: Iterable[Path] | None) -> Proposals:
+def reconcile(out: Builder, registry: Registry, rows: list[Row], documents: Iterable[Path] | None,
+              listed: dict[str, Listed] | None = None, listing: Comparison | None = None) -> Proposals:
     """Propose links between registry codes and the documents' organisations (the built-in data
-    when `documents` is None)."""
+    when `documents` is None); `listed` the third listing's new names, `listing` its comparison with etr.csv."""
     store = _documents(resources.data_files() if documents is None else documents)
     proposals = Proposals(out)
     names = document_names(store)
-    linked = _by_name(proposals, registry, names)
-    _by_structure(proposals, registry, rows, linked, store, names)
+    _by_name(proposals, registry, names)
+    if listed:
+        _by_listed_name(proposals, registry, rows, names, listed, listing)
+    _by_structure(proposals, registry, rows, proposals.linked(), store, names)
+    proposals.write()
     return proposals
 
 
-def _by_name(proposals: Proposals, registry: Registry, names: list) -> dict[str, str]:
+def _by_name(proposals: Proposals, registry: Registry, names: list) -> None:
     exact, by_core = defaultdict(set), defaultdict(set)
     trusts: dict[str, Trust] = {t.code: t for t in registry.trusts if t.name and not registry.kinds[t.code].site}
     for code, trust in trusts.items():
@@ -142,7 +211,6 @@ def _by_name(proposals: Proposals, registry: Registry, names: list) -> dict[str,
     for org, codes in found.items():
         for code in codes:
             claimed[code].append(org)
-    linked = {}
     for org, codes in sorted(found.items()):
         unique = len(codes) == 1 and len(claimed[next(iter(codes))]) == 1
         if not unique:
@@ -157,10 +225,78 @@ def _by_name(proposals: Proposals, registry: Registry, names: list) -> dict[str,
             if not unique:
                 evidence.append("not unique: another code or body matches as well")
             proposals.propose(code, org, method, confidence, evidence, [trust.record.iri, period],
-                              registry.titles.get(code, name), (trust.name, name))
-            if confidence >= ASSERTED_FROM:
-                linked[code] = org
-    return linked
+                              registry.titles.get(code, name), (trust.name, name), asserted=confidence >= ASSERTED_FROM)
+
+
+def _closed(rows: list[Row], registry: Registry) -> dict[str, str]:
+    """The day each code was first succeeded as an organisation: by then its name no longer held."""
+    found: dict[str, str] = {}
+    for row in rows:
+        if not registry.kinds[row.successor].site and (row.predecessor not in found or row.date < found[row.predecessor]):
+            found[row.predecessor] = row.date
+    return found
+
+
+def _span(start: str | None, end: str | None) -> str:
+    return f"{start or '?'} to {end or 'now'}" if start or end else "at dates the documents do not give"
+
+
+def _spelt(name: str) -> list[str]:
+    """A name's words, compounds apart ("Healthcare" as "Health Care"): the listing and the documents
+    spell them both ways."""
+    return [part for token in words(name) for part in COMPOUNDS.get(token, (token,))]
+
+
+def _by_listed_name(proposals: Proposals, registry: Registry, rows: list[Row], names: list,
+                    listed: dict[str, Listed], listing: Comparison) -> None:
+    """The listing's names against the documents' names: the same rule as etr.csv's names, with the
+    matcher's score for a looser name, and the listing's error rate as a ceiling."""
+    ceiling = listing.ceiling
+    taken = proposals.linked()
+    closed = _closed(rows, registry)
+    trusts = {t.code: t for t in registry.trusts}
+    found: dict[str, dict[str, tuple]] = defaultdict(dict)  # code -> document organisation -> best match
+    lives: dict[str, tuple] = {}  # code -> (opened, ended), as the files say
+    for code, entry in sorted(listed.items()):
+        if code in taken or registry.kinds[code].site:
+            continue
+        tokens = _spelt(entry.name)
+        as_entry = Entry(code, entry.name, "name", tuple(tokens), tuple(core(tokens)))
+        trust = trusts.get(code)
+        opened, ended = lives[code] = (trust.opened if trust else None,
+                                       trust.closed if trust and trust.closed else closed.get(code))
+        for org, period, name, start, end in names:
+            if org in taken.values() or not _overlap(start, end, opened, ended):
+                continue
+            theirs = _spelt(name)
+            similar = max(score(tokens, Entry(org, name, "name", tuple(theirs), tuple(core(theirs)), start, end)),
+                          score(theirs, as_entry))
+            if similar >= LISTED_FIT and (org not in found[code] or similar > found[code][org][0]):
+                found[code][org] = (similar, name, period, start, end)
+    exact_for: dict[str, set[str]] = defaultdict(set)
+    for code, matches in found.items():
+        for org, (similar, *_) in matches.items():
+            if similar == 1.0:
+                exact_for[org].add(code)
+    for code, matches in sorted(found.items()):
+        entry, best, (opened, ended) = listed[code], max(m[0] for m in matches.values()), lives[code]
+        for org, (similar, name, period, start, end) in sorted(matches.items()):
+            if similar < best:  # only the documents' bodies the listed name fits best
+                continue
+            exact = similar == 1.0
+            unique = exact and len(exact_for[org]) == 1 and sum(1 for m in matches.values() if m[0] == 1.0) == 1
+            rule = CONFIDENCE[EXACT] if unique else 0.5 if exact else min(similar, CONFIDENCE[CORE])
+            confidence = min(rule, ceiling)
+            evidence = [
+                f"name: {entry.record.path.name} lists {code} as {entry.name!r}; the documents name {name!r}: "
+                f"derbygraph.names scores them {similar:.2f}" + (" (the same words)" if exact else ""),
+                f"listing: undated, and {listing.rate_in_words()}: confidence at most {ceiling:.2f}",
+                f"time: the documents' name is borne {_span(start, end)}; the registry's {code} is "
+                f"{'open from ' + opened if opened else 'open'}{' until ' + ended if ended else ''}"]
+            if exact and not unique:
+                evidence.append("not unique: another code or body matches as well")
+            proposals.propose(code, org, LISTED, confidence, evidence, [entry.record.iri, period],
+                              name, (entry.name, name), asserted=unique and confidence >= ASSERTED_FROM)
 
 
 def _name_then(names: list, org: str, date: str) -> str:
@@ -213,7 +349,7 @@ def _by_structure(proposals: Proposals, registry: Registry, rows: list[Row], lin
         said = sorted({(e["event"], e["date"]) for e in events if e["event"] in touched})
         for code in codes:
             records = [r.record.iri for r in group if r.predecessor == code]
-            for body in bodies:
+            for body in (b for b in bodies if b not in linked.values()):  # a body a name links is no other code's
                 evidence = [
                     f"registry: {', '.join(codes)} succeeded by {successor} on {date} ({len(group)} rows of succ.csv); "
                     f"{successor} is linked to the documents' {linked[successor]} by its name",

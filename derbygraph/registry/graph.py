@@ -2,7 +2,8 @@
 
 - every code a node at `.../id/ods/org/{CODE}` with `skos:notation` and `dg:registryKind` (the
   rule in `kinds.py`); a site is a `dg:Site` (`org:siteOf` its organisation when the files hold
-  it), every other code a `dg:RegistryOrganisation`.
+  it), every other code a `dg:RegistryOrganisation` and, where the files show its kind, of the
+  documents' class for it (`kinds.classes`).
 - etr.csv is a snapshot: a name it gives is a `dg:NamePeriod` with no start (the registry does not
   say when a name began) and `dg:observed` the snapshot's date; it ends (`dg:end`) no later than the
   code's close date or the first succession recorded after the snapshot. The code's own open and
@@ -97,7 +98,8 @@ class Builder:
     def add(self, subject: str, predicate: str, obj) -> None:
         self.triples.append(ox.Triple(node(subject), node(predicate), obj if not isinstance(obj, str) else node(obj)))
 
-    def file(self, kind: str, path: Path, title: str, description: str) -> str:
+    def file(self, kind: str, path: Path, title: str, description: str, licence: str = OGL,
+             publisher: str = "NHS England, Organisation Data Service", rights: str = ATTRIBUTION) -> str:
         file = FILE_NS + kind
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         self.add(file, TYPE, DG + "RegistryFile")
@@ -107,9 +109,9 @@ class Builder:
         self.add(file, DCT + "description", lit(description, language="en"))
         self.add(file, DCT + "type", lit("registry file"))
         self.add(file, DCT + "format", lit("text/csv"))
-        self.add(file, DCT + "license", OGL)
-        self.add(file, DCT + "publisher", lit("NHS England, Organisation Data Service"))
-        self.add(file, DCT + "rights", lit(ATTRIBUTION, language="en"))
+        self.add(file, DCT + "license", licence)
+        self.add(file, DCT + "publisher", lit(publisher))
+        self.add(file, DCT + "rights", lit(rights, language="en"))
         checksum = ox.BlankNode(f"checksum-{kind}")
         self.triples.append(ox.Triple(node(file), node(SPDX + "checksum"), checksum))
         self.triples.append(ox.Triple(checksum, node(SPDX + "algorithm"), node(SPDX + "checksumAlgorithm_sha256")))
@@ -167,8 +169,12 @@ def in_force(date: str, observed: str | None, end: str | None) -> bool:
         and (end is None or dates.after(end, date))
 
 
-def convert(rows: list[Row], trusts: list[Trust], succ: Path, etr: Path | None, observed: str | None) -> Registry:
-    """The RDF for parsed registry rows; `observed` is the date of the etr.csv snapshot."""
+def convert(rows: list[Row], trusts: list[Trust], succ: Path, etr: Path | None, observed: str | None,
+            listed: dict[str, str] | None = None) -> Registry:
+    """The RDF for parsed registry rows; `observed` is the date of the etr.csv snapshot; `listed`
+    the third listing's name for each code it names (an undated statement: it types a code etr.csv
+    does not name, and labels it "listed as", never as its name)."""
+    listed = listed or {}
     out = Builder()
     succ_file = out.file("succ", succ, f"NHS ODS {succ.name}",
                          "The NHS Organisation Data Service successor file: which code succeeded which, on what "
@@ -207,7 +213,8 @@ def convert(rows: list[Row], trusts: list[Trust], succ: Path, etr: Path | None, 
 
     for code in sorted(derived):
         subject, kind, trust = ORG_NS + code, kinds[code], by_code.get(code)
-        out.add(subject, TYPE, DG + ("Site" if kind.site else "RegistryOrganisation"))
+        for class_ in kinds_.classes(kind, trust.name if trust is not None and trust.name else listed.get(code)):
+            out.add(subject, TYPE, class_)
         out.add(subject, SKOS + "notation", lit(code))
         out.add(subject, DG + "registryKind", kind.iri)
         parent = kinds_.parent_of(code, kinds)
@@ -217,7 +224,9 @@ def convert(rows: list[Row], trusts: list[Trust], succ: Path, etr: Path | None, 
             if parent:
                 out.add(subject, ORG + "siteOf", ORG_NS + parent)
         else:
-            out.add(subject, RDFS + "label", lit(titles.get(code) or f"ODS {kind.label} {code}", language="en"))
+            out.add(subject, RDFS + "label", lit(titles.get(code) or (
+                f"ODS {code}, listed as {title_name(listed[code])}" if code in listed else f"ODS {kind.label} {code}"),
+                language="en"))
         if trust is not None:
             _trust(out, subject, trust, titles.get(code), observed, ends[code])
         for record in derived[code]:

@@ -11,8 +11,9 @@ import pyoxigraph as ox
 
 from .. import dates, vocab
 from .compare import reconcile
+from . import listing as listing_
 from .graph import ORG_NS, Builder, convert
-from .read import OdsError, latest_date, read_etr, read_succ
+from .read import OdsError, latest_date, read_etr, read_listing, read_succ
 
 
 def _format(output: Path) -> ox.RdfFormat:
@@ -39,11 +40,12 @@ def write(triples: list, output: Path) -> None:
 
 
 def import_files(succ: Path, etr: Path | None, output: Path, documents: Iterable[Path] | None = None,
-                 observed: str | None = None) -> str:
+                 observed: str | None = None, listing: Path | None = None) -> str:
     """Read the registry files, write their RDF to `output`, and say what was done in one line.
 
     `observed` is the date the trust file's snapshot was taken; without it, the latest date the
-    file itself states (the snapshot is no earlier), so no name is claimed before the evidence."""
+    file itself states (the snapshot is no earlier), so no name is claimed before the evidence.
+    `listing` is the third listing of trust names (undated statements, compared with etr.csv)."""
     started = time.perf_counter()
     succ, output = Path(succ), Path(output)
     _format(output)  # a bad output name fails before any work
@@ -54,10 +56,18 @@ def import_files(succ: Path, etr: Path | None, output: Path, documents: Iterable
             raise OdsError(etr or succ, None, f"the snapshot date: {error}") from None
     rows = read_succ(succ)
     trusts = read_etr(Path(etr)) if etr is not None else []
+    listed = read_listing(Path(listing)) if listing is not None else []
     observed = observed or latest_date(trusts)
-    registry = convert(rows, trusts, succ, Path(etr) if etr is not None else None, observed)
-    out = Builder(registry.triples)  # the proposals join the registry's own triples
-    proposals = reconcile(out, registry, rows, documents)
+    codes = {t.code for t in trusts} | {c for r in rows for c in (r.predecessor, r.successor)}
+    names = listing_.new_names(listed, trusts, codes)
+    registry = convert(rows, trusts, succ, Path(etr) if etr is not None else None, observed,
+                       {code: entry.name for code, entry in names.items()})
+    out = Builder(registry.triples)  # the listing and the proposals join the registry's own triples
+    comparison = None
+    if listing is not None:
+        comparison = listing_.compare(listed, trusts, codes)
+        listing_.listing_triples(out, listed, Path(listing), comparison, names)
+    proposals = reconcile(out, registry, rows, documents, names, comparison)
     write(out.triples, output)
     events, sites = registry.events, sum(1 for k in registry.kinds.values() if k.site)
     summary = (f"imported {registry.rows:,} succession rows from {succ.name}"
@@ -65,6 +75,9 @@ def import_files(succ: Path, etr: Path | None, output: Path, documents: Iterable
                + f": {len(registry.kinds) - sites:,} organisations, {sites:,} sites, "
                f"{sum(events.values()):,} events ({events['Succession']:,} successions, {events['Merger']:,} mergers, "
                f"{events['SiteSuccession']:,} site successions)")
+    if comparison is not None:
+        summary += (f"; {len(listed):,} listed trusts from {Path(listing).name} ({len(names):,} names etr.csv does not give, "
+                    f"{len(comparison.differ)} of {comparison.shared} shared codes named otherwise)")
     if proposals.links:
         summary += "; linked to the documents: " + ", ".join(f"{code} = {label}" for code, _, label in proposals.links)
     if proposals.candidates:

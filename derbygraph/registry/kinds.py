@@ -5,6 +5,9 @@ the shape of the code (the ODS gives each kind of body its own pattern), which f
 (etr.csv lists NHS trusts), and what it succeeds (a new-style code that succeeds three ICBs is an
 ICB). `KINDS` is the rule, first match wins; the README's table is this list, and
 `tests/test_registry_kinds.py` checks every example it gives.
+
+`classes` says which of the documents' classes a code of each kind is, so a search for NHS trusts
+or primary care trusts finds the registry's too.
 """
 
 from __future__ import annotations
@@ -15,9 +18,12 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from .. import vocab
+from ..names import words
 from .read import ODS, Row, Trust
 
 KIND_NS = ODS + "kind/"
+# The kinds that are sites, not organisations: what a code succeeds only sites of is no merged body.
+SITE_KINDS = frozenset({"site", "unplaced-site"})
 # A code of the 2020s: letter, digit, letter, digit, letter (X2C4Y, D7T5G, G6V2S).
 NEW_STYLE = re.compile(r"^[A-Z][0-9][A-Z][0-9][A-Z]$")
 
@@ -71,10 +77,9 @@ KINDS: tuple[Kind, ...] = (
          "five characters whose first three are a code of the files (its organisation)",
          ("RXM44", "RKXAF", "5A101"), lambda e: len(e.code) == 5 and e.parent is not None),
     Kind("merged", "organisation with a code of the 2020s", False,
-         "letter-digit-letter-digit-letter, succeeding at least one organisation; it is of the kind its "
-         "predecessors share, when they share one",
-         ("H6X4G", "W8X1Q"),
-         lambda e: bool(NEW_STYLE.match(e.code)) and any(k != "site" for k in e.predecessor_kinds)),
+         "letter-digit-letter-digit-letter, succeeding at least one organisation (a site is not one); it is "
+         "of the kind its organisations share when they share one (`other` too), else of this kind",
+         (), lambda e: bool(NEW_STYLE.match(e.code)) and any(k not in SITE_KINDS for k in e.predecessor_kinds)),
     Kind("unplaced-site", "site of an organisation not in the files", True,
          "any other five characters", ("HLV01", "8A333", "A1G3F"), lambda e: len(e.code) == 5),
     Kind("other", "registry organisation of a kind the files do not show", False,
@@ -106,8 +111,8 @@ def classify(rows: Iterable[Row], trusts: Iterable[Trust]) -> dict[str, Kind]:
     for code in sorted(codes):
         kind = _first(evidence(code, True))
         if kind.key == "merged":
-            shared = {k for k in evidence(code, True).predecessor_kinds if k not in ("site", "unplaced-site")}
-            if len(shared) == 1 and next(iter(shared)) not in ("merged", "other"):
+            shared = {k for k in evidence(code, True).predecessor_kinds if k not in SITE_KINDS}
+            if len(shared) == 1:
                 kind = BY_KEY[next(iter(shared))]
         found[code] = kind
     return found
@@ -130,3 +135,27 @@ def kind_triples(add, lit) -> None:
         add(kind.iri, vocab.SKOS + "notation", lit(kind.key))
         add(kind.iri, vocab.SKOS + "definition", lit(f"An ODS code is taken to be a {kind.label} when it is "
                                                      f"{kind.rule} (first matching rule wins).", language="en"))
+
+
+# The documents' class of each kind that names one kind of body; a trust's class is read from its name.
+_CLASS = {"pct": vocab.DG + "PrimaryCareTrust", "ccg": vocab.DG + "ClinicalCommissioningGroup",
+          "area": vocab.DG + "AreaHealthBody"}
+
+
+def classes(kind: Kind, name: str | None) -> tuple[str, ...]:
+    """The classes of a code of this kind: a site is a dg:Site; an organisation is a
+    dg:RegistryOrganisation and, where the files show its kind, of the documents' class for it.
+
+    Whether a trust is an NHS trust or a foundation trust only its name in the files tells (etr.csv's,
+    else the third listing's): "... NHS Foundation Trust" is a dg:NHSFoundationTrust, "... NHS Trust" a
+    dg:NHSTrust, any other or no name only a dg:NHSBody. That name is a snapshot, so the class is
+    what the body was when the file named it: a trust that became a foundation trust is typed as the
+    foundation trust its code names now (the documents keep the two as bodies of one lineage)."""
+    if kind.site:
+        return (vocab.DG + "Site",)
+    found = vocab.DG + "RegistryOrganisation"
+    if kind.key == "trust":
+        said = " ".join(words(name or ""))
+        return found, vocab.DG + ("NHSFoundationTrust" if "nhs foundation trust" in said
+                                  else "NHSTrust" if "nhs trust" in said else "NHSBody")
+    return (found, _CLASS[kind.key]) if kind.key in _CLASS else (found,)

@@ -6,7 +6,11 @@ close dates, ...) have no header row and quote every field. A bad row (a wrong n
 a code that is not an ODS code, a date that is not a real YYYYMMDD date, an organisation
 succeeding itself, a trust listed twice) stops the import: the registry's lineages are only as
 good as every row, so the error names the first bad row as `file:line: message`, with the line
-numbers of the others, and nothing is written.
+numbers of the others, and nothing is written. A cycle of successions (a code that, through its
+successors, succeeds itself) is refused the same way, naming the rows that make it.
+
+trust-listing.csv, the third listing, has a header row (code, name, address_line_1, town,
+postcode); its rows are read with the same checks (the code an ODS code, no code twice).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from ..errors import UserError
 ODS = vocab.ID + "ods/"
 RECORD_NS = ODS + "record/"
 SUCC_FIELDS, ETR_FIELDS = 5, 27
+LISTING_HEADER = ("code", "name", "address_line_1", "town", "postcode")
 # etr.csv columns (0-based) as the ODS layout names them.
 ETR_CODE, ETR_NAME, ETR_GROUPING, ETR_GEOGRAPHY, ETR_POSTCODE, ETR_OPEN, ETR_CLOSE = 0, 1, 2, 3, 9, 10, 11
 ETR_ADDRESS = slice(4, 9)
@@ -53,7 +58,7 @@ class OdsError(UserError):
 class Record:
     """One row of a registry file: where it is and its exact text."""
 
-    kind: str  # "succ" or "etr": the file's role, which names its IRIs
+    kind: str  # "succ", "etr" or "listing": the file's role, which names its IRIs
     path: Path
     line: int
     text: str
@@ -99,6 +104,15 @@ class Trust:
     def address(self) -> tuple[str, ...]:
         """The address lines the row fills, in order (the postcode apart)."""
         return tuple(line for line in self.record.fields[ETR_ADDRESS] if line)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A row of the third listing: what it says the code is called, as it spells it."""
+
+    record: Record
+    code: str
+    name: str
 
 
 def _text(path: Path) -> str:
@@ -159,7 +173,7 @@ def read_succ(path: Path) -> list[Row]:
     records = _records(path, "succ", SUCC_FIELDS, "predecessor, successor, reason, date, indicator", problems)
     if not records and not problems:
         raise OdsError(path, 1, "the file is empty: expected ODS successor rows")
-    rows = []
+    rows: list[Row] = []
     for record in records:
         predecessor, successor, reason, date, indicator = record.fields
         problem = _code_problem(predecessor, "predecessor") or _code_problem(successor, "successor")
@@ -173,7 +187,45 @@ def read_succ(path: Path) -> list[Row]:
         else:
             rows.append(Row(record, predecessor, successor, iso, reason, indicator))
     _fail(path, problems)
+    _fail(path, _cycles(rows))
     return rows
+
+
+def _cycles(rows: list[Row]) -> list[tuple[int, str]]:
+    """A problem for each cycle of successions, at its first row, naming every row of it: the
+    lineages and the crosswalk follow successions, and a cycle has no first body."""
+    onward: dict[str, list[Row]] = {}
+    for row in rows:
+        onward.setdefault(row.predecessor, []).append(row)
+    state: dict[str, int] = {}  # 1 on the path being walked, 2 done
+    problems = []
+    for start in sorted(onward):
+        if start in state:
+            continue
+        path: list[Row] = []
+        stack = [(start, iter(onward.get(start, ())))]
+        state[start] = 1
+        while stack:
+            code, successors = stack[-1]
+            row = next(successors, None)
+            if row is None:
+                state[code] = 2
+                stack.pop()
+                if path:
+                    path.pop()
+                continue
+            if state.get(row.successor) == 1:  # back on the path: the rows from there make a cycle
+                walked = [start] + [r.successor for r in path]
+                loop = path[walked.index(row.successor):] + [row]
+                codes = " -> ".join([loop[0].predecessor] + [r.successor for r in loop])
+                lines = ", ".join(str(r.record.line) for r in loop)
+                problems.append((min(r.record.line for r in loop),
+                                 f"a cycle of successions: {codes} (lines {lines}); a code cannot succeed itself"))
+            elif row.successor not in state:
+                state[row.successor] = 1
+                path.append(row)
+                stack.append((row.successor, iter(onward.get(row.successor, ()))))
+    return problems
 
 
 def read_etr(path: Path) -> list[Trust]:
@@ -202,6 +254,33 @@ def read_etr(path: Path) -> list[Trust]:
                             iso_date(closed) if closed else None))
     _fail(path, problems)
     return trusts
+
+
+def read_listing(path: Path) -> list[Listed]:
+    """The rows of the third listing (a header row, then code, name, address, town, postcode)."""
+    problems: list = []
+    records = _records(path, "listing", len(LISTING_HEADER), ", ".join(LISTING_HEADER), problems)
+    if records and records[0].line == 1 and records[0].fields == LISTING_HEADER:
+        records = records[1:]
+    elif not problems:
+        problems.append((1, f"expected the header row {','.join(LISTING_HEADER)}"))
+    if not records and not problems:
+        raise OdsError(path, 2, "the file has no rows: expected a code and name on each")
+    listed, seen = [], {}
+    for record in records:
+        code, name = record.fields[0], record.fields[1]
+        problem = _code_problem(code, "listed")
+        if problem is None and not name:
+            problem = f"{code} has no name"
+        if problem is None and code in seen:
+            problem = f"{code} is listed twice (first at line {seen[code]})"
+        if problem:
+            problems.append((record.line, problem))
+            continue
+        seen[code] = record.line
+        listed.append(Listed(record, code, name))
+    _fail(path, problems)
+    return listed
 
 
 def latest_date(trusts: list[Trust]) -> str | None:
