@@ -20,9 +20,15 @@ class Config:
     timeout: float = 30.0              # seconds before a query is cut off (CLI and server alike)
     max_rows: int = 10_000             # solutions or triples in one answer; more are cut, with notice
     max_answer_bytes: int = 16 * MiB   # bytes of one serialised answer; more rows are cut, with notice
-    max_query_bytes: int = 100_000     # the query text
-    max_nesting: int = 100             # brackets (and unary operators) inside each other
-    max_body_bytes: int = 1_000_000    # a request body
+    max_query_bytes: int = 1 * MiB     # the query text (a pasted list of every registry code is 164 kB)
+    # Levels of the engine's tree a query may nest: brackets and groups inside each other, and
+    # every left-deep chain (n operands of ||, &&, +, *, UNION branches, group elements, path
+    # steps, list members: n levels). Measured (querycheck's units, pyoxigraph 0.5, 8 MiB stack,
+    # the same in `oxigraph serve`): nested groups crash the engine at ~2,150 levels, MINUS and
+    # BIND runs at ~2,600, bracketed expressions at ~4,600, + and * chains at ~6,800, || at ~9,300.
+    # Half the least; query workers run queries on a 64 MiB stack (8x the margin, embedded).
+    max_nesting: int = 1_000
+    max_body_bytes: int = 4 * MiB      # a request body: a 1 MiB query, percent-encoded in a form, and more
     # The processes that run queries.
     workers: int = 4                   # query worker processes
     worker_memory: int = 1024 * MiB    # heap of one worker (RLIMIT_DATA); a worker past it is replaced

@@ -90,7 +90,7 @@ class InProcessExecutor:
         self.admission = Admission(config)
 
     def run(self, query: str, **options) -> Reply:
-        querycheck.check(query, self.config)
+        query = querycheck.check(query, self.config)  # from here on, the text printed from its reading
         self.admission.enter()
         try:
             return Reply(execute(self.dataset.store, query, config=self.config, **options))
@@ -117,6 +117,17 @@ def _serve_queries(connection, store_path: str, config: Config) -> None:
     # From here every failure is reported through the pipe; the allocator's own last words when
     # the heap cap is met ("memory allocation of N bytes failed") would only clutter the terminal.
     os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+    threading.stack_size(QUERY_STACK)
+    answering = threading.Thread(target=_answer_queries, args=(connection, store, config), name="queries")
+    answering.start()
+    answering.join()
+
+
+QUERY_STACK = 64 << 20  # bytes of stack the engine recurses on (8x a main thread's: Config.max_nesting)
+
+
+def _answer_queries(connection, store, config: Config) -> None:
+    """Answer (query, options) messages until told to stop, or until the heap cap is met."""
     while True:
         try:
             message = connection.recv()
@@ -231,7 +242,7 @@ class WorkerPool:
         return self._start()
 
     def run(self, query: str, **options) -> Reply:
-        querycheck.check(query, self.config)
+        query = querycheck.check(query, self.config)  # from here on, the text printed from its reading
         self.admission.enter()
         try:  # a worker frees up within one time limit (a runaway is then killed and replaced)
             worker = self._idle.get(timeout=self.config.timeout + 10)
