@@ -88,6 +88,7 @@ class InProcessExecutor:
         self.dataset = dataset
         self.config = config
         self.admission = Admission(config)
+        querycheck.prepare()
 
     def run(self, query: str, **options) -> Reply:
         query = querycheck.check(query, self.config)  # from here on, the text printed from its reading
@@ -223,6 +224,7 @@ class WorkerPool:
         self._context = multiprocessing.get_context("spawn")  # no fork of a process holding a store
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self.admission = Admission(config)
+        querycheck.prepare()
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
         for _ in range(config.workers):

@@ -20,7 +20,7 @@ import functools
 from . import vocab
 from .config import Config
 from .errors import QueryError
-from .sparqlparse import Reading, read
+from .sparqlparse import Reading, prepare, read  # noqa: F401 - prepare: for the executors
 
 REMEMBERED_LENGTH = 4096  # queries up to this many characters have their verdict remembered
 SERVICE_REFUSED = ("SERVICE is not allowed: this endpoint makes no outbound requests; query the data "

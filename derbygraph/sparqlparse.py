@@ -27,6 +27,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,8 +147,25 @@ def _shifts(parser_state, terminal: str) -> bool:
         pushed.append(table[top][rule.origin.name][1])
 
 
-@functools.cache
+_BUILDING = threading.Lock()
+_BUILT: list[lark.Lark] = []
+
+
 def _parser() -> lark.Lark:
+    if not _BUILT:
+        with _BUILDING:  # once, though the first requests come together (a second or two of CPU)
+            if not _BUILT:
+                _BUILT.append(_build())
+    return _BUILT[0]
+
+
+def prepare() -> None:
+    """Build the parser, and the lexers of the commonest states, before the first query."""
+    read("SELECT DISTINCT ?x (COUNT(*) AS ?n) WHERE { ?x a dg:Service ; rdfs:label 'a'@en, 1 OPTIONAL { ?x ?p "
+         "<x> } FILTER(?x != <y> && STR(?x) < 'z') } GROUP BY ?x ORDER BY DESC(?n) LIMIT 10", {"dg": "d:", "rdfs": "r:"})
+
+
+def _build() -> lark.Lark:
     return lark.Lark(GRAMMAR.read_text(encoding="utf-8"), parser="lalr", lexer="contextual",
                      keep_all_tokens=True, _plugins={"ContextualLexer": _ExactLexer})
 
