@@ -44,7 +44,7 @@ SELECT ?a ?t WHERE { ?a fhir:Appointment.serviceType ?t }""",
         f"?c = <{DG}Class{i}>" for i in range(149)) + f" || ?c = <{DG}Service>) }}",
     "120-branch UNION": "SELECT ?s WHERE { " + " UNION ".join(
         f"{{ ?s a <{DG}Kind{i}> }}" for i in range(119)) + f" UNION {{ ?s a <{DG}Service> }} }}",
-    "every registry code in VALUES": "SELECT ?code ?org WHERE { VALUES ?code { " + " ".join(
+    "every registry code in VALUES": "SELECT (COUNT(*) AS ?n) (COUNT(?org) AS ?known) WHERE { VALUES ?code { " + " ".join(
         f'"{code}"' for code in CODES) + " } OPTIONAL { ?org dg:odsCode ?code } }",
     "escaped apostrophe in a long string": r"""SELECT ?x WHERE { BIND('''older people\u0027s''' AS ?x) }""",
     "service as a variable and a word": """SELECT ?service WHERE { ?service a dg:Service } ORDER BY ?service""",
@@ -54,9 +54,9 @@ ORDER BY ?s""",
     # --- ordinary queries, as written -------------------------------------------------------
     "names": "SELECT ?name WHERE { ?p dg:name ?name } ORDER BY ?name",
     "lowercase keywords": "select distinct ?c where { ?s a ?c } order by ?c limit 20",
-    "mixed case keywords": "Select ?s Where { ?s rdfs:label ?o } Limit 3",
-    "odd spacing": "SELECT?s?o{?s rdfs:label?o.FILTER(LANG(?o)='en')}LIMIT 5",
-    "tabs and newlines": "SELECT\t?s\n\n?o\r\nWHERE\n{\n\t?s\trdfs:label\t?o\n}\nLIMIT\n5",
+    "mixed case keywords": "Select ?s Where { ?s rdfs:label ?o } Order By ?s ?o Limit 3",
+    "odd spacing": "SELECT?s?o{?s rdfs:label?o.FILTER(LANG(?o)='en')}ORDER BY?s?o LIMIT 5",
+    "tabs and newlines": "SELECT\t?s\n\n?o\r\nWHERE\n{\n\t?s\trdfs:label\t?o\n}\nORDER\tBY ?s\n?o LIMIT\n5",
     "comments everywhere": """# who is called what
 PREFIX ex: <http://example.org/> # unused
 SELECT ?s # the thing
@@ -68,10 +68,10 @@ ORDER BY ?n # sorted""",
     "ask": "ASK { ?s a dg:Service }",
     "ask false": "ASK { ?s a <http://example.org/Nothing> }",
     "count by class": "SELECT ?c (COUNT(*) AS ?n) WHERE { ?s a ?c } GROUP BY ?c HAVING (COUNT(*) > 20) ORDER BY DESC(?n) ?c",
-    "aggregates": """SELECT (MIN(?d) AS ?first) (MAX(?d) AS ?last) (COUNT(DISTINCT ?e) AS ?n) (SAMPLE(?e) AS ?one)
-WHERE { ?e dg:date ?d }""",
-    "group_concat": """SELECT ?c (GROUP_CONCAT(DISTINCT ?l; SEPARATOR=" | ") AS ?labels) WHERE {
-  ?s a ?c ; rdfs:label ?l } GROUP BY ?c ORDER BY ?c LIMIT 10""",
+    "aggregates": """SELECT (MIN(?d) AS ?first) (MAX(?d) AS ?last) (COUNT(DISTINCT ?e) AS ?n) (SUM(1) AS ?rows)
+  (AVG(STRLEN(STR(?d))) AS ?length) WHERE { ?e dg:date ?d }""",
+    "group_concat": """SELECT ?s (GROUP_CONCAT(DISTINCT ?l; SEPARATOR=" | ") AS ?labels) (SAMPLE(?l) AS ?one) WHERE {
+  ?s a dg:Service ; rdfs:label ?l } GROUP BY ?s""",
     "subquery": """SELECT ?c ?n WHERE { { SELECT ?c (COUNT(?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c } FILTER(?n > 50) }""",
     "optional": "SELECT ?s ?l WHERE { ?s a dg:Service OPTIONAL { ?s rdfs:label ?l } }",
     "minus": "SELECT ?s WHERE { ?s a dg:Service MINUS { ?s rdfs:label ?l } }",
@@ -85,10 +85,10 @@ WHERE { ?e dg:date ?d }""",
     "values after the query": "SELECT ?s WHERE { ?s a ?c } VALUES ?c { dg:Service }",
     "property path sequence": "SELECT ?a ?n WHERE { ?a dg:contractor/rdfs:label ?n }",
     "property path alternative and star": "SELECT ?a ?b WHERE { ?a (dg:contractor|dg:awardedBy)/rdfs:subClassOf* ?b }",
-    "inverse path": "SELECT ?s ?o WHERE { ?o ^dg:service ?s } LIMIT 20",
-    "zero or one path": "SELECT ?s ?o WHERE { ?s dg:service? ?o } LIMIT 20",
+    "inverse path": "SELECT ?s ?o WHERE { ?o ^dg:service ?s }",
+    "zero or one path": "SELECT ?s ?o WHERE { ?s dg:service? ?o FILTER(isIRI(?s)) } ORDER BY ?s ?o LIMIT 20",
     "one or more path": "SELECT ?c ?super WHERE { ?c rdfs:subClassOf+ ?super } ORDER BY ?c ?super LIMIT 50",
-    "negated property set": "SELECT ?s WHERE { ?s !(rdf:type|rdfs:label) ?o } LIMIT 20",
+    "negated property set": "SELECT (COUNT(*) AS ?n) WHERE { ?s !(rdf:type|rdfs:label) ?o }",
     "graph": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
     "graph by name": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/derbygraph/graph/ontology> { ?s ?p ?o } }",
     "from": "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/derbygraph/graph/ontology> WHERE { ?s ?p ?o }",
@@ -109,7 +109,7 @@ WHERE { ?s a dg:Service OPTIONAL { ?s rdfs:label ?l } }""",
     "string escapes": r"""SELECT ?x ?y WHERE { BIND("tab\there \"quoted\" back\\slash" AS ?x) BIND('new\nline' AS ?y) }""",
     "unicode escapes": r"""SELECT ?x WHERE { BIND("caf\u00E9 \U0001F600" AS ?x) }""",
     "unicode text": """SELECT ?x WHERE { BIND("Ysbyty Gwynedd — café ☕" AS ?x) }""",
-    "blank node property list": "SELECT ?s WHERE { ?s dg:hasNamePeriod [ dg:name ?n ] } LIMIT 10",
+    "blank node property list": "SELECT ?s ?n WHERE { ?s dg:hasNamePeriod [ dg:name ?n ] }",
     "dollar variables": "SELECT $s $n WHERE { $s dg:name $n }",
     "base and relative IRIs": """BASE <https://w3id.org/derbygraph/id/>
 SELECT ?p ?o WHERE { <service/gambling-support-services> ?p ?o }""",
