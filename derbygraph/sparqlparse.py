@@ -198,6 +198,8 @@ _CHAINS = {
     "path": "alternatives in a path (|)", "path_sequence": "steps in a path (/)",
     "collection": "members of a list ( ... )", "collection_path": "members of a list ( ... )",
 }
+_OBJECTS = frozenset({"object_list", "object_list_path"})
+_BASIC_PATTERNS = frozenset({"triples_block", "triples_template"})
 _NESTING = "brackets, groups, function calls and unary operators inside each other"
 _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
 _ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
@@ -262,24 +264,30 @@ class _Printer:
                 stack.extend(reversed(node.children))
             else:  # the end of a FROM clause
                 node.dataset.append((node.start, len(tokens)))
-        measured: dict[int, tuple[int, int, str]] = {}  # id(node) -> (depth, longest chain, its kind)
+        # id(node) -> (depth, longest chain, its kind, triple patterns within)
+        measured: dict[int, tuple[int, int, str, int]] = {}
         for node in reversed(order):  # children before their parents
-            depth, heaviest, label = 0, 0, _NESTING
+            depth, heaviest, label, patterns = 0, 0, _NESTING, 0
             for child in node.children:
                 if type(child) is Tree:
-                    child_depth, child_heaviest, child_label = measured[id(child)]
+                    child_depth, child_heaviest, child_label, child_patterns = measured[id(child)]
                     depth = max(depth, child_depth)
+                    patterns += child_patterns
                     if child_heaviest > heaviest:
                         heaviest, label = child_heaviest, child_label
             name = node.data
+            if name in _OBJECTS:  # each object makes a triple pattern (a verb-less one: a list member's)
+                patterns += (len(node.children) + 1) // 2
             if name in _CHAINS:  # its operands, less one: they alternate with operators, or are
                 weight = _operands(node) - 1  # a group's sub-trees, or a list's members (one more)
-                if weight > heaviest:
-                    heaviest, label = weight, _CHAINS[name]
+            elif name in _BASIC_PATTERNS:  # the engine joins a basic pattern's triples left-deep
+                weight = patterns - 1
             else:
                 weight = _WEIGHTS.get(name, 0)
-            measured[id(node)] = (depth + weight, heaviest, label)
-        depth, heaviest, label = max(measured[id(node)] for node in roots if type(node) is Tree)
+            if weight > heaviest and (name in _CHAINS or name in _BASIC_PATTERNS):
+                heaviest, label = weight, _CHAINS.get(name, "triple patterns of one basic pattern")
+            measured[id(node)] = (depth + weight, heaviest, label, patterns)
+        depth, heaviest, label, _ = max(measured[id(node)] for node in roots if type(node) is Tree)
         return depth, label if heaviest > 1 else _NESTING, service
 
     def _token(self, token: Token, tokens: list[str]) -> str:
