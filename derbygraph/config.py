@@ -23,10 +23,12 @@ class Config:
     max_query_bytes: int = 1 * MiB     # the query text (a pasted list of every registry code is 164 kB)
     # Levels of the engine's tree a query may nest: brackets and groups inside each other, and
     # every left-deep chain (n operands of ||, &&, +, *, UNION branches, group elements, path
-    # steps, list members: n levels). Measured (querycheck's units, pyoxigraph 0.5, 8 MiB stack,
-    # the same in `oxigraph serve`): nested groups crash the engine at ~2,150 levels, MINUS and
-    # BIND runs at ~2,600, bracketed expressions at ~4,600, + and * chains at ~6,800, || at ~9,300.
-    # Half the least; query workers run queries on a 64 MiB stack (8x the margin, embedded).
+    # steps, list members, triple patterns of a basic pattern: n levels). Measured in these units
+    # (pyoxigraph 0.5 on an 8 MiB stack, empty store): nested FILTER EXISTS crash the engine at
+    # ~1,650, nested groups ~2,150, MINUS and BIND runs ~2,600, brackets ~4,600, + and * chains
+    # ~6,800, triple patterns ~8,100, || ~9,300. Query workers run queries on a 64 MiB stack
+    # (nested groups ~17,400). `oxigraph serve` answers on 2 MiB threads (~700 nested groups over
+    # the dataset): the README says to run it with RUST_MIN_STACK=67108864.
     max_nesting: int = 1_000
     max_body_bytes: int = 4 * MiB      # a request body: a 1 MiB query, percent-encoded in a form, and more
     # The processes that run queries.
