@@ -20,7 +20,8 @@ import functools
 from . import vocab
 from .config import Config
 from .errors import QueryError
-from .sparqlparse import Reading, prepare, read  # noqa: F401 - prepare: for the executors
+from .sparqlgrammar import prepare  # noqa: F401 - for the executors, which start before any query
+from .sparqlparse import Reading, read
 
 REMEMBERED_LENGTH = 4096  # queries up to this many characters have their verdict remembered
 SERVICE_REFUSED = ("SERVICE is not allowed: this endpoint makes no outbound requests; query the data "

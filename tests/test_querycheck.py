@@ -152,7 +152,7 @@ def test_size_limit_is_a_megabyte():
 
 def test_a_syntax_error_says_line_column_and_what_was_expected():
     message = refusal("SELECT ?x WHERE {\n  ?x ?y \n}")
-    assert "line 3, column 1" in message and "expected" in message and "a variable" in message
+    assert "error at 3:1" in message and "expected one of" in message and "a variable" in message
 
 
 def test_an_undeclared_prefix_is_named():
