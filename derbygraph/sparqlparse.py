@@ -13,9 +13,8 @@ a `<` that is less-than, always spaced, never reads as the start of an IRI.
 
 Depth is measured as the engine builds its tree: each bracket, group, function call and unary
 operator is a level, and a left-deep chain (operands of `||`, `&&`, `+`, `*`, UNION branches,
-the elements of a group that become nested joins, path sequences and alternatives) is as deep
-as it is long.
-
+the elements of a group that become nested joins, path sequences and alternatives, the members
+of a list, the triple patterns of a basic pattern) is as deep as it is long.
 """
 
 from __future__ import annotations
@@ -186,7 +185,7 @@ class _Printer:
             return tokens.pop()
         if kind == "NIL" or value == "(":
             opening = "()" if kind == "NIL" else "("
-            if tokens and type(tokens[-1]) is str and tokens[-1] in _FUNCTIONS:  # `COALESCE (` is refused by pyoxigraph: no space
+            if tokens and type(tokens[-1]) is str and tokens[-1] in _FUNCTIONS:  # pyoxigraph refuses `COALESCE (`
                 tokens[-1] += opening
                 return tokens.pop()
             return opening
