@@ -389,10 +389,12 @@ class Generator:
                        [(DG + "transferredFrom", dissolved["iri"]), (DG + "transferredTo", current["iri"])],
                        f"providing some services previously provided by {dissolved['names'][-1]}",
                        extra=((DG + "servicesDescription", _lit(rng.choice(SERVICE_PHRASES))),))
-        # Services passed on from a body of an earlier lineage that started no later than this one.
+        # Services passed on from a body of an earlier lineage that started in an earlier year than
+        # this one: the same year would let a month or day put the successor first, which the
+        # shapes refuse.
         if self.recent and rng.random() < 0.5:
             giver = rng.choice(self.recent[-200:])
-            if giver["start"] is not None and giver["start"] <= (current["start"] or 0):
+            if giver["start"] is not None and giver["start"] < (current["start"] or 0):
                 year = rng.randint(current["start"], LAST_YEAR - 1)
                 if giver["end"] is None or giver["end"] > year:
                     self.event("ServiceTransfer", f"{rng.choice(SERVICE_PHRASES).capitalize()} pass from "

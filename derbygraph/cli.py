@@ -406,27 +406,91 @@ def import_ods(succ: str, etr: str | None, output: str, observed: str | None) ->
     click.echo(summary)
 
 
+def _once(ctx, param, values: tuple) -> str | None:
+    """An option that takes one value: given twice, it is refused rather than the last one kept."""
+    if len(values) > 1:
+        fail(f"give --{param.name} once (it was given {len(values)} times: {', '.join(values)})")
+    return values[0] if values else None
+
+
 @main.command()
-@click.option("--to", "to", required=True, metavar="DATE", help="The date whose codes to map onto (YYYY, YYYY-MM or YYYY-MM-DD).")
-@click.option("--kind", metavar="KIND", help="Only codes of this kind (trust, pct, ccg, site...).")
-@click.option("--code", metavar="CODE", help="Only this code.")
+@click.option("--to", "to", metavar="DATE", multiple=True, callback=_once,
+              help="The date whose codes to map onto (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--kind", metavar="KIND", multiple=True, callback=_once, help="Only codes of this kind (trust, pct, ccg, site...).")
+@click.option("--code", metavar="CODE", multiple=True, callback=_once, help="Only this code.")
+@click.option("--became", metavar="CODE", multiple=True, callback=_once,
+              help="The reverse: every code that had become CODE by --to.")
+@click.option("--edges", is_flag=True, help="Every succession as one row: predecessor, successor, date, change, rows.")
+@click.option("--input", "input_file", metavar="FILE", help="Map the codes of this CSV, row by row, keeping its columns.")
+@click.option("--code-column", metavar="C", help="With --input: the column holding the codes.")
+@click.option("--date-column", metavar="D", help="With --input: the column holding each row's date.")
+@click.option("--splits", default=("all",), show_default=True, metavar="all|equal|weights=FILE", multiple=True,
+              callback=_once,
+              help="How a code that splits is counted: every target without a share, equal shares, or "
+                   "shares from a CSV of code,weight.")
 @click.option("--format", "output_format", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
+@click.option("-o", "--output", metavar="FILE",
+              help="Write to FILE instead of standard output (a CSV gets its CSVW metadata beside it, FILE-metadata.json).")
 @data_option
 @store_option
-def crosswalk(to: str, kind: str | None, code: str | None, output_format: str, output: str | None, data, store) -> None:
+def crosswalk(to, kind, code, became, edges, input_file, code_column, date_column, splits, output_format, output,
+              data, store) -> None:
     """Map registry codes onto the codes in force on a date (add the registry with --data ods.nt)."""
-    from .crosswalk import CrosswalkService, to_csv
+    from .crosswalk import CrosswalkService, SplitPolicy, crosswalk_table, edge_table, map_csv, metadata_name
 
-    answer = CrosswalkService(open_dataset(data, store)).crosswalk(to, code=code, kind=kind)
-    text = to_csv(answer) if output_format == "csv" else json.dumps(answer, ensure_ascii=False, indent=1) + "\n"
-    if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8", newline="")
-        except OSError as error:
-            fail(f"{output}: {error.strerror or error}")
+    if not edges and not to:
+        fail("give the date to map onto with --to DATE (or --edges for the table of successions)")
+    if input_file and not code_column:
+        fail("--input needs --code-column, the column holding the codes")
+    policy = SplitPolicy.parse(splits, read_file=_read_text)
+    service = CrosswalkService(open_dataset(data, store))
+    if edges:
+        table = edge_table(service.edges())
+    elif input_file:
+        table = map_csv(service, _read_text(input_file), to, code_column, date_column, policy,
+                        filename=Path(output or input_file).name)
     else:
+        answer = service.crosswalk(to, code=code, kind=kind, splits=policy, became=became)
+        if output_format == "json":
+            return _write(json.dumps(answer, ensure_ascii=False, indent=1) + "\n", output)
+        table = crosswalk_table(answer)
+    _write(table.csv(), output)
+    if output:
+        metadata = table.metadata(service.citation(), url=Path(output).name)
+        _write(json.dumps(metadata, ensure_ascii=False, indent=1) + "\n", metadata_name(output))
+
+
+def _read_text(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except OSError as error:
+        fail(f"{path}: {error.strerror or error}")
+    except UnicodeDecodeError:
+        fail(f"{path}: not UTF-8 text")
+
+
+def _write(text: str, output: str | None) -> None:
+    if not output:
         click.echo(text, nl=False)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8", newline="")
+    except OSError as error:
+        fail(f"{output}: {error.strerror or error}")
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.option("--own-port", type=click.IntRange(1, 65535), metavar="PORT",
+              help="The one TCP port the program may connect to: Virtuoso connects to its own SQL port "
+                   "(ServerPort in [Parameters]) once at start. Needs Linux 6.7 or later (Landlock).")
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def walled(command: tuple[str, ...], own_port: int | None) -> None:
+    """Run a store's server (oxigraph, virtuoso-t) unable to reach the network: it still listens
+    and answers, but its SERVICE (or anything else in it) connects nowhere. Put `--` before it:
+    `derbygraph walled -- oxigraph serve-read-only --location DIR --bind 127.0.0.1:7878`."""
+    from .walled import run
+
+    run(list(command), own_port)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,9 @@ import dataclasses
 from dataclasses import dataclass
 
 MiB = 1 << 20
+# The kinds of request that are not SPARQL, each admitted on its own (`Config.area_slots`), so a
+# flood of one kind never takes the threads another kind answers on.
+AREAS = ("lineage", "search", "reconcile", "api", "pages")
 
 
 @dataclass(frozen=True)
@@ -35,13 +38,24 @@ class Config:
     workers: int = 4                   # query worker processes
     worker_memory: int = 1024 * MiB    # heap of one worker (RLIMIT_DATA); a worker past it is replaced
     queue: int = 32                    # SPARQL requests that may wait for a worker; more get a fast 503
+    queue_wait: float = 5.0            # seconds a request waits for a worker or a slot; then 503 with Retry-After
+    # Requests that are not SPARQL (reconciliation, the JSON API, pages, downloads).
+    area_slots: int = 1                # requests of one area (AREAS) running at once: the GIL runs one anyway
+    area_queue: int = 16               # more of one area that may wait for a slot (queue_wait); past them a fast 503
+    max_text: int = 500                # characters of one parameter: a name, a search, an id, a prefix
+    max_words: int = 32                # words in one name or search
+    max_batch: int = 20                # reconciliation queries in one batch (OpenRefine sends 10)
+    max_extend_cells: int = 200        # ids x properties in one data extension request
+    max_json_depth: int = 16           # arrays and objects inside each other in a JSON parameter
+    max_source_bytes: int = 16 * MiB   # one file of --sources, read once at start-up
     # The HTTP server.
     base_url: str | None = None        # public address for links, redirects and VoID; None: the bound one
     sources_dir: str | None = None     # the source documents' folder: their texts shown on source pages
-    connection_limit: int = 1000       # open connections the server keeps (slow clients included)
+    connection_limit: int = 10_000     # open connections; past it the oldest idle or unfinished ones are closed
     channel_timeout: float = 20.0      # seconds a connection may stay silent before it is closed
-    send_buffer: int = 1 * MiB         # answer bytes held for a client that does not read; then its query waits
-    page_threads: int = 8              # server threads kept for pages and the API, never taken by SPARQL
+    request_timeout: float = 10.0      # seconds a request (head and body) may take to arrive in full
+    send_timeout: float = 60.0         # seconds an answer may take to be read in full
+    send_buffer: int = 1 * MiB         # answer bytes held in memory for a client that reads slowly; the rest in a temporary file
     # Reports.
     problems_shown: int = 100          # problems `build` and `check` print in full; the rest are counted by kind
 
@@ -52,12 +66,14 @@ class Config:
 
     @property
     def threads(self) -> int:
-        """Server threads: every admitted SPARQL request, and the pages' own threads beside them."""
-        return self.sparql_slots + self.page_threads
+        """Server threads: every admitted SPARQL request, every admitted request of each area, and
+        a few for what no area holds (static files, refusals), so no kind can take another's."""
+        return self.sparql_slots + len(AREAS) * (self.area_slots + self.area_queue) + SPARE_THREADS
 
     def replace(self, **changes) -> "Config":
         """A copy with some values changed; `None` values keep the default."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+SPARE_THREADS = 4
 DEFAULT = Config()

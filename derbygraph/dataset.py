@@ -44,8 +44,7 @@ class Dataset:
     def open(cls, path: Path) -> "Dataset":
         """A store written by `derbygraph build --store`, checked against its manifest and
         opened read-only (StoreError, one line, when it is not ours or is damaged)."""
-        path = Path(path)
-        manifest = storefolder.manifest(path)
+        path, manifest = storefolder.checked(Path(path))  # a build's link: the version it points at now
         dataset = cls(storefolder.open_engine(path), path, manifest)
         if dataset.version == "unknown":
             raise StoreError(f"{path}: store holds no derbygraph dataset (build it with `derbygraph build`)")

@@ -13,8 +13,9 @@ piece comes back in one message with its description, freeing the worker at once
 with its length so that the connection stays open (measured: benchmarks/throughput.py).
 
 Admission: at most `Config.sparql_slots` requests are running or waiting for a worker; the next
-gets a 503 with Retry-After at once, so SPARQL can never take the server threads that pages and
-the API answer on.
+gets a 503 with Retry-After at once, and one that waits `Config.queue_wait` seconds without a
+worker gets it then, so SPARQL can never take the server threads that pages and the API answer on.
+The same `Admission` keeps each area of the app (`config.AREAS`) to its own share of threads.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from .errors import QueryError
 from .sparql import Answer, execute
 
 PIECE = 256 * 1024  # bytes per message from a worker
+RETRY_AFTER = 5     # seconds a refused request is told to wait
+STOPPING = "the server is stopping; the query was not answered (try again when it is back)"
 
 
 @dataclass
@@ -65,19 +68,34 @@ class Reply:
 
 
 class Admission:
-    """At most `Config.sparql_slots` queries running or waiting; the next is refused at once."""
+    """At most `admitted` requests of one kind inside at once, of which at most `running` run
+    (None: whatever frees them, such as the query workers, decides); one that would wait more
+    than `wait` seconds, or find no room at all, is refused with 503 and Retry-After."""
 
-    def __init__(self, config: Config):
-        self.config = config
-        self._slots = threading.BoundedSemaphore(config.sparql_slots)
+    def __init__(self, what: str, admitted: int, running: int | None = None, wait: float = 0.0):
+        self.what, self.admitted, self.wait = what, admitted, wait
+        self._admitted = threading.BoundedSemaphore(admitted)
+        self._running = threading.BoundedSemaphore(running) if running is not None else None
+
+    @classmethod
+    def for_queries(cls, config: Config) -> "Admission":
+        return cls("queries", config.sparql_slots)
 
     def enter(self) -> None:
-        if not self._slots.acquire(blocking=False):
-            raise QueryError(f"the endpoint is busy ({self.config.sparql_slots} queries running or waiting); "
-                             "try again in a few seconds", 503, retry_after=5)
+        if not self._admitted.acquire(blocking=False):
+            raise self.busy(f"{self.admitted} {self.what} running or waiting")
+        if self._running is not None and not self._running.acquire(timeout=self.wait):
+            self._admitted.release()
+            raise self.busy(f"waited {self.wait:g} s for a turn")
 
     def leave(self) -> None:
-        self._slots.release()
+        if self._running is not None:
+            self._running.release()
+        self._admitted.release()
+
+    def busy(self, why: str) -> QueryError:
+        return QueryError(f"the server is busy with {self.what} ({why}); try again in a few seconds", 503,
+                          retry_after=RETRY_AFTER)
 
 
 class InProcessExecutor:
@@ -87,7 +105,7 @@ class InProcessExecutor:
     def __init__(self, dataset, config: Config):
         self.dataset = dataset
         self.config = config
-        self.admission = Admission(config)
+        self.admission = Admission.for_queries(config)
         querycheck.prepare()
 
     def run(self, query: str, **options) -> Reply:
@@ -223,7 +241,7 @@ class WorkerPool:
         self._store_path = str(store_path)
         self._context = multiprocessing.get_context("spawn")  # no fork of a process holding a store
         self._idle: queue.Queue[_Worker] = queue.Queue()
-        self.admission = Admission(config)
+        self.admission = Admission.for_queries(config)
         querycheck.prepare()
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
@@ -245,12 +263,14 @@ class WorkerPool:
 
     def run(self, query: str, **options) -> Reply:
         query = querycheck.check(query, self.config)  # from here on, the text printed from its reading
+        if self.closed:
+            raise QueryError(STOPPING, 503, retry_after=RETRY_AFTER)
         self.admission.enter()
-        try:  # a worker frees up within one time limit (a runaway is then killed and replaced)
-            worker = self._idle.get(timeout=self.config.timeout + 10)
+        try:
+            worker = self._idle.get(timeout=self.config.queue_wait)
         except queue.Empty:
             self.admission.leave()
-            raise QueryError("every query worker stayed busy; try again shortly", 503, retry_after=5) from None
+            raise self.admission.busy(f"every query worker stayed busy for {self.config.queue_wait:g} s") from None
         if not worker.ready():
             worker = self._replace(worker)
         try:
@@ -272,6 +292,8 @@ class WorkerPool:
                 raise QueryError(f"query stopped: it ran past the time limit of {self.config.timeout:g} s", 503)
             outcome, payload = worker.connection.recv()
         except (EOFError, OSError):  # the worker died: past its memory cap (SIGABRT), or killed
+            if self.closed:
+                raise QueryError(STOPPING, 503, retry_after=RETRY_AFTER) from None
             worker.process.join(timeout=1)
             if worker.process.exitcode == -signal.SIGABRT:
                 raise QueryError(_memory_message(self.config), 507) from None
@@ -281,10 +303,17 @@ class WorkerPool:
         return payload
 
     def _release(self, worker: _Worker, replace: bool) -> None:
-        self._idle.put(self._replace(worker) if replace else worker)
+        if self.closed:  # stopping: no worker is started again
+            worker.kill()
+        else:
+            self._idle.put(self._replace(worker) if replace else worker)
         self.admission.leave()
 
+    closed = False
+
     def close(self) -> None:
+        """Stop every worker; a query still running is answered 503 (the server is stopping)."""
+        self.closed = True
         with self._lock:
             workers, self._workers = self._workers, []
         for worker in workers:

@@ -32,6 +32,20 @@ STOP_WORDS = frozenset({"nhs", "trust", "foundation", "the", "of", "and", "for",
 # HealthCare Foundation Trust, so "healthcare" counts as two initials.
 COMPOUNDS = {"healthcare": ("health", "care"), "childrens": ("children",)}
 
+# Short forms NHS spreadsheets write, read as the words they stand for, in names and queries alike,
+# so "Derbyshire Healthcare NHS FT", "Chesterfield Royal Hosp" and "Southern Derbys MH Tr" are the
+# names themselves. Only forms that mean one thing in an NHS body's name ("St" may be Saint or
+# Street, "HC" health centre or healthcare: left alone).
+ABBREVIATIONS = {
+    "ft": ("foundation", "trust"), "nhsft": ("nhs", "foundation", "trust"), "nhst": ("nhs", "trust"),
+    "tr": ("trust",), "pct": ("primary", "care", "trust"), "ccg": ("clinical", "commissioning", "group"),
+    "icb": ("integrated", "care", "board"), "mh": ("mental", "health"), "hosp": ("hospital",),
+    "hosps": ("hospitals",), "univ": ("university",), "uni": ("university",), "hlth": ("health",),
+    "comm": ("community",), "cmty": ("community",), "svcs": ("services",), "servs": ("services",),
+    "derbys": ("derbyshire",), "nottm": ("nottingham",), "ctr": ("centre",), "center": ("centre",),
+    "sth": ("south",), "nth": ("north",), "gen": ("general",), "inf": ("infirmary",),
+}
+
 ORGANISATIONS = "?thing a org:Organization ."
 SITES = "?thing a org:Site ."
 
@@ -59,12 +73,13 @@ TIE_WITHIN = 0.05
 
 
 def words(text: str) -> list[str]:
-    """Lower-case ASCII words: case, accents, apostrophes and punctuation forgiven."""
+    """Lower-case ASCII words: case, accents, apostrophes and punctuation forgiven, short forms
+    spelt out (`ABBREVIATIONS`)."""
     text = text.replace("\u2019", "'").replace("&", " and ")
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     text = re.sub(r"national health service", "nhs", text)
     text = re.sub(r"'s\b", "s", text)
-    return re.findall(r"[a-z0-9]+", text)
+    return [word for token in re.findall(r"[a-z0-9]+", text) for word in ABBREVIATIONS.get(token, (token,))]
 
 
 def core(tokens: list[str]) -> list[str]:
@@ -267,6 +282,14 @@ class NameIndex:
         if not each:
             return set(), typos
         return (set.intersection(*each) if every_word else set.union(*each)), typos
+
+    def scored(self, query: str) -> list[tuple[Entry, float]]:
+        """Every name matching `query` with its score, best first: each name of an organisation on
+        its own, for a caller that weighs each name's dates (reconciliation)."""
+        tokens = words(query)
+        candidates, typos = self._candidates(query)
+        found = ((self.entries[number], score(tokens, self.entries[number], typos)) for number in candidates)
+        return sorted((f for f in found if f[1] > 0), key=lambda f: (-f[1], f[0].org, f[0].name))
 
     def search(self, query: str, limit: int = 10, at: str | None = None, resolvable: bool = False) -> list[Match]:
         """Organisations whose names match `query`, best first, one match per organisation (with

@@ -1,11 +1,11 @@
 """Reconciliation (W3C Entity Reconciliation Service API 0.2): a spreadsheet's names to our bodies.
 
-Researchers hold lists of historical names. A name alone is matched like any search; a `date`
-property makes the match time-aware: the body whose name was in force on that date ranks first,
-and the candidate is named as it was then. Where the name matched is not one the body bore on
-that date (a later name, say), the body of the same lineage that was in force then stands in for
-it. The matching itself is `names.NameIndex` (one policy for the API, pages, CLI and here); this
-room only turns reconciliation queries into searches and candidates into the API's JSON.
+Researchers hold columns of historical names, with dates, codes and postcodes beside them. This
+room reads the API's requests (queries, suggest, preview, data extension) and writes its answers;
+the rest is in rooms of their own: `bodies` (one candidate per body, its life and codes),
+`candidates` (the score of a name against a date, and when a match is certain), `celldates` (the
+dates spreadsheets send), `bodykinds` (the types offered and which a body is of), and the one
+name matcher, `names.NameIndex`.
 
 Entity identifiers are the dataset IRIs without the common base (`id/org/...`), so that a
 service's view and preview URLs are the app's own linked-data pages.
@@ -16,27 +16,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-import pyoxigraph as ox
-
-from . import dates, evidence, vocab
+from . import celldates, dates, evidence, vocab
+from .bodies import Bodies, Body
+from .bodykinds import SITE, Kinds
+from .candidates import Candidate, Matcher, Query, matched_first
 from .dataset import Dataset, iri
 from .errors import BadInput
 from .lineage import LineageService
-from .names import EXACT_AT, ORGANISATIONS, SITES, Match, NameIndex
+from .names import SITES, NameIndex
 
 DG, ORG, SKOS = vocab.DG, vocab.ORG, vocab.SKOS
 DEFAULT_LIMIT, MOST = 5, 50
-SITE = DG + "Site"
+# The preview card's frame, as the manifest declares it (the card is laid out to fit it).
+PREVIEW_WIDTH, PREVIEW_HEIGHT = 420, 160
 
 # Properties a query may give to refine a match (`pid`), and what they mean.
 QUERY_PROPERTIES = {
-    "date": ("Date", "A date (YYYY, YYYY-MM or YYYY-MM-DD) on which the name was in use: the body "
-                     "whose name was in force then ranks first and is named as it was then."),
-    "code": ("ODS code", "An NHS Organisation Data Service code: a body with that code ranks first."),
+    "date": ("Date", "When the name was in use: YYYY, YYYY-MM, YYYY-MM-DD, an ISO date-time, a year as a number, "
+                     "'c. 2005' or '2005?' (2003-2007), '1990s', '1995-97', 'DD/MM/YYYY'. The body in force then "
+                     "ranks first, named as it was then; a cell that cannot be read leaves its row undated and says so."),
+    "code": ("ODS code", "An NHS Organisation Data Service code: the body that held it ranks first."),
+    "postcode": ("Postcode", "The registry's postcode of the body (any spacing or case): a body elsewhere ranks lower."),
 }
 # Properties a data extension can fetch, in the order offered.
 EXTEND_PROPERTIES = {
-    "code": ("ODS code", "The registry code(s) of the body or of the registry entry linked to it."),
+    "code": ("ODS code", "The registry code(s) the body went by on the date given in the settings (only codes "
+                         "open then; without a date, every code of its life)."),
     "kind": ("Kind", "What kind of body or site it is (NHS trust, foundation trust, hospital...)."),
     "name_on": ("Name on date", "The name borne on the date given in the property's settings "
                                 "(by this body or, if it bore none then, by its lineage)."),
@@ -46,14 +51,6 @@ EXTEND_PROPERTIES = {
 }
 DATE_SETTING = {"name": "date", "label": "On date", "type": "text", "default": "",
                 "help_text": "YYYY, YYYY-MM or YYYY-MM-DD"}
-
-_KINDS = """
-SELECT DISTINCT ?type ?label ?comment WHERE {
-  VALUES ?top { org:Organization org:Site }
-  ?type rdfs:subClassOf* ?top ; rdfs:label ?label .
-  FILTER (STRSTARTS(STR(?type), STR(dg:)) && EXISTS { ?thing a ?type })
-  OPTIONAL { ?type rdfs:comment ?comment }
-} ORDER BY ?label"""
 
 
 class BadReconcileRequest(BadInput):
@@ -68,15 +65,6 @@ def entity_iri(identifier: str) -> str:
     return identifier if identifier.startswith(("http://", "https://")) else vocab.BASE + identifier
 
 
-@dataclass(frozen=True)
-class Candidate:
-    iri: str
-    name: str        # as it was on the date asked for, else the name matched
-    score: float     # the name match, 0 to 1
-    borne_at: bool   # the name given was the body's own name on the date asked for
-    stands_in: bool  # the body in force then, standing in for the one whose later name matched
-
-
 @dataclass
 class ReconcileService:
     """The answers behind /reconcile, over one Dataset."""
@@ -89,20 +77,27 @@ class ReconcileService:
         return NameIndex.from_dataset(self.dataset, SITES)
 
     @cached_property
-    def kinds(self) -> list[dict]:
-        """The kinds of organisation and site the data holds: the service's types."""
-        found = {}
-        for row in self.dataset.query(vocab.sparql_prologue() + _KINDS):
-            found.setdefault(row["type"].value, {"id": row["type"].value, "name": row["label"].value,
-                                                 **({"description": row["comment"].value} if row["comment"] else {})})
-        return sorted(found.values(), key=lambda k: k["name"])
+    def bodies(self) -> Bodies:
+        return Bodies(self.dataset)
+
+    @cached_property
+    def types(self) -> Kinds:
+        return Kinds(self.dataset)
+
+    @cached_property
+    def matcher(self) -> Matcher:
+        return Matcher(self.dataset, self.bodies, self.sites)
+
+    def warm(self) -> None:
+        """Read the indexes now rather than on the first request."""
+        self.sites, self.bodies, self.types, self.matcher  # noqa: B018 - cached on first read
 
     # --- manifest ------------------------------------------------------------------------
 
     def manifest(self, root: str) -> dict:
         """The service manifest; `root` is the service's own URL (…/reconcile)."""
         site = root.rsplit("/", 1)[0]
-        defaults = [k for k in self.kinds if k["id"] in (ORG + "Organization", DG + "NHSBody", SITE)] or self.kinds[:3]
+        defaults = [k for k in self.types.offered if k["id"] in (ORG + "Organization", DG + "NHSBody", SITE)] or self.types.offered[:3]
         return {
             "versions": ["0.2"],
             "name": "derbygraph: NHS organisations and sites, matched by name and date",
@@ -111,7 +106,7 @@ class ReconcileService:
             "documentation": site + "/",
             "view": {"url": site + "/derbygraph/{{id}}"},
             "defaultTypes": [{"id": k["id"], "name": k["name"]} for k in defaults],
-            "preview": {"url": root + "/preview?id={{id}}", "width": 420, "height": 160},
+            "preview": {"url": root + "/preview?id={{id}}", "width": PREVIEW_WIDTH, "height": PREVIEW_HEIGHT},
             "suggest": {kind: {"service_url": site, "service_path": f"/reconcile/suggest/{kind}"}
                         for kind in ("entity", "type", "property")},
             "extend": {
@@ -125,7 +120,8 @@ class ReconcileService:
     def reconcile(self, queries: dict) -> dict:
         """A batch of queries, keyed as the client keyed them, to their candidates."""
         if not isinstance(queries, dict):
-            raise BadReconcileRequest("queries must be a JSON object of named queries")
+            raise BadReconcileRequest("queries must be a JSON object of named queries, sent form-encoded as "
+                                      'queries={"q0": {"query": "..."}} or as the JSON body itself')
         return {key: {"result": self.candidates(query, key)} for key, query in queries.items()}
 
     def candidates(self, query: dict, key: str = "q") -> list[dict]:
@@ -140,12 +136,13 @@ class ReconcileService:
         if not isinstance(limit, (int, float)) or isinstance(limit, bool) or limit < 1:
             raise BadReconcileRequest(f"query {key!r}: 'limit' must be a positive number")
         given = self._properties(query.get("properties") or [], key)
-        at = given.get("date")
-        code = (given.get("code") or "").strip().upper()
-        found = self._match(text, types, at, code, min(int(limit), MOST))
-        return [self._result(c, i == 0 and self._sure(c, found, at, code)) for i, c in enumerate(found)]
+        asked = Query(text, celldates.read(given.get("date")), str(given.get("code") or "").strip().upper(),
+                      str(given.get("postcode") or "").strip())
+        found = self._match(asked, self.types.resolve(types), min(int(limit), MOST))
+        sure = matched_first(found)
+        return [self._result(c, asked, i == 0 and sure) for i, c in enumerate(found)]
 
-    def _properties(self, properties, key: str) -> dict[str, str]:
+    def _properties(self, properties, key: str) -> dict:
         if not isinstance(properties, list):
             raise BadReconcileRequest(f"query {key!r}: 'properties' must be a list of {{pid, v}}")
         given = {}
@@ -157,102 +154,41 @@ class ReconcileService:
             value = value.get("id", value.get("name")) if isinstance(value, dict) else value
             if pid not in QUERY_PROPERTIES:
                 raise BadReconcileRequest(f"query {key!r}: unknown property {pid!r}; known: {', '.join(QUERY_PROPERTIES)}")
-            value = str(value).strip()
-            try:
-                given[pid] = dates.parse(value) if pid == "date" else value
-            except dates.BadDate as error:
-                raise BadReconcileRequest(f"query {key!r}: {error}") from None
+            given[pid] = value
         return given
 
-    def _indexes(self, types: list[str]) -> list[NameIndex]:
-        known = {k["id"] for k in self.kinds}
-        unknown = [t for t in types if t not in known and t not in (ORG + "Organization", SITE)]
-        if unknown:
-            raise BadReconcileRequest(f"unknown type {unknown[0]!r}; /reconcile/suggest/type lists them")
-        wants_sites = any(self._is_site_kind(t) for t in types)
-        wants_orgs = not types or any(not self._is_site_kind(t) for t in types)
-        return [index for index, wanted in ((self.dataset.names, wants_orgs), (self.sites, wants_sites)) if wanted]
+    def _match(self, query: Query, types: list[str], limit: int) -> list[Candidate]:
+        """Candidates best first, one per body, of the types asked (every body but a non-body
+        without a type; sites only when a site type is asked)."""
+        wants_sites = any(self.types.is_site_kind(t) for t in types)
+        wants_orgs = not types or any(not self.types.is_site_kind(t) for t in types)
+        indexes = [index for index, wanted in ((self.dataset.names, wants_orgs), (self.sites, wants_sites)) if wanted]
+        return self.matcher.candidates(query, indexes, lambda body: self.types.accepts(types, body), limit)
 
-    def _is_site_kind(self, kind: str) -> bool:
-        return kind == SITE or iri(SITE) in self.dataset.objects(iri(kind), vocab.RDFS + "subClassOf")
-
-    def _match(self, text: str, types: list[str], at: str | None, code: str, limit: int) -> list[Candidate]:
-        """Candidates best first: a body named so on `at` before a body of its lineage standing in,
-        before a body not in force then; within each, by how well the name matched."""
-        found: dict[str, Candidate] = {}
-        for index in self._indexes(types):
-            matches = index.search(text, limit * 4, at) if text.strip() else []
-            matches += [Match(body, 1.0, self.dataset.label(iri(body))) for body in self._coded(code)]
-            for match in matches:
-                candidate = self._as_of(index, match, at)
-                if types and not any(self.dataset.has_type(iri(candidate.iri), t) for t in types):
-                    continue
-                held = found.get(candidate.iri)
-                if held is None or self._rank(candidate, code) < self._rank(held, code):
-                    found[candidate.iri] = candidate
-        return sorted(found.values(), key=lambda c: self._rank(c, code))[:limit]
-
-    def _rank(self, candidate: Candidate, code: str) -> tuple:
-        coded = bool(code) and code in self._codes(candidate.iri)
-        return (not coded, not candidate.borne_at, not candidate.stands_in, -candidate.score, candidate.name)
-
-    def _as_of(self, index: NameIndex, match: Match, at: str | None) -> Candidate:
-        """The match as a candidate on `at`: named as it was then, or the lineage's body of then."""
-        if at is None or match.borne_at:
-            return Candidate(match.iri, match.name, match.score, match.borne_at, False)
-        for member in self._members(match.iri):
-            then = index.name_at(member, at)
-            if then is not None:
-                return Candidate(member, then, match.score, False, True)
-        return Candidate(match.iri, match.name, match.score, False, False)
-
-    def _members(self, body: str) -> list[str]:
-        return self.lineage.members(body) if self.dataset.has_type(iri(body), ORG + "Organization") else [body]
-
-    def _coded(self, code: str) -> list[str]:
-        if not code:
-            return []
-        return [s.value for s in self.dataset.subjects(SKOS + "notation", ox.Literal(code)) if s.value.startswith(vocab.BASE)]
-
-    def _codes(self, body: str) -> list[str]:
-        return sorted({c.value for m in self._members(body) for c in self.dataset.objects(iri(m), SKOS + "notation")})
-
-    def _sure(self, best: Candidate, found: list[Candidate], at: str | None, code: str) -> bool:
-        """Certain enough for a client to accept unseen: the name itself, borne then if a date was
-        given (or the code given), and no other candidate as good."""
-        if code and code in self._codes(best.iri):
-            return True
-        good = best.score >= EXACT_AT and (at is None or best.borne_at)
-        rivals = [c for c in found[1:] if c.score >= EXACT_AT and c.borne_at == best.borne_at]
-        return good and not rivals
-
-    def _result(self, candidate: Candidate, match: bool) -> dict:
-        return {"id": entity_id(candidate.iri), "name": candidate.name, "score": round(candidate.score * 100, 1),
-                "description": self.describe(candidate.iri), "match": match,
-                "type": self.kinds_of(candidate.iri),
-                "features": [{"id": "name_score", "value": candidate.score},
-                             {"id": "name_in_force_on_date", "value": candidate.borne_at},
-                             {"id": "lineage_body_in_force_on_date", "value": candidate.stands_in}]}
+    def _result(self, candidate: Candidate, query: Query, match: bool) -> dict:
+        at = query.when.at
+        description = " · ".join(p for p in (self.describe(candidate.body.iri, at),
+                                             self.matcher.explain(candidate, query.when)) if p)
+        features = candidate.features()
+        if query.when.note and not query.when.dated:
+            features.append({"id": "date_read", "value": False})
+        return {"id": entity_id(candidate.body.iri), "name": candidate.name, "score": candidate.score,
+                "description": description, "match": match, "type": self.kinds_of(candidate.body.iri),
+                "features": features}
 
     # --- describing ----------------------------------------------------------------------
 
     def kinds_of(self, body: str) -> list[dict]:
         """The most specific kinds the body is stated or inferred to be, among the service's types."""
-        known = {k["id"]: k for k in self.kinds}
-        mine = [t for t in self.dataset.types(iri(body)) if t in known]
-        specific = [t for t in mine if not any(o != t and iri(t) in self.dataset.objects(iri(o), vocab.RDFS + "subClassOf")
-                                               for o in mine)]
-        return [{"id": t, "name": known[t]["name"]} for t in sorted(specific)]
+        return self.types.specific(self.matcher.body(body))
 
-    def describe(self, body: str) -> str:
-        """One line to tell namesakes apart: kind, the years of its names, its codes."""
+    def describe(self, body: str, at: str | None = None) -> str:
+        """One line to tell namesakes apart: kind, its life, its codes (on `at`, if given)."""
+        found = self.matcher.body(body)
         kinds = ", ".join(k["name"] for k in self.kinds_of(body))
-        periods = self._index_of(body).periods_of(body)
-        span = ""
-        if periods:
-            span = f"{periods[0].start or '?'}–{periods[-1].end or 'now'}"
-        codes = self._codes(body)
-        return " · ".join(p for p in (kinds, span, f"ODS {', '.join(codes)}" if codes else "") if p)
+        span = f"{found.start or '?'}–{found.end or 'now'}" if found.dated else ""
+        codes = "; ".join(c.described() for c in self.bodies.codes_at(found, at))
+        return " · ".join(p for p in (kinds, span, codes) if p)
 
     def _index_of(self, body: str) -> NameIndex:
         """The index that holds `body`: organisations', or (built on first need) sites'."""
@@ -266,24 +202,47 @@ class ReconcileService:
             return False
 
     def preview(self, identifier: str) -> dict:
-        """What the preview card shows: name, description, the names with their dates."""
+        """What the preview card shows: name, description, the names with their dates, and the
+        bodies before it (named where a name is known)."""
         body = entity_iri(identifier)
         if not self.exists(identifier):
             raise BadReconcileRequest(f"no entity {identifier!r}")
-        periods = self._index_of(body).periods_of(body)
+        found = self.matcher.body(body)
+        periods = [p for m in found.members for p in self._index_of(m).periods_of(m)]
         return {"iri": body, "name": self.dataset.label(iri(body)), "description": self.describe(body),
-                "names": [(p.name, p.start, p.end) for p in periods]}
+                "names": [(p.name, p.start, p.end) for p in periods],
+                "before": self._before(found)}
+
+    def _before(self, body: Body) -> list[str]:
+        """The names of the bodies its records say it came from (codes stand in where none is known)."""
+        found = []
+        for member in body.members:
+            for event in self.dataset.objects(iri(member), ORG + "resultedFrom"):
+                for earlier in self.dataset.objects(event, ORG + "originalOrganization"):
+                    if earlier.value not in body.members:
+                        found.append(self._known_name(earlier.value))
+        return sorted(set(found), key=lambda name: (name.startswith("ODS "), name))  # the named first
+
+    def _known_name(self, org: str) -> str:
+        """A body's name where one is known (its own, or a documents' body it is the same as), else its code."""
+        names = self.dataset.names.names_of(org)
+        if names and not names[0].startswith("ODS "):
+            return names[0]
+        code = self.dataset.value(iri(org), SKOS + "notation")
+        return f"ODS {code.value}" if code is not None else self.dataset.label(iri(org))
 
     # --- suggest -------------------------------------------------------------------------
 
     def suggest_entities(self, prefix: str, types: list[str] | None = None, limit: int = 10) -> dict:
-        found = self._match(prefix, types or [], None, "", limit) if prefix.strip() else []
-        return {"result": [{"id": entity_id(c.iri), "name": c.name, "description": self.describe(c.iri),
-                            "notable": self.kinds_of(c.iri)} for c in found]}
+        """One entry per body, with its life in the description."""
+        query = Query(prefix, celldates.UNDATED)
+        found = self._match(query, self.types.resolve(types or []), limit) if prefix.strip() else []
+        return {"result": [{"id": entity_id(c.body.iri), "name": c.name, "description": self.describe(c.body.iri),
+                            "notable": self.kinds_of(c.body.iri)} for c in found]}
 
     def suggest_types(self, prefix: str, limit: int = 10) -> dict:
         wanted = prefix.strip().lower()
-        return {"result": [k for k in self.kinds if wanted in k["name"].lower()][:limit]}
+        return {"result": [k for k in self.types.offered if wanted in k["name"].lower()][:limit]}
 
     def suggest_properties(self, prefix: str, limit: int = 10) -> dict:
         wanted = prefix.strip().lower()
@@ -311,11 +270,10 @@ class ReconcileService:
             pid = entry.get("id") if isinstance(entry, dict) else None
             if pid not in EXTEND_PROPERTIES:
                 raise BadReconcileRequest(f"unknown property {pid!r}; known: {', '.join(EXTEND_PROPERTIES)}")
-            setting = (entry.get("settings") or {}).get("date") or None
-            try:
-                wanted.append((pid, dates.parse(str(setting)) if setting else None))
-            except dates.BadDate as error:
-                raise BadReconcileRequest(f"property {pid!r}: {error}") from None
+            when = celldates.read((entry.get("settings") or {}).get("date") or None)
+            if when.note and not when.dated:
+                raise BadReconcileRequest(f"property {pid!r}: {when.note.split(':')[0]}: use YYYY, YYYY-MM or YYYY-MM-DD")
+            wanted.append((pid, when.at))
         rows = {}
         for identifier in request["ids"]:
             if not isinstance(identifier, str):
@@ -327,17 +285,20 @@ class ReconcileService:
         return {"meta": meta, "rows": rows}
 
     def _values(self, body: str, pid: str, at: str | None) -> list[dict]:
+        """One property's values for the body as of `at`: only what held then."""
+        found = self.matcher.body(body)
         if pid == "code":
-            return [{"str": c} for c in self._codes(body)]
+            return [{"str": c.code} for c in self.bodies.codes_at(found, at)]
         if pid == "kind":
             return [{"id": k["id"], "name": k["name"]} for k in self.kinds_of(body)]
         if pid == "name_on":
             if at is None:
                 return [{"str": self.dataset.label(iri(body))}]
-            for member in [body] + self._members(body):
-                then = self._index_of(member).name_at(member, at)
-                if then:
-                    return [{"str": then}]
+            for other in [found] + [b for b in self.bodies.in_force(found, at) if b is not found]:
+                for member in other.members:
+                    then = self._index_of(member).name_at(member, at)
+                    if then:
+                        return [{"str": then}]
             return []
         if pid == "successor":
             return [{"id": entity_id(s), "name": self.dataset.label(iri(s))} for s in self.current(body)]
@@ -363,13 +324,12 @@ class ReconcileService:
         return sorted(set(found))
 
     def quotes(self, body: str, at: str | None) -> list[dict]:
-        """The quotations behind the body's name on `at` (behind every name, without a date)."""
+        """The quotations (or registry rows) behind the body's name on `at`: a name whose start
+        the sources give and that was in force then; without a date, behind every name."""
         found = []
-        for member in [body] + self._members(body):
+        for member in self.matcher.body(body).members:
             for period in self.dataset.objects(iri(member), DG + "hasNamePeriod"):
                 start, end = (self.dataset.value(period, DG + w) for w in ("start", "end"))
-                if at is None or dates.in_force(at, start.value if start else None, end.value if end else None):
+                if at is None or (start is not None and dates.in_force(at, start.value, end.value if end else None)):
                     found += [s for s in evidence.sources(self.dataset, period) if s not in found]
-            if found:
-                break
         return found

@@ -8,7 +8,8 @@ document are the same quotation, whichever statements cite it, and the IRI survi
 The documents' texts are not shipped with derbygraph (their licences are not recorded). A server
 given the folder that holds them (`serve --sources DIR`, as `check --sources DIR`) shows each
 document's text with every quoted span marked and linked, once the file's SHA-256 is the one the
-data records: the text shown is the text the quotes were checked against.
+data records: the text shown is the text the quotes were checked against. The texts are read once,
+at start-up, within a size limit, from files inside the folder only.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pyoxigraph as ox
 
 from . import vocab
 from .dataset import Dataset, iri
-from .errors import NotFound
+from .errors import BadInput, NotFound
 
 DG, DCT, OA = vocab.DG, vocab.DCT, vocab.OA
 QUOTE_PATH = "/quote/"
@@ -115,19 +116,36 @@ def document_file(folder: Path, identifier: str | None, sha256: str | None) -> P
     return None
 
 
-def document_text(dataset: Dataset, document: str, folder: Path | None) -> str | None:
-    """The document's text from `folder`, only if its bytes are the ones the data records."""
-    if folder is None:
-        return None
-    node = iri(document)
-    identifier, digest = dataset.value(node, DCT + "identifier"), dataset.value(node, DG + "sha256")
-    path = document_file(Path(folder), identifier and identifier.value, digest and digest.value)
-    if path is None or digest is None:
-        return None
-    data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != digest.value:
-        return None
-    return data.decode("utf-8", errors="replace")
+def document_texts(dataset: Dataset, folder: Path, max_bytes: int) -> dict[str, str]:
+    """Each source document's text from `folder`, read once (at start-up), keyed by document IRI:
+    only where its bytes are the ones the data records. A file is read only if it is inside the
+    folder (no link out of it is followed) and at most `max_bytes` long; a document's own file
+    (its dct:identifier) that is neither is refused with BadInput, before the server starts."""
+    root = Path(folder).resolve()
+    readable = {path.name: path for path in sorted(root.iterdir()) if _inside(path, root, max_bytes)}
+    wanted = {}
+    for node in dataset.subjects(vocab.RDF + "type", iri(DG + "SourceDocument")):
+        identifier, digest = dataset.value(node, DCT + "identifier"), dataset.value(node, DG + "sha256")
+        if digest is None:
+            continue
+        name = identifier.value if identifier is not None else None
+        if name and (root / name).exists() and name not in readable:
+            raise BadInput(f"{root / name}: not read as the source {node.value}: a source file must be a file inside "
+                           f"{root} (not a link out of it) of at most {max_bytes:,} bytes")
+        wanted[digest.value] = (node.value, name)
+    texts = {}
+    for name, path in readable.items():
+        data = path.read_bytes()
+        found = wanted.get(hashlib.sha256(data).hexdigest())
+        if found is not None and (found[1] == name or found[1] not in readable):
+            texts[found[0]] = data.decode("utf-8", errors="replace")
+    return texts
+
+
+def _inside(path: Path, root: Path, max_bytes: int) -> bool:
+    """A regular file within `root` once links are followed, of at most `max_bytes`."""
+    real = path.resolve()
+    return real.is_relative_to(root) and real.is_file() and real.stat().st_size <= max_bytes
 
 
 @dataclass

@@ -6,29 +6,38 @@ import hashlib
 import urllib.parse
 from datetime import datetime
 from http import HTTPStatus
+from pathlib import Path
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
 
 from . import __version__, formats, resources
-from .config import DEFAULT, Config
+from .config import AREAS, DEFAULT, Config
 from .dataset import Dataset
 from .errors import BadInput, NotFound, QueryError
 from .lineage import LineageService
+from .sources import document_texts
 
 # Pages use only the app's own scripts and styles: injected markup could run nothing.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 # Paths whose errors are always JSON: programs call them.
 JSON_PATHS = ("/api/", "/reconcile")
+# The area each endpoint is admitted in (config.AREAS); None: its own admission (SPARQL) or
+# nothing to bound (static files). Any other endpoint is a page.
+ENDPOINT_AREAS = {"api.lineage": "lineage", "api.search": "search", "api.why": "api", "crosswalk.api": "api",
+                  "crosswalk.api_csv": "api", "sparql.endpoint": None, "static": None}
+# Parameters bounded by their own limits rather than `Config.max_text`: SPARQL text, and the
+# reconciliation API's JSON (checked entry by entry).
+LONG_PARAMETERS = {"query", "queries", "extend"}
 ERROR_FORMATS = [formats.Format("text", "text/plain"), formats.Format("json", "application/json",
                  aliases=("application/sparql-results+json", "application/ld+json")), formats.HTML]
 
 
 def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Flask:
     """The derbygraph web app over `dataset`; `executor` runs SPARQL (in-process by default)."""
-    from .executor import InProcessExecutor
+    from .executor import Admission, InProcessExecutor
     from .views import api, canned, crosswalk, linked, pages, reconcile, sources, sparql_endpoint
 
     web = resources.asset_dir("web")
@@ -39,11 +48,15 @@ def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Fla
         LINEAGE=LineageService(dataset),
         EXECUTOR=executor or InProcessExecutor(dataset, config),
         MAX_CONTENT_LENGTH=config.max_body_bytes,
+        SOURCE_TEXTS=document_texts(dataset, Path(config.sources_dir), config.max_source_bytes)
+        if config.sources_dir else {},
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False  # keep the contract's order: organisation, query, at, names...
     for area in (pages, api, sparql_endpoint, canned, linked, reconcile, sources, crosswalk):
         app.register_blueprint(area.blueprint)
+    admissions = {area: Admission(f"{area} requests", config.area_slots + config.area_queue, config.area_slots,
+                                  config.queue_wait) for area in AREAS}
     app.wsgi_app = _EveryResponse(app.wsgi_app)
     if config.base_url:
         app.wsgi_app = _PublicAddress(app.wsgi_app, config.base_url)
@@ -59,6 +72,24 @@ def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Fla
             response.set_etag(_etag(dataset))
             return response
         return None
+
+    @app.before_request
+    def admitted():
+        """Each parameter within its bounds, then a turn in the request's area (or a fast 503)."""
+        for name, value in request.args.items(multi=True):
+            if name not in LONG_PARAMETERS:
+                bounded_text(name, value, config)
+        endpoint = request.endpoint or ""
+        area = ENDPOINT_AREAS.get(endpoint, "reconcile" if endpoint.startswith("reconcile.") else "pages")
+        if area is not None and request.url_rule is not None:
+            admissions[area].enter()
+            g.admission = admissions[area]
+
+    @app.teardown_request
+    def leave(_error):
+        admission = g.pop("admission", None)
+        if admission is not None:
+            admission.leave()
 
     @app.after_request
     def headers(response):
@@ -101,6 +132,15 @@ def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Fla
         return response
 
     return app
+
+
+def bounded_text(name: str, value: str, config: Config) -> str:
+    """`value` if it is within the limits of one parameter; else BadInput saying which and how."""
+    if len(value) > config.max_text:
+        raise BadInput(f"{name} is {len(value)} characters long; at most {config.max_text} are accepted")
+    if len(value.split()) > config.max_words:
+        raise BadInput(f"{name} has {len(value.split())} words; at most {config.max_words} are accepted")
+    return value
 
 
 def error_response(message: str, status: int, **extra):

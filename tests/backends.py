@@ -1,7 +1,8 @@
 """The stores a `derbygraph serve` can stand on: embedded (pyoxigraph in the process), or a remote
 engine reached over SPARQL, `oxigraph serve` and Virtuoso Open Source.
 
-Each engine runs in a temporary folder on free loopback ports, as it comes (Virtuoso only lets its
+Each engine runs in a temporary folder on free loopback ports, walled off the network as the README
+says to run it (`derbygraph walled`), otherwise as it comes (Virtuoso only lets its
 anonymous SPARQL user write, which `derbygraph push` needs; a deployment would give that right to an
 authenticated user). The fixtures that start them live in conftest.py.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import subprocess
+import sys
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -62,10 +64,17 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+def walled(command: list[str], own_port: int | None = None) -> list[str]:
+    """`command` run by `derbygraph walled`: unable to reach the network."""
+    return [sys.executable, "-m", "derbygraph.walled", *(["--own-port", str(own_port)] if own_port else []),
+            "--", *command]
+
+
 @contextlib.contextmanager
-def oxigraph(folder: Path, port: int) -> Iterator[Engine]:
-    process = subprocess.Popen([PROGRAMS["oxigraph"], "serve", "--location", str(folder), "--bind",
-                                f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def oxigraph(folder: Path, port: int, walls: bool = True) -> Iterator[Engine]:
+    command = [PROGRAMS["oxigraph"], "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"]
+    process = subprocess.Popen(walled(command) if walls else command,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_for(url + "/query", process)
@@ -100,9 +109,10 @@ MaxQueryExecutionTime = 60
 
 
 @contextlib.contextmanager
-def virtuoso(folder: Path, http_port: int, sql_port: int) -> Iterator[Engine]:
+def virtuoso(folder: Path, http_port: int, sql_port: int, walls: bool = True) -> Iterator[Engine]:
     (folder / "virtuoso.ini").write_text(VIRTUOSO_INI.format(sql_port=sql_port, http_port=http_port))
-    process = subprocess.Popen([PROGRAMS["virtuoso"], "+foreground", "+configfile", "virtuoso.ini"], cwd=folder,
+    command = [PROGRAMS["virtuoso"], "+foreground", "+configfile", "virtuoso.ini"]
+    process = subprocess.Popen(walled(command, own_port=sql_port) if walls else command, cwd=folder,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{http_port}"
     try:

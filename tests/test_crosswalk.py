@@ -71,7 +71,8 @@ def test_every_code_matches_a_second_computation(service, succ_rows, registry_fi
 def test_a_merger_maps_its_old_codes_onto_the_new_one(service):
     answer = service.crosswalk("2013-04-01", code="rkx")
     [row] = answer["rows"]
-    assert row["targets"] == [{"code": "RXM", "name": "Derbyshire Healthcare NHS Foundation Trust"}]
+    assert row["targets"] == [{"code": "RXM", "name": "Derbyshire Healthcare NHS Foundation Trust", "kind": "trust",
+                               "share": 1.0, "listed_name": None}]
     assert row["path"] == [{"from": "RKX", "to": "RXM", "date": "2002-04-01"}]
     assert row["evidence"][0]["quote"] == '"RKX","RXM","","20020401","0"' and row["evidence"][0]["line"]
     before = service.crosswalk("2002-03-31", code="RKX")["rows"][0]
@@ -83,7 +84,7 @@ def test_notes_say_where_the_files_stop(service):
     assert late["targets"][0]["code"] == "RW1"
     assert any("later changes are not known" in n for n in late["notes"])
     [early] = service.crosswalk("1995", code="RXM")["rows"]
-    assert any("first appears in the files on 2002-04-01" in n for n in early["notes"])
+    assert any(n.startswith("RXM opened on 2002-04-01 (etr.csv line 187), after 1995") for n in early["notes"])
 
 
 def test_a_kind_filters_the_codes(service, succ_rows):
@@ -159,6 +160,7 @@ def test_the_page_offers_the_download(registry_server):
     page = body.decode()
     assert status == 200 and "text/html" in headers["Content-Type"]
     assert "/api/crosswalk.csv?to=2013-04-01&amp;kind=pct" in page and "<option value=\"pct\" selected>" in page
+    assert "None" not in page and "ODS " not in page  # an unknown name is empty, never a placeholder
     status, _, body = registry_server.get("/crosswalk?to=2013-02-30")
     assert status == 400 and "is not a real date" in body.decode()
     status, _, body = registry_server.get("/crosswalk")

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -168,9 +169,19 @@ def workers(server) -> list[int]:
             if b"from multiprocessing.spawn" in Path(f"/proc/{pid}/cmdline").read_bytes()]
 
 
+def stopped(pid: int) -> bool:
+    """Whether the kernel has put `pid` in the stopped state yet (SIGSTOP takes effect when the
+    process is next scheduled, which on a busy machine can be after the next request arrives)."""
+    return Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0] in (b"T", b"t")
+
+
 def test_a_stopped_or_dead_idle_worker_costs_no_query(server):
     (worker,) = workers(server)
     os.kill(worker, signal.SIGSTOP)
+    deadline = time.monotonic() + 10
+    while not stopped(worker):
+        assert time.monotonic() < deadline, "the worker never stopped"
+        time.sleep(0.01)
     assert sparql(server, "ASK { ?s a dg:NHSTrust }")[0] == 200
     assert not Path(f"/proc/{worker}").exists() or worker not in workers(server)  # replaced
     (second,) = workers(server)
@@ -217,9 +228,10 @@ def test_base_url_names_the_public_address(tmp_path):
         running.stop()
 
 
-def _serve_until(signum: int) -> subprocess.CompletedProcess:
+def _serve_until(signum: int, *options: str, during=None) -> tuple:
+    """Serve, then stop with `signum` (while `during(port)` runs in a thread, if given)."""
     port = free_port()
-    process = subprocess.Popen(derbygraph_command() + ["serve", "--port", str(port), "--workers", "2"],
+    process = subprocess.Popen(derbygraph_command() + ["serve", "--port", str(port), *(options or ("--workers", "2"))],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                # as from a terminal: a pytest-xdist worker ignores Ctrl+C, and children inherit that
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
@@ -237,8 +249,14 @@ def _serve_until(signum: int) -> subprocess.CompletedProcess:
             scratch.add(next(Path(*target.parts[:n + 1]) for n, part in enumerate(target.parts)
                              if part.startswith("derbygraph-")))
     children = family(process.pid)[1:]
+    asking = threading.Thread(target=during, args=(port,)) if during else None
+    if asking:
+        asking.start()
+        time.sleep(1.5)  # on its way, or on a worker
     process.send_signal(signum)
     out, err = process.communicate(timeout=30)
+    if asking:
+        asking.join(timeout=30)
     return process.returncode, err, scratch, children
 
 
@@ -265,3 +283,23 @@ def test_a_busy_port_is_found_before_any_build():
         assert len(result.stderr.strip().splitlines()) == 1
         assert "loaded" not in result.stderr
         assert time.monotonic() - started < 5
+
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_during_a_query_answers_it_503_without_a_traceback(signum):
+    answer = {}
+
+    def ask(port: int):
+        request = f"http://127.0.0.1:{port}/sparql?query=" + urllib.parse.quote(RUNAWAY)
+        try:
+            urllib.request.urlopen(request, timeout=30)
+        except urllib.error.HTTPError as error:
+            answer["reply"] = (error.code, error.headers, error.read())
+    code, err, _, children = _serve_until(signum, "--workers", "1", "--query-timeout", "60", during=ask)
+    status, headers, body = answer["reply"]
+    assert status == 503 and b"stopping" in body and headers.get("Retry-After"), (status, body)
+    assert "Traceback" not in err and "stopped" in err, err
+    time.sleep(0.5)
+    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()
+                and Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0] != "Z"]

@@ -121,3 +121,81 @@ def test_cors_open_for_get_and_post(server):
     assert status == 200 and headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in headers["Access-Control-Allow-Methods"]
     assert sparql(server, QUICK)[1]["Access-Control-Allow-Origin"] == "*"
+
+
+# --- every request that is not SPARQL is bounded: its inputs, at the entry of its view -----------
+
+@pytest.fixture(scope="module")
+def client(dataset):
+    from derbygraph.webapp import create_app
+
+    return create_app(dataset).test_client()
+
+
+def refusal(response, status: int = 400) -> str:
+    assert response.status_code == status and response.is_json, (response.status_code, response.data[:200])
+    return response.get_json()["error"]
+
+
+def test_json_nested_past_the_limit_is_a_400_not_a_500(client):
+    for depth in (17, 100_000):
+        message = refusal(client.post("/reconcile", data={"queries": "[" * depth + "]" * depth}))
+        assert "16 deep" in message
+    assert client.post("/reconcile", data={"extend": "{" * 50_000}).status_code == 400
+
+
+def test_reconcile_batches_and_extensions_have_a_size_limit(client):
+    import json
+
+    batch = {f"q{i}": {"query": "Derby"} for i in range(21)}
+    assert "at most 20" in refusal(client.post("/reconcile", data={"queries": json.dumps(batch)}))
+    del batch["q20"]
+    assert client.post("/reconcile", data={"queries": json.dumps(batch)}).status_code == 200
+    extend = {"ids": ["id/org/nhs-derby-city"] * 41, "properties": [{"id": "code"}] * 5}
+    assert "at most 200" in refusal(client.post("/reconcile", data={"extend": json.dumps(extend)}))
+    long_text = {"q0": {"query": "x" * 501}}
+    assert "at most 500" in refusal(client.post("/reconcile", data={"queries": json.dumps(long_text)}))
+
+
+@pytest.mark.parametrize("path", ["/api/search?q=", "/api/lineage?org=", "/reconcile/suggest/entity?prefix="])
+def test_long_or_wordy_parameters_are_refused_with_a_message(client, path):
+    assert "33 words" in refusal(client.get(path + "+".join(["derby"] * 33)))
+    assert "501 characters" in refusal(client.get(path + "d" * 501))
+
+
+def _source_folder(tmp_path, seeds):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    name = "001_26fc377b77897095.txt"
+    (folder / name).write_bytes((seeds / name).read_bytes())
+    return folder, name
+
+
+def test_source_texts_are_read_once_at_start_up(dataset, tmp_path, seeds):
+    import re
+
+    from derbygraph.config import DEFAULT
+    from derbygraph.webapp import create_app
+
+    folder, name = _source_folder(tmp_path, seeds)
+    client = create_app(dataset, DEFAULT.replace(sources_dir=str(folder))).test_client()
+    (folder / name).unlink()  # read at start-up: the page no longer opens the file
+    page = client.get("/derbygraph/id/source/dhcft-encyclopedia", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert re.search(r"\d+ of its \d+ sentences", page)  # the text, read and marked
+
+
+def test_a_source_file_linked_out_of_the_folder_or_too_large_is_refused_at_start_up(dataset, tmp_path, seeds):
+    from derbygraph.config import DEFAULT
+    from derbygraph.errors import BadInput
+    from derbygraph.webapp import create_app
+
+    folder, name = _source_folder(tmp_path, seeds)
+    outside = tmp_path / "elsewhere.txt"
+    (folder / name).rename(outside)
+    (folder / name).symlink_to(outside)
+    with pytest.raises(BadInput, match="link out of it"):
+        create_app(dataset, DEFAULT.replace(sources_dir=str(folder)))
+    (folder / name).unlink()
+    (folder / name).write_bytes(outside.read_bytes())
+    with pytest.raises(BadInput, match="at most 1,000 bytes"):
+        create_app(dataset, DEFAULT.replace(sources_dir=str(folder), max_source_bytes=1000))

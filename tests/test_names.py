@@ -104,3 +104,25 @@ def test_resolving_weighs_only_the_names_that_can_resolve(dataset, query_words, 
     query = " ".join(query_words)
     whole = [m for m in dataset.names.search(query, 8, at) if m.score >= names.RESOLVE_AT]
     assert dataset.names.search(query, 8, at, resolvable=True) == whole
+
+
+@pytest.mark.parametrize("written, name", [
+    ("Derbyshire Healthcare NHS FT", "Derbyshire Healthcare NHS Foundation Trust"),
+    ("Derbyshire Healthcare FT", "Derbyshire Healthcare NHS Foundation Trust"),
+    ("DERBYSHIRE HEALTHCARE", "Derbyshire Healthcare NHS Foundation Trust"),
+    ("Southern Derbys MH Tr", "Southern Derbyshire Mental Health NHS Trust"),
+    ("Southern Derbyshire Community & Mental Health Services NHS Trust",
+     "Southern Derbyshire Community and Mental Health Services NHS Trust"),
+    ("Derbyshire Comm Hlth Svcs NHS FT", "Derbyshire Community Health Services NHS Foundation Trust"),
+])
+def test_the_short_forms_people_write_are_the_name_itself(dataset, written, name):
+    """Abbreviations, "&", a missing "NHS" and capitals match as well as the name as written."""
+    best = dataset.names.search(written, 3)[0]
+    assert best.name == name and best.score >= names.EXACT_AT, best
+
+
+@pytest.mark.parametrize("short, long", [("Chesterfield Royal Hosp", "Chesterfield Royal Hospital"), ("Univ Hosps", "University Hospitals"),
+                                        ("NHS Derby City PCT", "NHS Derby City Primary Care Trust"),
+                                        ("Erewash CCG", "Erewash Clinical Commissioning Group"), ("Derbyshire ICB", "Derbyshire Integrated Care Board")])
+def test_abbreviations_are_read_as_their_words(short, long):
+    assert names.words(short) == names.words(long)

@@ -100,7 +100,7 @@ def test_a_date_picks_the_name_in_force_then(client, schemas, date):
     assert {"id": "name_in_force_on_date", "value": True} in best["features"]
 
 
-def test_a_later_name_with_an_early_date_gives_the_body_of_then(client, schemas):
+def test_a_later_name_with_an_early_date_gives_the_body_of_then(client, schemas):  # the README's example
     """Today's name asked for 1999: the lineage's body of 1999, named as it was then, not certain."""
     answer = valid(schemas, "reconciliation-result-batch.json", reconcile(client, {"q": {
         "query": "Derbyshire Healthcare NHS Foundation Trust", "properties": [{"pid": "date", "v": "1999"}]}}))
@@ -151,7 +151,6 @@ def test_a_property_named_like_a_column_header_is_understood(client):
 
 
 @pytest.mark.parametrize("queries, words", [
-    ('{"q": {"query": "x", "properties": [{"pid": "date", "v": "1999-13"}]}}', "not a real date"),
     ('{"q": {"query": "x", "properties": [{"pid": "colour", "v": "red"}]}}', "unknown property"),
     ('{"q": {"query": "x", "type": "https://example.org/Nothing"}}', "unknown type"),
     ('{"q": {"query": "x", "limit": -1}}', "limit"),
@@ -248,3 +247,263 @@ def test_with_the_registry_a_rough_name_offers_choices(registry_client):
     assert "Sheffield" in page and ('class="closest"' in page or "Which organisation do you mean?" in page)
     assert page.count('class="choice"') >= 1  # the registry names two Sheffield trusts: the other is offered
     assert "Sheffield Children's NHS Foundation Trust" in page.replace("&#39;", "'")  # not the registry's capitals
+
+
+# --- a whole spreadsheet: one candidate per body, right at any date (issue 25) --------------------
+
+FT = "https://w3id.org/derbygraph/ontology#NHSFoundationTrust"
+DCHS = "id/org/derbyshire-community-health-services-nhs-foundation-trust"
+
+
+@pytest.fixture(scope="module", params=["documents", "registry"])
+def any_client(request):
+    """The app without the registry and with it: what must hold on both."""
+    return request.getfixturevalue("client" if request.param == "documents" else "registry_client")
+
+
+def best_of(client, query: dict) -> list[dict]:
+    return reconcile(client, {"q": query})["q"]["result"]
+
+
+def test_the_readme_example_with_and_without_the_registry(any_client, schemas):
+    """Today's name with 1999: the lineage's 1999 body first, named as it was in 1999, and the
+    description says which name matched and when it held."""
+    answer = valid(schemas, "reconciliation-result-batch.json", reconcile(any_client, {"q": {
+        "query": "Derbyshire Healthcare NHS Foundation Trust", "properties": [{"pid": "date", "v": "1999"}]}}))
+    found = answer["q"]["result"]
+    assert (found[0]["id"], found[0]["name"]) == (SOUTHERN, "Southern Derbyshire Mental Health NHS Trust")
+    assert "Derbyshire Healthcare NHS Foundation Trust” (2011-02-01–now)" in found[0]["description"]
+    assert {"id": "lineage_body_in_force_on_date", "value": True} in found[0]["features"]
+    assert not any(c["match"] for c in found)
+
+
+def test_candidates_are_sorted_by_score_and_never_events(any_client):
+    for date in ("1999", "2005", "2016", None):
+        query = {"query": "Derbyshire Healthcare", "limit": 20}
+        if date:
+            query["properties"] = [{"pid": "date", "v": date}]
+        found = best_of(any_client, query)
+        scores = [c["score"] for c in found]
+        assert scores == sorted(scores, reverse=True), date
+        assert not any("tribunal" in c["id"] for c in found), date
+        assert len({c["id"] for c in found}) == len(found)
+    asked = best_of(any_client, {"query": "Employment tribunal", "type": "Tribunal"})
+    assert asked and asked[0]["id"] == "id/org/employment-tribunal-2015-dhcft"  # found when its type is asked
+
+
+def test_one_candidate_per_body_with_the_registry(registry_client, schemas):
+    """RXM and the documents' foundation trust are one body: one candidate, with the code in its
+    description, so the exact names of both trusts auto-match."""
+    for name, body, code in (("Derbyshire Healthcare NHS Foundation Trust", DHCFT, "RXM"),
+                             ("Derbyshire Community Health Services NHS Foundation Trust", DCHS, "RY8")):
+        found = valid(schemas, "reconciliation-result-batch.json", reconcile(registry_client, {"q": {"query": name}}))["q"]["result"]
+        assert (found[0]["id"], found[0]["match"]) == (body, True)
+        assert f"ODS {code} (NHS trust or care trust" in found[0]["description"]
+        assert not any(c["id"] == f"id/ods/org/{code}" for c in found)
+    acronym = best_of(registry_client, {"query": "DHCFT"})
+    assert acronym[0]["id"] == DHCFT and not any(c["id"] == "id/ods/org/RXM" for c in acronym)
+    by_code = best_of(registry_client, {"query": "RXM", "properties": [{"pid": "date", "v": "2015"}]})
+    assert (by_code[0]["id"], by_code[0]["match"]) == (DHCFT, True)
+
+
+@pytest.mark.parametrize("date", ["1995-06-01T00:00:00Z", 1995, 1995.0, "1995", "c. 1995", "circa 1995", "1995?",
+                                  "95", "'95", "1995-06", "01/06/1995", "1990s", "1994-96"])
+def test_the_date_forms_spreadsheets_send(client, date):
+    found = best_of(client, {"query": "Southern Derbyshire Mental Health NHS Trust", "properties": [{"pid": "date", "v": date}]})
+    assert (found[0]["id"], found[0]["name"], found[0]["match"]) == (SOUTHERN, "Southern Derbyshire Mental Health NHS Trust", True)
+    assert {"id": "name_in_force_on_date", "value": True} in found[0]["features"], date
+
+
+def test_a_cell_that_cannot_be_read_affects_only_its_row(client, schemas):
+    answer = valid(schemas, "reconciliation-result-batch.json", reconcile(client, {
+        "good": {"query": "Derbyshire Mental Health Services NHS Trust", "properties": [{"pid": "date", "v": "2005"}]},
+        "bad": {"query": "Derbyshire Mental Health Services NHS Trust", "properties": [{"pid": "date", "v": "1999-13"}]},
+        "words": {"query": "Derbyshire Mental Health Services NHS Trust", "properties": [{"pid": "date", "v": "not known"}]}}))
+    assert answer["good"]["result"][0]["match"] is True
+    for key in ("bad", "words"):
+        best = answer[key]["result"][0]
+        assert best["id"] == SOUTHERN and "not read: answered as if undated" in best["description"]
+        assert {"id": "date_read", "value": False} in best["features"]
+        assert not any(f["id"] == "date_fit" for f in best["features"])
+
+
+def test_a_json_body_is_read_as_the_queries(client, schemas):
+    queries = {"q0": {"query": "Derbyshire Healthcare NHS Foundation Trust"}}
+    form = reconcile(client, queries)
+    for body in (queries, {"queries": queries}):
+        response = client.post("/reconcile", json=body)
+        assert response.status_code == 200
+        assert valid(schemas, "reconciliation-result-batch.json", response.get_json()) == form
+    for bad in ("[1, 2]", "{not json"):
+        refused = client.post("/reconcile", data=bad, content_type="application/json")
+        assert refused.status_code == 400
+        assert "queries" in refused.get_json()["error"]
+
+
+@pytest.mark.parametrize("kind", ["NHSTrust", "dg:NHSTrust", TRUST])
+def test_short_type_ids(client, kind):
+    found = best_of(client, {"query": "Southern Derbyshire Mental Health NHS Trust", "type": kind})
+    assert found[0]["id"] == SOUTHERN
+
+
+def test_every_type_of_the_manifest_finds_its_bodies(any_client):
+    """Reconciling an instance's name with its type finds it, for every type offered."""
+    from derbygraph.dataset import iri
+
+    app = any_client.application
+    dataset = app.config["DATASET"]
+    kinds = any_client.get("/reconcile/suggest/type?prefix=&limit=50").get_json()["result"]
+    assert kinds
+    for kind in kinds:
+        instance = next(iter(dataset.subjects(vocab_type(), iri(kind["id"]))))
+        name = dataset.label(instance)
+        found = best_of(any_client, {"query": name, "type": kind["id"], "limit": 20})
+        assert any(instance.value.endswith(c["id"]) or kind["id"] in {t["id"] for t in c["type"]} for c in found), kind
+
+
+def vocab_type() -> str:
+    from derbygraph import vocab
+
+    return vocab.RDF + "type"
+
+
+@pytest.mark.parametrize("kind", ["NHSBody", "NHSFoundationTrust", FT])
+def test_types_find_registry_bodies(registry_client, kind):
+    found = best_of(registry_client, {"query": "Chesterfield Royal Hospital NHS Foundation Trust", "type": kind})
+    assert found and (found[0]["id"], found[0]["match"]) == ("id/ods/org/RFS", True)
+
+
+def test_code_and_postcode_properties(registry_client):
+    coded = best_of(registry_client, {"query": "Derbyshire Healthcare", "properties": [{"pid": "code", "v": "rxm"}]})
+    assert (coded[0]["id"], coded[0]["match"]) == (DHCFT, True) and {"id": "code", "value": True} in coded[0]["features"]
+    wrong = best_of(registry_client, {"query": "Derbyshire Healthcare NHS Foundation Trust", "properties": [{"pid": "code", "v": "RFS"}]})
+    assert not any(c["match"] for c in wrong)
+    placed = best_of(registry_client, {"query": "Derbyshire Healthcare NHS Foundation Trust",
+                                       "properties": [{"pid": "postcode", "v": "de22 3lz"}]})
+    assert placed[0]["id"] == DHCFT and {"id": "postcode", "value": True} in placed[0]["features"]
+    only_postcode = best_of(registry_client, {"query": "", "properties": [{"pid": "postcode", "v": "S44 5BL"}]})
+    assert only_postcode[0]["id"] == "id/ods/org/RFS"
+
+
+def extend(client, ids: list[str], properties: list[dict]) -> dict:
+    response = client.post("/reconcile", data={"extend": json.dumps({"ids": ids, "properties": properties})})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def test_extend_gives_only_what_held_on_the_date(registry_client, schemas):
+    """No code before RXM opened (2002-04-01); the quote for the period asked, not RXM's registry row."""
+    for date, codes in (("1995", []), ("2005", [{"str": "RXM"}])):
+        answer = valid(schemas, "data-extension-response.json", extend(registry_client, [SOUTHERN], [
+            {"id": "code", "settings": {"date": date}}, {"id": "quote", "settings": {"date": date}}]))
+        assert answer["rows"][SOUTHERN]["code"] == codes, date
+        quotes = answer["rows"][SOUTHERN]["quote"]
+        assert quotes and not any("etr.csv" in q["str"] or "DERBYSHIRE HEALTHCARE" in q["str"] for q in quotes), date
+    assert extend(registry_client, [DHCFT], [{"id": "code", "settings": {"date": "2015"}}])["rows"][DHCFT]["code"] == [{"str": "RXM"}]
+    assert extend(registry_client, [DHCFT], [{"id": "code", "settings": {"date": "1999"}}])["rows"][DHCFT]["code"] == []
+
+
+def test_suggest_gives_one_entry_per_body_with_its_dates(registry_client, schemas):
+    found = valid(schemas, "suggest-entities-response.json",
+                  registry_client.get("/reconcile/suggest/entity?prefix=Derbyshire%20Healthcare").get_json())["result"]
+    assert found[0]["id"] == DHCFT and "2011-02-01–now" in found[0]["description"]
+    assert len({e["id"] for e in found}) == len(found) and "id/ods/org/RXM" not in {e["id"] for e in found}
+
+
+def test_the_preview_names_the_bodies_before_a_registry_body(registry_client):
+    page = registry_client.get("/reconcile/preview?id=id/ods/org/RW1").get_data(as_text=True)
+    assert "Solent NHS Trust" in page  # R1C, named by the registry, not "ODS NHS trust or care trust R1C"
+    assert "NHS trust or care trust R1C" not in page
+
+
+# --- the sheet against the live server, and the preview in a browser --------------------------------
+
+
+@pytest.fixture(scope="module")
+def registry_server(registry_store):
+    from conftest import Server
+
+    running = Server("--store", registry_store)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module", params=["documents", "registry"])
+def live(request):
+    return request.getfixturevalue("server" if request.param == "documents" else "registry_server")
+
+
+def test_the_sheet_against_the_live_server(live, schemas):
+    """benchmarks/reconcile_sheet.csv: >= 95% right at the top, >= 80% auto-matched, none wrong
+    with match: true, every answer valid."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import reconcile_eval
+
+    report = reconcile_eval.evaluate(live.url, reconcile_eval.read_sheet())
+    for answer in report["answers"]:
+        valid(schemas, "reconciliation-result-batch.json", answer)
+    assert report["rows"] >= 60
+    misses = [(r["row"]["name"], r["row"]["date"], (r["top"] or {}).get("id")) for r in report["results"] if not r["right_at_top"]]
+    assert report["right_at_top"] >= 0.95, misses
+    assert report["right_matched"] >= 0.80
+    assert report["wrong_matched"] == 0, [r["row"]["name"] for r in report["results"] if r["wrong_matched"]]
+
+
+def test_the_preview_fits_its_declared_frame(server):
+    """Measured in headless Chromium at the manifest's width: the card is no taller than its height."""
+    import shutil
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("needs Debian's chromium (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    _, manifest = server.json("/reconcile")
+    width, height = manifest["preview"]["width"], manifest["preview"]["height"]
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            for identifier in (SOUTHERN, DHCFT, "id/site/radbourne-unit"):
+                page.goto(server.url + manifest["preview"]["url"].split("/reconcile", 1)[1].join(["/reconcile", ""])
+                          .replace("{{id}}", identifier))
+                size = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight, "
+                                     "Math.max(...[...document.body.children].map(e => e.getBoundingClientRect().bottom))]")
+                assert size[0] <= width and size[1] <= height and size[2] <= height, (identifier, size)
+                assert "Southern Derbyshire" in page.inner_text("body") or identifier != SOUTHERN
+        finally:
+            browser.close()
+
+
+@pytest.mark.parametrize("cell, at, years", [
+    ("1995-06-01T00:00:00Z", "1995-06-01", ()), ("2001-02-01T10:30:00+01:00", "2001-02-01", ()), (1995, "1995", ()),
+    ("1999-06", "1999-06", ()), ("01/02/2003", "2003-02-01", ()), ("2003/2/1", "2003-02-01", ()),
+    ("48", "1948", ()), ("47", "2047", ()), ("'05", "2005", ()),
+    ("c. 2005", "2005", ("2003", "2004", "2005", "2006", "2007")), ("2005?", "2005", ("2003", "2004", "2005", "2006", "2007")),
+    ("1994-96", "1995", ("1994", "1995", "1996")), ("1990s", "1995", tuple(str(y) for y in range(1990, 2000))),
+])
+def test_cell_dates(cell, at, years):
+    from derbygraph import celldates
+
+    when = celldates.read(cell)
+    assert (when.at, when.years) == (at, years)
+
+
+@pytest.mark.parametrize("cell", ["1999-13", "soon", "2005-02-30", "1999-1990", True, "12/13/2005"])
+def test_cell_dates_that_cannot_be_read_say_so(cell):
+    from derbygraph import celldates
+
+    when = celldates.read(cell)
+    assert when.at is None and "not read: answered as if undated" in when.note
+    assert celldates.read("") == celldates.read(None) == celldates.UNDATED  # an empty cell is undated, silently
+
+
+def test_a_body_past_its_dissolution_is_never_a_match(client):
+    """Community Health Care (North Derbyshire) was dissolved in 2002 or before (a bound, not a date)."""
+    name = "Community Health Care (North Derbyshire) NHS Trust"
+    before = best_of(client, {"query": name, "properties": [{"pid": "date", "v": "1998"}]})
+    after = best_of(client, {"query": name, "properties": [{"pid": "date", "v": "2010"}]})
+    assert before[0]["match"] is True
+    assert after[0]["match"] is False and "not in force in 2010" in after[0]["description"]

@@ -9,9 +9,9 @@ import csv
 import re
 
 import pytest
-from hypothesis import given, settings, strategies as st
 
 from derbygraph import vocab
+from derbygraph.dataset import iri
 from derbygraph.names import Match
 from derbygraph.registry.read import ETR_GEOGRAPHY, ETR_GROUPING, ETR_POSTCODE
 from derbygraph.search import DISTRICT, SCORES, FieldIndex, compact, district, search
@@ -94,14 +94,19 @@ class Dataset:
         self.names, self.fields = Names(matches), SMALL
 
 
-def test_names_come_first_and_fields_never_push_them_out():
+def test_each_organisation_once_ranked_by_how_well_its_best_field_matched():
     names = [Match(ORG + "RTG", 0.3, "Royal Derby Hospital"), Match(ORG + "XYZ", 0.26, "Derby Something", field="code")]
     hits = search(Dataset(names), "derby", limit=10)
-    assert [(h.iri, h.field) for h in hits[:2]] == [(ORG + "RTG", "name"), (ORG + "XYZ", "code")]
-    assert [h.iri for h in hits[2:]] == [ORG + "RXM"]  # RTG matched by name is not listed again
-    assert [h.iri for h in search(Dataset(names), "derby", limit=2)] == [ORG + "RTG", ORG + "XYZ"]
-    scores = [h.score for h in hits]
-    assert scores == sorted(scores, reverse=True)
+    # "derby" is one of RXM's four address words and one of RTG's five: both before RTG's poor name
+    assert [(h.iri, h.field) for h in hits] == [(ORG + "RXM", "address"), (ORG + "RTG", "address"), (ORG + "XYZ", "code")]
+    assert [h.iri for h in search(Dataset(names), "derby", limit=2)] == [ORG + "RXM", ORG + "RTG"]
+    placed = search(Dataset(names), "Kingsway Hospital", limit=10)
+    assert placed[0].iri == ORG + "RXM"  # an address holding every word before a name holding one
+    exact = [Match(ORG + "R0A", 1.0, "Kingsway Hospital Trust")]
+    assert search(Dataset(exact), "Kingsway Hospital", limit=10)[0].iri == ORG + "R0A"  # the name itself first
+    for hits in (hits, placed):
+        scores = [h.score for h in hits]
+        assert scores == sorted(scores, reverse=True)
 
 
 # --- the real registry ------------------------------------------------------------------------------
@@ -138,12 +143,26 @@ def test_every_region_and_ics_code_finds_exactly_its_trusts(registry_dataset, et
 
 @pytest.mark.parametrize("query", ["Derby", "Derbyshire Healthcare", "Kingsway", "Southern Derbyshire", "Manchester",
                                    "QJ2", "RXM", "DE22", "Sheffield", "London Road"])
-def test_name_results_are_those_of_the_name_index_first(registry_dataset, query):
-    names = registry_dataset.names.search(query, 20)
+def test_hits_are_the_best_of_names_and_fields_each_once(registry_dataset, query):
     hits = search(registry_dataset, query, 20)
-    assert [(h.iri, h.score) for h in hits[:len(names)]] == [(m.iri, m.score) for m in names]
-    assert all(h.field in NAMED for h in hits[:len(names)]) and all(h.field not in NAMED for h in hits[len(names):])
     assert len({h.iri for h in hits}) == len(hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    names = {m.iri: m.score for m in registry_dataset.names.search(query, 20)}
+    fields = {}
+    for hit in registry_dataset.fields.search(query):
+        fields[hit.iri] = max(fields.get(hit.iri, 0), hit.score)
+    for hit in hits:
+        assert hit.score == max(names.get(hit.iri, 0), fields.get(hit.iri, 0)), hit
+
+
+@pytest.mark.parametrize("query", ["Kingsway Hospital", "kingsway hosp"])
+def test_a_site_or_address_finds_its_trust(dataset, registry_dataset, query):
+    """Kingsway Hospital is Derbyshire Healthcare's site (the documents) and address (the registry)."""
+    for data in (dataset, registry_dataset):
+        best = search(data, query, 10)[0]
+        assert data.label(iri(best.iri)) \
+            == "Derbyshire Healthcare NHS Foundation Trust", (query, best)
+        assert best.field in ("site", "address")
 
 
 def test_an_ics_code_is_first_the_area_of_that_code_then_its_trusts(registry_dataset, etr_rows):
@@ -183,17 +202,9 @@ def test_the_search_box_takes_a_postcode(client):
     assert "postcode" in home
 
 
-WORDS = ["derby", "derbyshire", "healthcare", "nhs", "trust", "royal", "hospital", "community", "de22", "kings",
-         "kingsway", "the", "of", "southern", "mental", "health", "dchs", "qj2", "y60", "road"]
+def test_the_name_itself_outranks_every_other_field():
+    """A name as written (names.EXACT_AT and above) comes before any postcode, code, site or address."""
+    from derbygraph.names import EXACT_AT
+    from derbygraph.search import WORDED_FROM, WORDED_SPAN
 
-
-@settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=4), st.lists(st.sampled_from(WORDS), min_size=1, max_size=5),
-       st.sampled_from(["label", "name", "variant", "code"]))
-def test_any_name_match_outranks_every_other_field(query, name, kind):
-    """`names first` holds by construction: a name that matches at all scores above every other field."""
-    from derbygraph.names import Entry, core as core_words, score
-
-    entry = Entry("x", " ".join(name), kind, tuple(name), tuple(core_words(name)))
-    value = score(query, entry)
-    assert value == 0 or value > max(SCORES.values())
+    assert EXACT_AT > max(SCORES.values()) and EXACT_AT > WORDED_FROM + WORDED_SPAN

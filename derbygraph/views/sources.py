@@ -38,7 +38,7 @@ def source_page(name: str):
     if fmt is not formats.HTML or not dataset.has_type(iri(document), vocab.DG + "SourceDocument"):
         return resource("id/source/" + name)  # RDF, or not a document: the ordinary description
     quotes = sources.quotations(dataset, document)
-    text = sources.document_text(dataset, document, current_app.config["CONFIG"].sources_dir)
+    text = current_app.config["SOURCE_TEXTS"].get(document)
     response = Response(render_template(
         "source.html", dataset=dataset, iri=document, credit=sources.credit(dataset, document),
         metadata=sources.document_metadata(dataset, document), quotes=quotes, local_href=local_href,

@@ -1,0 +1,22 @@
+"""The derbygraph app as a WSGI target for other servers (benchmarks/servers.py): the store named
+by DERBYGRAPH_STORE, SPARQL in the same sandboxed worker pool `derbygraph serve` uses."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from derbygraph.config import DEFAULT
+from derbygraph.dataset import Dataset
+from derbygraph.executor import WorkerPool
+from derbygraph.webapp import create_app
+
+
+def application():
+    dataset = Dataset.open(Path(os.environ["DERBYGRAPH_STORE"]))
+    config = DEFAULT.replace(base_url=os.environ.get("DERBYGRAPH_BASE_URL"))
+    dataset.names
+    return create_app(dataset, config, executor=WorkerPool(dataset.path, config))
+
+
+app = application() if os.environ.get("DERBYGRAPH_STORE") else None
