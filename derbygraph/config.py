@@ -23,9 +23,17 @@ class Config:
     timeout: float = 30.0              # seconds before a query is cut off (CLI and server alike)
     max_rows: int = 10_000             # solutions or triples in one answer; more are cut, with notice
     max_answer_bytes: int = 16 * MiB   # bytes of one serialised answer; more rows are cut, with notice
-    max_query_bytes: int = 100_000     # the query text
-    max_nesting: int = 100             # brackets (and unary operators) inside each other
-    max_body_bytes: int = 1_000_000    # a request body
+    max_query_bytes: int = 1 * MiB     # the query text (a pasted list of every registry code is 164 kB)
+    # Levels of the engine's tree a query may nest: brackets and groups inside each other, and
+    # every left-deep chain (n operands of ||, &&, +, *, UNION branches, group elements, path
+    # steps, list members, triple patterns of a basic pattern: n levels). Measured in these units
+    # (pyoxigraph 0.5 on an 8 MiB stack, empty store): nested FILTER EXISTS crash the engine at
+    # ~1,650, nested groups ~2,150, MINUS and BIND runs ~2,600, brackets ~4,600, + and * chains
+    # ~6,800, triple patterns ~8,100, || ~9,300. Query workers run queries on a 64 MiB stack
+    # (nested groups ~17,400). `oxigraph serve` answers on 2 MiB threads (~700 nested groups over
+    # the dataset): the README says to run it with RUST_MIN_STACK=67108864.
+    max_nesting: int = 1_000
+    max_body_bytes: int = 4 * MiB      # a request body: a 1 MiB query, percent-encoded in a form, and more
     # The processes that run queries.
     workers: int = 4                   # query worker processes
     worker_memory: int = 1024 * MiB    # heap of one worker (RLIMIT_DATA); a worker past it is replaced

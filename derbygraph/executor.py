@@ -106,9 +106,10 @@ class InProcessExecutor:
         self.dataset = dataset
         self.config = config
         self.admission = Admission.for_queries(config)
+        querycheck.prepare()
 
     def run(self, query: str, **options) -> Reply:
-        querycheck.check(query, self.config)
+        query = querycheck.check(query, self.config)  # from here on, the text printed from its reading
         self.admission.enter()
         try:
             return Reply(execute(self.dataset.store, query, config=self.config, **options))
@@ -135,6 +136,17 @@ def _serve_queries(connection, store_path: str, config: Config) -> None:
     # From here every failure is reported through the pipe; the allocator's own last words when
     # the heap cap is met ("memory allocation of N bytes failed") would only clutter the terminal.
     os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+    threading.stack_size(QUERY_STACK)
+    answering = threading.Thread(target=_answer_queries, args=(connection, store, config), name="queries")
+    answering.start()
+    answering.join()
+
+
+QUERY_STACK = 64 << 20  # bytes of stack the engine recurses on (8x a main thread's: Config.max_nesting)
+
+
+def _answer_queries(connection, store, config: Config) -> None:
+    """Answer (query, options) messages until told to stop, or until the heap cap is met."""
     while True:
         try:
             message = connection.recv()
@@ -230,6 +242,7 @@ class WorkerPool:
         self._context = multiprocessing.get_context("spawn")  # no fork of a process holding a store
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self.admission = Admission.for_queries(config)
+        querycheck.prepare()
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
         for _ in range(config.workers):
@@ -249,7 +262,7 @@ class WorkerPool:
         return self._start()
 
     def run(self, query: str, **options) -> Reply:
-        querycheck.check(query, self.config)
+        query = querycheck.check(query, self.config)  # from here on, the text printed from its reading
         if self.closed:
             raise QueryError(STOPPING, 503, retry_after=RETRY_AFTER)
         self.admission.enter()

@@ -27,22 +27,23 @@ import pyoxigraph as ox
 from . import __version__, vocab
 from .config import DEFAULT
 from .errors import QueryError
-from .querycheck import operation, read, states_dataset
+from .querycheck import reading
+from .sparql import SERVICE_UNAVAILABLE
+from .sparqlparse import Reading, holds_service
 
 SKOLEM = vocab.BASE + ".well-known/genid/"
 RESULT_TYPES = "application/sparql-results+json"
 GRAPH_TYPES = "application/n-triples, text/turtle;q=0.8"
 XSD_BOOLEAN = vocab.XSD + "boolean"
-_FROM = re.compile(r"\bFROM\s+(?:NAMED\s+)?(?:<[^<>\s]*>|[\w.-]*:[\w.-]*)", re.IGNORECASE)
 _PROLOGUE_THEN_ASK = re.compile(r"((?:\s+|#[^\n]*|PREFIX\s*[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)*)ASK\b", re.IGNORECASE)
 
 
-def _ask_as_select(sparql: str, words: list[str]) -> str | None:
+def _ask_as_select(sparql: str, read: Reading) -> str | None:
     """`ASK {...}` as `SELECT * {...} LIMIT 1`, which every engine answers right: Virtuoso answers
     an ASK (and a COUNT) over `GRAPH <iri>` with true (and 1) when a dataset is named and the
     graph is not in it. None when the query is not that simple (grouped, or with VALUES after)."""
     match = _PROLOGUE_THEN_ASK.match(sparql)
-    if match is None or {"GROUP", "HAVING", "VALUES", "LIMIT", "OFFSET"} & set(words):
+    if match is None or any(read.mentions(word) for word in ("GROUP", "HAVING", "VALUES", "LIMIT", "OFFSET")):
         return None
     return f"{match[1]}SELECT *{sparql[match.end():]}\nLIMIT 1"
 
@@ -90,6 +91,8 @@ class RemoteStore:
         except urllib.error.HTTPError as error:
             # The engine's first paragraph: Virtuoso echoes the query after it.
             message = " ".join(error.read()[:2000].decode("utf-8", "replace").split("\n\n")[0].split())
+            if holds_service(text):  # a SERVICE the check let through, refused by the store's walls
+                raise QueryError(SERVICE_UNAVAILABLE, 400) from None
             if error.code == 400:
                 raise SyntaxError(message or "the remote store could not parse the query") from None
             raise RemoteError(f"{self.endpoint}: {error.code} {message[:300]}") from None
@@ -109,15 +112,16 @@ class RemoteStore:
         prologue += "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in (prefixes or {}).items())
         if isinstance(default_graph, ox.NamedNode):
             default_graph = [default_graph]
-        if default_graph is None and named_graphs is None and not states_dataset(sparql):
+        read = reading(sparql)  # the store is given the text printed from it, as a worker is
+        sparql = read.text
+        if default_graph is None and named_graphs is None and not read.states_dataset:
             default_graph, named_graphs = self._graphs, self._graphs  # every graph, merged and by name
         elif default_graph is not None or named_graphs is not None:
             # The protocol's dataset wins over the query's (SPARQL 1.1 Protocol 2.1.4); Virtuoso
             # merges the two, so the query's own FROM clauses are not sent.
-            sparql = _FROM.sub(" ", sparql) if states_dataset(sparql) else sparql
-        words = read(sparql).words
-        form = operation(words)
-        as_select = _ask_as_select(sparql, words) if form == "ASK" else None
+            sparql = read.without_dataset()
+        form = read.form
+        as_select = _ask_as_select(sparql, read) if form == "ASK" else None
         try:
             media_type, body = self._ask(prologue + (as_select or sparql), default_graph, named_graphs,
                                          GRAPH_TYPES if form in ("CONSTRUCT", "DESCRIBE") else RESULT_TYPES)

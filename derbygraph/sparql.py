@@ -1,18 +1,18 @@
 """SPARQL execution and serialisation, shared by the query workers, the CLI and the pages.
 
-The caller has checked the query (`querycheck`) and the format is chosen by `formats`; this
-module runs the query on a store and writes its answer within the row and byte limits.
+The caller has checked the query (`querycheck`) and passes the text printed from its reading;
+the format is chosen by `formats`; this module runs the query on a store and writes its answer
+within the row and byte limits.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from . import formats, vocab
+from . import formats, sparqlparse, vocab
 from .config import DEFAULT, Config
 from .errors import QueryError
 
@@ -61,49 +61,31 @@ def execute(
         raise QueryError(f"not a graph IRI: {_tidy(error)}", 400) from None
     try:
         result = store.query(query, **options)
+        return _serialise(result, accept, format_name, config)  # evaluation errors surface while iterating
     except SyntaxError as error:
-        raise QueryError(f"malformed query: {_syntax_message(query, error)}", 400) from None
-    except (OSError, ValueError, RuntimeError) as error:
+        raise QueryError(f"malformed query: {_syntax_message(error)}", 400) from None
+    except OSError as error:
+        if sparqlparse.holds_service(query):  # the sandbox refused SERVICE's connection
+            raise QueryError(SERVICE_UNAVAILABLE, 400) from None
         raise QueryError(f"query failed: {_tidy(error)}", 400) from None
-    try:
-        return _serialise(result, accept, format_name, config)
-    except (OSError, ValueError, RuntimeError) as error:  # evaluation errors surface while iterating
+    except (ValueError, RuntimeError) as error:
         raise QueryError(f"query failed: {_tidy(error)}", 400) from None
+
+
+SERVICE_UNAVAILABLE = ("SERVICE is not available: this endpoint makes no outbound requests; query the data "
+                       "here, or run the federated query from your own client")
 
 
 def _tidy(error: Exception) -> str:
     return " ".join(str(error).split()) or error.__class__.__name__
 
 
-def undeclared_prefixes(query: str) -> list[str]:
-    """Prefixes a query uses without declaring them (and that are not predeclared)."""
-    declared, used = set(vocab.PREFIXES), []
-    for match in re.finditer(r"(?i)(PREFIX\s+)?\b([A-Za-z][\w\-.]*)?:", _code_only(query)):
-        prefix = match.group(2) or ""
-        if match.group(1):
-            declared.add(prefix)
-        elif prefix not in used and prefix != "_":
-            used.append(prefix)
-    return [prefix for prefix in used if prefix not in declared]
-
-
-def _code_only(query: str) -> str:
-    """The query with IRIs, strings, variables and comments blanked: for hints, never for refusals."""
-    return re.sub(r"<[^<>\s]*>|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|#[^\n]*|[?$]\w+", " ", query)
-
-
-def _syntax_message(query: str, error: SyntaxError, longest: int = 200) -> str:
-    """The parser's message on one line, its list of expected tokens cut short, with a hint for
-    the commonest slip: a prefix used without being declared."""
+def _syntax_message(error: SyntaxError, longest: int = 200) -> str:
+    """The engine's message on one line, its list of expected tokens cut short (the query check
+    parsed the query first, so this is the rare query the engine reads more strictly)."""
     message = _tidy(error)
     if len(message) > longest:
         message = message[:longest].rsplit(", ", 1)[0] + ", ..."
-    missing = undeclared_prefixes(query)
-    if missing:
-        said = f"the prefix {missing[0]}: is" if len(missing) == 1 else \
-            "the prefixes " + ", ".join(f"{p}:" for p in missing) + " are"
-        message += (f" ({said} not declared: add PREFIX {missing[0]}: <...>; "
-                    f"predeclared are {', '.join(vocab.PREFIXES)})")
     return message
 
 

@@ -104,7 +104,7 @@ def test_quotations_have_iris_that_dereference(server):
 
 
 @pytest.mark.parametrize("query, words", [
-    ("SELECT ?x WHERE { ?x ?y ?z }\nLIMT 5", "line 2, “LIMT 5”, could not be read (the parser expected HAVING, OFFSET,"),
+    ("SELECT ?x WHERE { ?x ?y ?z }\nLIMT 5", "line 2, “LIMT 5”, could not be read (the parser expected GROUP, HAVING,"),
     ("SELEC ?x", "line 1, “SELEC ?x”, could not be read"),
 ])
 def test_syntax_errors_are_one_sentence_without_token_lists_or_downloads(server, query, words):

@@ -102,8 +102,9 @@ def test_a_worker_sent_service_directly_reaches_nothing(listener, tmp_path):
                       f"PREFIX : <http://127.0.0.1:{port}/x> SELECT * WHERE {{ SERVICE: {{ ?x ?y ?z }} }}"):
             worker.connection.send((query, {}))
             assert worker.connection.poll(30)
-            outcome, payload = worker.connection.recv()
-            assert outcome == "refused" and "not permitted" in payload[0].lower()
+            outcome, (message, status) = worker.connection.recv()
+            assert outcome == "refused" and status == 400  # a 400 saying so, not a generic error
+            assert "SERVICE is not available" in message or "not permitted" in message.lower()
     finally:
         worker.kill()
     assert hits == []
