@@ -36,7 +36,7 @@ def succ_rows(registry_files):
 @pytest.fixture(scope="module")
 def sources(registry_files):
     return [{"file": name, "sha256": hashlib.sha256((registry_files / name).read_bytes()).hexdigest()}
-            for name in ("etr.csv", "succ.csv")]
+            for name in ("etr.csv", "succ.csv", "trust-listing.csv")]  # the store imports all three
 
 
 def check_metadata(metadata_file, csv_text: str, csv_name: str, sources: list[dict], to: str | None = None) -> dict:
