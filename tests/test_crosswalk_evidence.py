@@ -36,12 +36,14 @@ def files(registry_files):
                for n, row in enumerate(csv.reader(stream), start=1)}
     with (registry_files / "succ.csv").open(newline="") as stream:
         succ = [(n, row[0], row[1], day(row[3])) for n, row in enumerate(csv.reader(stream), start=1)]
+    with (registry_files / "trust-listing.csv").open(newline="") as stream:
+        listed = {row[0]: n for n, row in enumerate(csv.reader(stream), start=1) if n > 1}  # under its header
     mentions, onward = defaultdict(list), defaultdict(list)
     for line, predecessor, successor, date in succ:
         mentions[predecessor].append((date, line))
         mentions[successor].append((date, line))
         onward[predecessor].append((date, successor, line))
-    return {"etr": etr, "mentions": mentions, "onward": onward}
+    return {"etr": etr, "listed": listed, "mentions": mentions, "onward": onward}
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +75,9 @@ def test_an_unnamed_target_says_why(answered, files):
             if known:
                 assert f"last observed {known['name'].lower()!r} on {OBSERVED} (etr.csv line {known['line']})" \
                     in reason.lower(), reason
+            elif code in files["listed"]:  # the third listing's undated name, cited, never the name
+                assert "trust-listing.csv (undated, error rate " in reason, reason
+                assert reason.endswith(f"(trust-listing.csv line {files['listed'][code]})"), reason
             else:
                 assert reason.endswith("the files give it none"), reason
 
@@ -202,26 +207,14 @@ def test_weights_divide_a_split_in_proportion(service):
     assert any("no shares: w.csv gives no weight for RM3" in n for n in row["notes"])
 
 
-def test_a_listed_name_is_shown_as_the_listings_never_as_the_name(registry_import):
-    """Where the graph holds a third listing's undated name for a code (`dg:ListedName`, as the
-    registry importer writes it), the crosswalk shows it apart, with its row, and the name stays empty."""
-    import pyoxigraph as ox
-
-    from derbygraph import vocab
-    from derbygraph.dataset import Dataset
-
-    store = ox.Store()
-    store.load(path=str(registry_import[0]), format=ox.RdfFormat.N_TRIPLES)
-    listed = f"<{ORG_NS}RKX> <{vocab.DG}hasNamePeriod> <urn:listed:RKX> .\n" \
-             f"<urn:listed:RKX> a <{vocab.DG}ListedName> ; <{vocab.DG}name> \"Community Health Care Service (North Derbyshire) NHS Trust\" ;" \
-             f" <{vocab.DG}errorRate> \"0.0509\" ; <{vocab.PROV}wasDerivedFrom> <urn:row:7> .\n" \
-             f"<urn:row:7> <{vocab.DG}line> 7 ; <{vocab.DCT}source> <urn:listing> .\n" \
-             f"<urn:listing> <{vocab.DCT}identifier> \"trust-listing.csv\" .\n"
-    store.load(listed.encode(), format=ox.RdfFormat.TURTLE)
-    [row] = CrosswalkService(Dataset(store)).crosswalk("2001-04-01", code="RKX")["rows"]
+def test_a_listed_name_is_shown_as_the_listings_never_as_the_name(service, files):
+    """The third listing's undated name for a closed trust (`dg:ListedName`) is shown apart, with
+    its row, and the name stays empty."""
+    [row] = service.crosswalk("2001-04-01", code="RKX")["rows"]
     [target] = row["targets"]
+    line = files["listed"]["RKX"]
     assert target["name"] is None and target["listed_name"] == {
-        "name": "Community Health Care Service (North Derbyshire) NHS Trust", "source": "trust-listing.csv line 7",
+        "name": "Community Healthcare Service (North Derbyshire) NHS Trust", "source": f"trust-listing.csv line {line}",
         "undated": True}
     assert "no name known for RKX on 2001-04-01; trust-listing.csv (undated, error rate 0.0509) lists it as " \
-           "'Community Health Care Service (North Derbyshire) NHS Trust' (trust-listing.csv line 7)" in row["notes"]
+           f"'Community Healthcare Service (North Derbyshire) NHS Trust' (trust-listing.csv line {line})" in row["notes"]
