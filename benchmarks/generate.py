@@ -6,7 +6,11 @@ dg:NamePeriod nodes, renamings (dg:Renaming, dg:subject), merger chains up to de
 (dg:Merger, org:originalOrganization -> org:resultingOrganization), foundation-trust
 authorisations (a new body continuing the lineage), dissolutions with service transfers
 (dg:transferredFrom / dg:transferredTo), abandoned merger proposals, sites (org:hasSite) and
-a dg:evidence quotation (oa:hasSource, oa:hasSelector/oa:exact) on every node.
+a dg:evidence quotation (oa:hasSource, oa:hasSelector/oa:exact) on every node whose words hold
+each statement of the node, as `derbygraph check` reads them (derbygraph/reading.py): the names of
+the bodies, sites and events it links to, its dates at their precision ("in March 1994", "on
+11 December 1997"), its type's words and acronym. A node a later sentence tells more of (a site
+a body shares, a name that ends when the body becomes a foundation trust) gets a second quotation.
 
 IRIs live under https://w3id.org/derbygraph/id/bench/. Output is streamed: a family of
 organisations (one merger chain and the bodies around it) is written and forgotten, so 5M
@@ -60,14 +64,21 @@ KINDS = ["Community Health Services", "Mental Health", "Healthcare", "Community 
          "Community Health Care", "Mental Health Services", "Learning Disabilities", "Health Care",
          "Ambulance Service", "Priority Services", "Community Services", "Integrated Care",
          "General Hospital", "Children's Services", "Health and Social Care"]
-SITE_KINDS = [("Hospital", "Hospital"), ("CommunityHospital", "Community Hospital"),
-              ("HealthCentre", "Health Centre"), ("InpatientUnit", "Unit"), ("Site", "Clinic"),
-              ("Site", "Resource Centre"), ("Ward", "Ward")]
+# A site's class, the word its name ends with, and the words a source adds where the name does not
+# say the kind (the class's label in the ontology, which the check reads).
+SITE_KINDS = [("Hospital", "Hospital", ""), ("CommunityHospital", "Community Hospital", ""),
+              ("HealthCentre", "Health Centre", ""), ("InpatientUnit", "Unit", ", an inpatient unit"),
+              ("Site", "Clinic", ", a clinic site"), ("Site", "Resource Centre", ""), ("Ward", "Ward", "")]
+# The words of each kind of body (its class's label in the ontology).
+BODY_KINDS = {"NHSTrust": "an NHS trust", "NHSFoundationTrust": "an NHS foundation trust",
+              "PrimaryCareTrust": "a primary care trust"}
 SITE_WORDS = """Royal Kingsway Radbourne Hartington Tissington Walton Whitworth Babington Cavendish Florence
 St-Andrew's St-Mary's Queen's London-Road Meadows Riverside Fairfield Newholme Ashgreen Oakwood""".split()
 SERVICE_PHRASES = ["some services", "community paediatric services", "substance misuse services",
                    "learning disability services", "district nursing", "health visiting",
                    "adult mental health services", "school nursing", "podiatry", "sexual health services"]
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
 DOC_KINDS = ["annual report", "organisation web page", "encyclopedia article", "statutory instrument",
              "board paper", "press release", "Care Quality Commission report"]
 
@@ -139,7 +150,17 @@ class Generator:
 
     @staticmethod
     def year_of(literal: str) -> str:
-        return literal[1:literal.index('"', 1)]
+        return literal[1:literal.index('"', 1)][:4]
+
+    @staticmethod
+    def spoken(literal: str) -> str:
+        """A date as a source writes it, at the literal's precision: "in 1994", "in March 1994",
+        "on 11 December 1997"."""
+        value = literal[1:literal.index('"', 1)]
+        if len(value) == 4:
+            return f"in {value}"
+        month = MONTHS[int(value[5:7]) - 1]
+        return f"in {month} {value[:4]}" if len(value) == 7 else f"on {int(value[8:])} {month} {value[:4]}"
 
     def en(self, text: str) -> str:
         return _lit(text) + "@en"
@@ -186,10 +207,13 @@ class Generator:
     # --- organisations ------------------------------------------------------------------------
 
     def organisation(self, names: list[str], start: int | None, end: int | None, cls: str,
-                     began: str | None = None, ended: str | None = None,
-                     start_literal: str | None = None, end_literal: str | None = None) -> dict:
+                     began: str | None = None, start_literal: str | None = None, end_literal: str | None = None,
+                     began_how: str = "was established", ended_how: str = " and bore that name until a merger",
+                     sites: list[tuple[str, str]] = ()) -> dict:
         """An organisation bearing `names` in turn from `start` to `end` (None: unknown / now),
-        with a renaming between each two names. `began`/`ended`: the events at either end."""
+        with a renaming between each two names, at `sites` ((IRI, name) pairs). `began`: the event
+        it began with, which `began_how` words ("was formed by a merger"); `ended_how`: the words of
+        the event it ends with (", which was dissolved"), linked by `_end_with` once written."""
         org = self.mint("org")
         self.counts["organisations"] += 1
         t, rng = self.w.t, self.rng
@@ -210,16 +234,16 @@ class Generator:
         bounds += [f'"{y}"^^<{XSD}gYear>' for y in changes]
         bounds += [end_literal or (self.date(end) if end is not None else None)]
         renamings = [began]
-        for year, new_name in zip(changes, names[1:]):
+        for year, old_name, new_name in zip(changes, names, names[1:]):
             event = self.mint("event")
             self.counts["events"] += 1
             t(event, RDF_TYPE, f"<{DG}Renaming>")
             t(event, RDFS_LABEL, self.en(f"Renamed {new_name}"))
             t(event, DG + "date", f'"{year}"^^<{XSD}gYear>')
             t(event, DG + "subject", org)
-            self.evidence(event, f"In {year} the trust was renamed {new_name}")
+            self.evidence(event, f"In {year} {old_name} was renamed {new_name}")
             renamings.append(event)
-        renamings.append(ended)
+        renamings.append(None)
         periods = []
         for i, label in enumerate(names):
             period = self.mint("name")
@@ -240,9 +264,23 @@ class Generator:
                 t(period, DG + "beganWith", renamings[i])
             if renamings[i + 1]:
                 t(period, DG + "endedWith", renamings[i + 1])
-            said = f"{label} was established in {sy}" if sy else f"{label}, which was dissolved in {ey}"
+            if i:
+                said = f"{names[i - 1]} was renamed {label} in {sy}"
+            else:
+                said = f"{label} {began_how} {self.spoken(s)}" if s else label
+            if i + 1 < len(names):
+                said += f" and bore that name until it was renamed {names[i + 1]} in {ey}"
+            elif e:
+                said += f"{ended_how} {self.spoken(e)}"
             self.evidence(period, said)
-        self.evidence(org, f"{names[-1]} is an NHS body" if rng.random() < 0.5 else f"Type: {cls}")
+        for site, _ in sites:
+            t(org, ORG + "hasSite", site)
+        said = f"{names[-1]}{f' ({acronym})' if acronym else ''} is {BODY_KINDS[cls]}"
+        if len(names) > 1:
+            said += f", formerly {' and then '.join(names[:-1])}"
+        if sites:
+            said += f", with services at {'; '.join(label for _, label in sites)}"
+        self.evidence(org, said)
         record = {"iri": org[1:-1], "names": names, "acronym": acronym, "start": start, "end": end,
                   "last_start": changes[-1] if changes else start, "last_period": self.n["name"]}
         self.seen_orgs += 1
@@ -257,28 +295,32 @@ class Generator:
             if at < self.sample_cap:
                 self.samples[at] = record
 
-    def sites(self, orgs: list[str], place: str) -> None:
+    def sites(self, place: str) -> list[tuple[str, str]]:
+        """None to three sites in `place`, as (IRI, name): the bodies that run them name them."""
         t, rng = self.w.t, self.rng
+        made = []
         for _ in range(rng.choice([0, 1, 1, 2, 3])):
             site = self.mint("site")
             self.counts["sites"] += 1
-            cls, word = rng.choice(SITE_KINDS)
+            cls, word, kind_words = rng.choice(SITE_KINDS)
             label = f"{rng.choice(SITE_WORDS).replace('-', ' ')} {word}, {place.replace('-', ' ')}"
             t(site, RDF_TYPE, f"<{DG}{cls}>")
             t(site, RDFS_LABEL, self.en(label))
-            for org in orgs:
-                t(f"<{org}>", ORG + "hasSite", site)
-            self.evidence(site, f"services at {label}")
+            self.evidence(site, f"services at {label}{kind_words}")
+            made.append((site, label))
+        return made
 
-    def event(self, cls: str | list[str], label: str, year: int, roles: list[tuple[str, str]], words: str,
-              date: str | None = None, extra: tuple[tuple[str, str], ...] = ()) -> str:
-        event = self.mint("event")
+    def event(self, cls: str | list[str], label: str, roles: list[tuple[str, str]], words: str, date: str,
+              extra: tuple[tuple[str, str], ...] = (), iri: str | None = None) -> str:
+        """An event on `date` (a literal), its `words` holding its kind, date and bodies. `iri`:
+        one minted earlier, for a body that begins with the event before it is written."""
+        event = iri or self.mint("event")
         self.counts["events"] += 1
         t = self.w.t
         for c in [cls] if isinstance(cls, str) else cls:
             t(event, RDF_TYPE, f"<{DG}{c}>")
         t(event, RDFS_LABEL, self.en(label))
-        t(event, DG + "date", date or self.date(year))
+        t(event, DG + "date", date)
         for role, org in roles:
             t(event, role, f"<{org}>")
         for predicate, value in extra:
@@ -310,18 +352,13 @@ class Generator:
         home = rng.choice(PLACES)
         kind = rng.choice(KINDS)
         start = rng.randint(1990, 1996)
-        span = LAST_YEAR - start
         # Years of the mergers, strictly increasing, leaving room after the last.
         years = sorted(rng.sample(range(start + 2, LAST_YEAR - 1), depth))
         chain_places = [home]
         merger_dates = [self.date(y) for y in years]
 
-        est = self.event("Establishment", f"{self.area([home])} trust established", start, [],
-                         f"The trust was established in {start}")
-        current = self.organisation(self.names_for(self.area([home]), kind, self.name_count()), start, years[0],
-                                    "NHSTrust", began=est, end_literal=merger_dates[0])
-        t(est, ORG + "resultingOrganization", f"<{current['iri']}>")
-        self.sites([current["iri"]], home)
+        current = self.established(self.names_for(self.area([home]), kind, self.name_count()), start,
+                                   "NHSTrust", home, merger_dates[0], years[0])
         self.recent.append(current)
         chain = [current]
         for level, year in enumerate(years):
@@ -331,64 +368,71 @@ class Generator:
                 place = rng.choice(PLACES)
                 chain_places.append(place)
                 p_start = rng.randint(min(start, year - 1), year - 1)
-                p_est = self.event("Establishment", f"{self.area([place])} trust established", p_start, [],
-                                   f"established in {p_start}")
-                partner = self.organisation(self.names_for(self.area([place]), rng.choice(KINDS),
-                                                           self.name_count()),
-                                            p_start, year, rng.choice(["NHSTrust", "NHSTrust", "PrimaryCareTrust"]),
-                                            began=p_est, end_literal=merger_dates[level])
-                t(p_est, ORG + "resultingOrganization", f"<{partner['iri']}>")
-                self.sites([partner["iri"]], place)
-                partners.append(partner)
+                partners.append(self.established(
+                    self.names_for(self.area([place]), rng.choice(KINDS), self.name_count()), p_start,
+                    rng.choice(["NHSTrust", "NHSTrust", "PrimaryCareTrust"]), place, merger_dates[level], year))
             merger_date = merger_dates[level]
             area = self.area(sorted(set(chain_places[-2:])))
             new_names = self.names_for(area, rng.choice(KINDS), self.name_count())
-            merger = self.event("Merger", f"{' and '.join(p['names'][-1] for p in [current] + partners)} merge "
-                                f"to form {new_names[0]}", year,
-                                [(ORG + "originalOrganization", o["iri"]) for o in [current] + partners],
-                                f"In {year} the trusts merged to form {new_names[0]}", date=merger_date)
+            merging = [current] + partners
+            merger = self.event("Merger", f"{' and '.join(p['names'][-1] for p in merging)} merge "
+                                f"to form {new_names[0]}",
+                                [(ORG + "originalOrganization", o["iri"]) for o in merging],
+                                f"The merger of {' and '.join(o['names'][-1] for o in merging)} "
+                                f"{self.spoken(merger_date)} formed {new_names[0]}", merger_date)
             # The bodies that merged end with the merger (their last name periods say so).
-            self._end_with(current, merger)
-            for p in partners:
-                self._end_with(p, merger)
+            for body in merging:
+                self._end_with(body, merger)
             end = years[level + 1] if level + 1 < len(years) else None
+            sites = self.sites(home)
             result = self.organisation(new_names, year, end, "NHSTrust", began=merger, start_literal=merger_date,
-                                       end_literal=merger_dates[level + 1] if end else None)
+                                       end_literal=merger_dates[level + 1] if end else None,
+                                       began_how="was formed by a merger", sites=sites)
             t(merger, ORG + "resultingOrganization", f"<{result['iri']}>")
-            self.sites([result["iri"]] + ([current["iri"]] if rng.random() < 0.3 else []), home)
+            if sites and rng.random() < 0.3:  # the body that merged ran them too, a later sentence says
+                for site, _ in sites:
+                    t(f"<{current['iri']}>", ORG + "hasSite", site)
+                self.evidence(f"<{current['iri']}>", f"{current['names'][-1]} also ran services at "
+                              + "; ".join(label for _, label in sites))
             self.recent.extend(partners)
             current = result
             chain.append(current)
         # The last body of the chain may become a foundation trust: a new body, the same lineage.
         if current["end"] is None and LAST_YEAR - current["last_start"] > 2 and rng.random() < 0.35:
             year = rng.randint(current["last_start"] + 1, LAST_YEAR - 1)
+            when = self.date(year)
             ft_names = self.names_for(self.area([home]), rng.choice(KINDS), rng.choice([1, 1, 2]), foundation=True)
             auth = self.event(["FoundationTrustAuthorisation", "Renaming"],
-                              f"Becomes an NHS foundation trust, renamed {ft_names[0]}", year,
+                              f"Becomes an NHS foundation trust, renamed {ft_names[0]}",
                               [(ORG + "originalOrganization", current["iri"])],
-                              f"When the Trust became an NHS foundation trust in {year} it renamed to {ft_names[0]}")
+                              f"When {current['names'][-1]} became an NHS foundation trust {self.spoken(when)} "
+                              f"it was renamed {ft_names[0]}", when)
             # Close the open name period of the old body at the authorisation.
             self._close(current, auth, year)
-            ft = self.organisation(ft_names, year, None, "NHSFoundationTrust", began=auth)
+            ft = self.organisation(ft_names, year, None, "NHSFoundationTrust", began=auth, start_literal=when,
+                                   began_how="became an NHS foundation trust", sites=self.sites(home))
             t(auth, ORG + "resultingOrganization", f"<{ft['iri']}>")
-            self.sites([ft["iri"]], home)
             current = ft
             chain.append(ft)
         # A body dissolved, its services passed to this lineage.
         if rng.random() < 0.4:
             year = rng.randint(max(current["start"] or start, 1995), LAST_YEAR - 1)
+            when = self.date(year)
             place = rng.choice(PLACES)
             dissolved = self.organisation([self.name(self.area([place]), rng.choice(KINDS),
                                                      pct=rng.random() < 0.4)],
-                                          None, year, rng.choice(["NHSTrust", "PrimaryCareTrust"]))
-            diss = self.event("Dissolution", f"{dissolved['names'][-1]} dissolved", year,
-                              [(ORG + "originalOrganization", dissolved["iri"])],
-                              f"{dissolved['names'][-1]} which was dissolved in {year}")
+                                          None, year, rng.choice(["NHSTrust", "PrimaryCareTrust"]),
+                                          end_literal=when, ended_how=", which was dissolved")
+            gone = dissolved["names"][-1]
+            diss = self.event("Dissolution", f"{gone} dissolved", [(ORG + "originalOrganization", dissolved["iri"])],
+                              f"{gone} was dissolved {self.spoken(when)}", when)
             self._end_with(dissolved, diss)
-            self.event("ServiceTransfer", f"Services of {dissolved['names'][-1]} pass to {current['names'][-1]}", year,
+            services = rng.choice(SERVICE_PHRASES)
+            self.event("ServiceTransfer", f"Services of {gone} pass to {current['names'][-1]}",
                        [(DG + "transferredFrom", dissolved["iri"]), (DG + "transferredTo", current["iri"])],
-                       f"providing some services previously provided by {dissolved['names'][-1]}",
-                       extra=((DG + "servicesDescription", _lit(rng.choice(SERVICE_PHRASES))),))
+                       f"{current['names'][-1]} took over {services} previously provided by {gone}, which was "
+                       f"dissolved {self.spoken(when)}", when,
+                       extra=((DG + "servicesDescription", _lit(services)),))
         # Services passed on from a body of an earlier lineage that started in an earlier year than
         # this one: the same year would let a month or day put the successor first, which the
         # shapes refuse.
@@ -397,20 +441,28 @@ class Generator:
             if giver["start"] is not None and giver["start"] < (current["start"] or 0):
                 year = rng.randint(current["start"], LAST_YEAR - 1)
                 if giver["end"] is None or giver["end"] > year:
-                    self.event("ServiceTransfer", f"{rng.choice(SERVICE_PHRASES).capitalize()} pass from "
-                               f"{giver['names'][-1]} to {current['names'][-1]}", year,
+                    when = self.date(year)
+                    services = rng.choice(SERVICE_PHRASES).capitalize()
+                    self.event("ServiceTransfer", f"{services} pass from {giver['names'][-1]} to "
+                               f"{current['names'][-1]}",
                                [(DG + "transferredFrom", giver["iri"]), (DG + "transferredTo", current["iri"])],
-                               f"services transferred from {giver['names'][-1]} in {year}")
+                               f"{services} transferred from {giver['names'][-1]} to {current['names'][-1]} "
+                               f"{self.spoken(when)}", when)
         # A merger proposed and abandoned: an event, never a link between lineages.
         if self.recent and rng.random() < 0.1:
             other = rng.choice(self.recent[-200:])
             if other["end"] is None and current["end"] is None and current["start"] < LAST_YEAR - 2:
                 year = rng.randint(current["start"] + 1, LAST_YEAR - 1)
+                proposed, decided = self.date(year), self.date(year + 1)
                 roles = [(DG + "proposedParty", current["iri"]), (DG + "proposedParty", other["iri"])]
+                # One passage tells both, as sources do: each event's words name the other's year and kind.
+                words = (f"{current['names'][-1]} announced plans to explore a merger with {other['names'][-1]} "
+                         f"{self.spoken(proposed)}. {self.spoken(decided).capitalize()} it was decided that the "
+                         f"two trusts would not merge")
                 proposal = self.event("MergerProposal", f"Plans to explore a merger of {current['names'][-1]} and "
-                                      f"{other['names'][-1]}", year, roles, f"announced plans to explore a merger in {year}")
-                abandoned = self.event("ProposalAbandonment", "Decided the trusts would not merge", year + 1, roles,
-                                       "it was decided that the two trusts would not merge")
+                                      f"{other['names'][-1]}", roles, words, proposed)
+                abandoned = self.event("ProposalAbandonment", "Decided the trusts would not merge", roles, words,
+                                       decided)
                 t(proposal, DG + "proposalOutcome", abandoned)
                 t(abandoned, DG + "concerns", proposal)
         if depth == 6 and len(self.deep) < 50:
@@ -420,14 +472,28 @@ class Generator:
         if len(self.recent) > 400:
             del self.recent[:200]
 
+    def established(self, names: list[str], year: int, cls: str, place: str, merged: str, merged_year: int) -> dict:
+        """A body established in `year` at sites in `place`, bearing `names` until it merges on `merged`."""
+        est, when = self.mint("event"), self.date(year)
+        body = self.organisation(names, year, merged_year, cls, began=est, start_literal=when, end_literal=merged,
+                                 sites=self.sites(place))
+        self.event("Establishment", f"{self.area([place])} trust established",
+                   [(ORG + "resultingOrganization", body["iri"])], f"{names[0]} was established {self.spoken(when)}",
+                   when, iri=est)
+        return body
+
     def _end_with(self, record: dict, event: str) -> None:
-        """The last name period of `record` ended with `event` (its end date was written already)."""
+        """The last name period of `record` ended with `event` (its end date and the words for both
+        were written already)."""
         self.w.t(f"<{BENCH}name/{record['last_period']}>", DG + "endedWith", event)
 
     def _close(self, record: dict, event: str, year: int) -> None:
+        """The last name period of `record` ends with a foundation-trust authorisation in `year`,
+        which a later sentence tells."""
         period = f"<{BENCH}name/{record['last_period']}>"
         self.w.t(period, DG + "end", f'"{year}"^^<{XSD}gYear>')
         self.w.t(period, DG + "endedWith", event)
+        self.evidence(period, f"{record['names'][-1]} became an NHS foundation trust in {year}")
         record["end"] = year
 
 
