@@ -120,8 +120,13 @@ class Window:
 
 
 def in_force(at: str, start: str | None, end: str | None) -> bool:
-    """The name dated [start, end) may be in force at `at`: `Window.may_hold`, the build's rule."""
-    return Window.of(start, end).may_hold(at)
+    """The interval [start, end) may hold at `at`, by the rule of `Window`. An interval's unknown
+    start (a body's life, a code's opening, a name a reader matches) is open: nothing excludes `at`.
+    Only the name in force on a date (the build's windows) reads an unknown start as undated."""
+    return Window.of(start if start is not None else OPEN_START, end).may_hold(at)
+
+
+OPEN_START = "0001"  # before any date a source gives
 
 
 def same_time(date: str | None, other: str | None) -> bool:

@@ -392,8 +392,9 @@ def extend(client, ids: list[str], properties: list[dict]) -> dict:
 
 
 def test_extend_gives_only_what_held_on_the_date(registry_client, schemas):
-    """No code before RXM opened (2002-04-01); the quote for the period asked, not RXM's registry row."""
-    for date, codes in (("1995", []), ("2005", [{"str": "RXM"}])):
+    """No RXM before it opened (2002-04-01): in 1995 the body's code is RW2 (linked by the third
+    listing's name; succeeded by RXM in 2002); the quote for the period asked, not RXM's registry row."""
+    for date, codes in (("1995", [{"str": "RW2"}]), ("2005", [{"str": "RXM"}])):
         answer = valid(schemas, "data-extension-response.json", extend(registry_client, [SOUTHERN], [
             {"id": "code", "settings": {"date": date}}, {"id": "quote", "settings": {"date": date}}]))
         assert answer["rows"][SOUTHERN]["code"] == codes, date
