@@ -20,11 +20,16 @@ from dataclasses import dataclass, field
 from . import dates, vocab
 
 _ORGANISATIONS = """
-SELECT ?org ?lineage ?same ?opened ?closed ?code ?kind WHERE {
+SELECT ?org ?lineage ?same ?opened ?closed ?succeeded ?code ?kind WHERE {
   ?org a org:Organization .
   OPTIONAL { ?org dg:inLineage ?lineage }
   OPTIONAL { ?org dg:sameOrganisationAs ?same }
   OPTIONAL { ?org dg:opened ?opened } OPTIONAL { ?org dg:closed ?closed }
+  OPTIONAL {  # a code with no close date ends at its first succession (RW2, succeeded by RXM in 2002)
+    SELECT ?org (MIN(STR(?date)) AS ?succeeded) WHERE {
+      ?change org:originalOrganization ?org ; dg:date ?date .
+      FILTER NOT EXISTS { ?change org:resultingOrganization ?org }
+    } GROUP BY ?org }
   OPTIONAL { ?org skos:notation ?code }
   OPTIONAL { ?org dg:registryKind/skos:prefLabel ?kind }
 }"""
@@ -52,9 +57,10 @@ class Code:
     kind: str | None
     opened: str | None
     closed: str | None
+    succeeded: str | None = None  # the first succession it went into, where no close date is given
 
     def open_at(self, at: str) -> bool:
-        return dates.in_force(at, self.opened, self.closed)
+        return dates.in_force(at, self.opened, self.closed or self.succeeded)
 
     def described(self) -> str:
         when = f"opened {self.opened}" if self.opened else ""
@@ -110,7 +116,8 @@ class Bodies:
             if row["code"] is not None:
                 code = Code(row["code"].value, row["kind"].value if row["kind"] is not None else None,
                             row["opened"].value if row["opened"] is not None else None,
-                            row["closed"].value if row["closed"] is not None else None)
+                            row["closed"].value if row["closed"] is not None else None,
+                            row["succeeded"].value if row["succeeded"] is not None else None)
                 if code not in body.codes:
                     body.codes.append(code)
                 if org == key:
