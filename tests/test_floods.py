@@ -24,6 +24,9 @@ SECONDS = 3.0
 # The largest text admitted: 32 words, 479 characters.
 LONG_TEXT = " ".join(["derbyshirecomm", "healthservices", "royalhospitals", "foundationtrus"] * 8)
 WORDY = "+".join(["derby", "healthcare", "trust", "community"] * 8)  # 32 words, the most admitted
+# A pasted list of 30,000 codes (about 300 kB): parsing it takes the better part of a second.
+LONG_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { VALUES ?code { " + " ".join(f'"C{i:05d}"' for i in range(30_000)) + \
+    " } ?org skos:notation ?code }"
 
 
 @pytest.fixture(scope="module")
@@ -51,10 +54,11 @@ def floods(server) -> dict:
         "suggest": ("/reconcile/suggest/entity?limit=50&prefix=" + urllib.parse.quote(LONG_TEXT), None, {}),
         "pages": ("/query?" + urllib.parse.urlencode({"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 10000"}), None, {}),
         "oversized": ("/api/search?q=" + "+".join(["derby"] * 8000), None, {}),
+        "long-sparql": ("/sparql", urllib.parse.urlencode({"query": LONG_QUERY}).encode(), form),
     }
 
 
-@pytest.mark.parametrize("kind", ["reconcile", "extend", "search", "suggest", "pages", "oversized"])
+@pytest.mark.parametrize("kind", ["reconcile", "extend", "search", "suggest", "pages", "oversized", "long-sparql"])
 def test_lineage_answers_within_a_second_during_a_flood(server, kind):
     path, body, headers = floods(server)[kind]
     stop, statuses, unclear = threading.Event(), [], []
