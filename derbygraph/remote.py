@@ -196,7 +196,7 @@ def _canonical_booleans(body: bytes) -> bytes:
     return json.dumps(results).encode()
 
 
-def push(quads, endpoint: str, gsp: str | None = None, batch: int = 5000, progress=None) -> int:
+def push(quads, endpoint: str, gsp: str | None = None, batch: int = 1000, progress=None) -> int:
     """Load quads into a remote store, replacing the graphs they belong to. Returns the count.
 
     With `gsp` (a Graph Store Protocol URL) each graph is PUT whole; otherwise the graphs are
