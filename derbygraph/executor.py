@@ -157,7 +157,9 @@ def _answer_queries(connection, store, config: Config) -> None:
             return
         query, options = message
         try:
-            answer = execute(store, querycheck.check(query, config), config=config, **options)
+            if len(query) > querycheck.REMEMBERED_LENGTH:  # the server checked a shorter one itself
+                query = querycheck.check(query, config)
+            answer = execute(store, query, config=config, **options)
         except QueryError as error:
             connection.send(("refused", (str(error), error.status)))
             continue
@@ -264,9 +266,9 @@ class WorkerPool:
 
     def run(self, query: str, **options) -> Reply:
         # A short query is checked here (well under a millisecond, and remembered), so a refusal
-        # never waits for a worker. A long one is checked by the worker, where its parse (seconds
-        # for a megabyte) takes nothing from the server's interpreter and falls under the time
-        # limit. Either way the worker checks what it is given (a printed query prints as itself).
+        # never waits for a worker. A long one is checked by the worker (`_answer_queries`, by the
+        # same test of length), where its parse (seconds for a megabyte) takes nothing from the
+        # server's interpreter and falls under the time limit.
         if len(query) <= querycheck.REMEMBERED_LENGTH:
             query = querycheck.check(query, self.config)
         if self.closed:
