@@ -14,7 +14,7 @@ import csvw
 import pytest
 
 from conftest import Server, run_cli
-from test_crosswalk import simple_crosswalk
+from test_crosswalk import simple_crosswalk, succ_rows  # noqa: F401 - succ_rows is a fixture
 
 OGL = "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 INPUT = "practice,month,admissions\nRKX,2001-06,10\nRW6,2020-01,8\n12J,2015-06-01,7\nNOPE1,2010,1\n,2010,2\nrw6,junk,4\n"
@@ -25,12 +25,6 @@ def registry_server(registry_store):
     running = Server("--store", registry_store)
     yield running
     running.stop()
-
-
-@pytest.fixture(scope="module")
-def succ_rows(registry_files):
-    with (registry_files / "succ.csv").open(newline="") as stream:
-        return list(csv.reader(stream))
 
 
 @pytest.fixture(scope="module")
