@@ -15,8 +15,15 @@ import argparse
 import time
 from pathlib import Path
 
-from derbygraph.crosswalk import CrosswalkService, SplitPolicy, crosswalk_table, edge_table, map_csv
-from derbygraph.dataset import Dataset
+from derbygraph.answers.crosswalk import (
+    CrosswalkService,
+    SplitPolicy,
+    crosswalk_table,
+    edge_table,
+    map_csv,
+)
+from derbygraph.answers.names import NameIndex
+from derbygraph.store.dataset import Dataset
 
 
 def timed(work):
@@ -33,7 +40,7 @@ def main() -> None:
     args = parser.parse_args()
     service = CrosswalkService(Dataset.open(args.store))
     _, read = timed(lambda: service.facts)
-    _, names = timed(lambda: service.dataset.names)
+    _, names = timed(lambda: NameIndex.of(service.dataset))
     for label in ("cold", "warm"):
         answer, walked = timed(lambda: service.crosswalk(args.to, splits=SplitPolicy("equal")))
         table, written = timed(lambda: crosswalk_table(answer).csv())

@@ -24,9 +24,9 @@ import urllib.request
 from pathlib import Path
 
 from derbygraph import vocab
-from derbygraph.dataset import Dataset
-from derbygraph.lineage import LineageService
-from derbygraph.remote import RemoteStore
+from derbygraph.answers.lineage import LineageService
+from derbygraph.store.dataset import Dataset
+from derbygraph.store.remote import RemoteStore
 
 BODIES = f"SELECT DISTINCT ?body WHERE {{ ?body <{vocab.DG}inLineage> ?lineage }} ORDER BY ?body"
 POINT = f"SELECT ?label WHERE {{ $iri <{vocab.RDFS}label> ?label }}"

@@ -395,7 +395,7 @@ def in_process_shapes(store: Path, work: dict, out: Path, budget: float) -> dict
 import json, statistics, sys, time
 from pathlib import Path
 import pyoxigraph as ox
-from derbygraph.storefolder import open_engine
+from derbygraph.store.storefolder import open_engine
 store = open_engine(Path(sys.argv[1]))
 # As derbygraph queries: its default graph (the build makes it the union of all graphs); a store
 # of an older layout, with nothing in the default graph, is asked for the union instead.
@@ -446,7 +446,7 @@ def export_triples(store: Path, target: Path) -> float:
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c",
                     "import sys, pyoxigraph as ox; from pathlib import Path; "
-                    "from derbygraph.storefolder import open_engine; s = open_engine(Path(sys.argv[1])); "
+                    "from derbygraph.store.storefolder import open_engine; s = open_engine(Path(sys.argv[1])); "
                     "ox.serialize({q.triple for q in s}, sys.argv[2], ox.RdfFormat.N_TRIPLES)",
                     str(store), str(target)], check=True)
     return round(time.perf_counter() - started, 2)
@@ -756,7 +756,7 @@ def verdicts(result: dict) -> list[str]:
     check("server memory (PSS, all processes)", dg.get("pss_peak_mb"), 1024, unit=" MB")
     cli = result.get("build_cli")
     if cli:
-        lines.append(f"  info `derbygraph build` with validation: "
+        lines.append("  info `derbygraph build` with validation: "
                      + (f"cut after {cli['seconds']:.0f} s; last output: {cli['last_output'][-1:]}" if cli["timed_out"]
                         else f"{cli['seconds']:.1f} s, exit {cli['exit']}"))
     return lines

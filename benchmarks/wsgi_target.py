@@ -6,16 +6,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from derbygraph.answers.names import NameIndex
 from derbygraph.config import DEFAULT
-from derbygraph.dataset import Dataset
-from derbygraph.executor import WorkerPool
-from derbygraph.webapp import create_app
+from derbygraph.store.dataset import Dataset
+from derbygraph.store.executor import WorkerPool
+from derbygraph.web.app import create_app
 
 
 def application():
     dataset = Dataset.open(Path(os.environ["DERBYGRAPH_STORE"]))
     config = DEFAULT.replace(base_url=os.environ.get("DERBYGRAPH_BASE_URL"))
-    dataset.names
+    NameIndex.of(dataset)
     return create_app(dataset, config, executor=WorkerPool(dataset.path, config))
 
 

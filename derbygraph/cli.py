@@ -13,7 +13,9 @@ from pathlib import Path
 
 import click
 
-from . import __version__, formats
+from derbygraph import __version__
+from derbygraph.store import formats
+
 from .config import DEFAULT
 
 DEFAULT_STORE = "derbygraph-store"
@@ -30,8 +32,8 @@ def progress(message: str) -> None:
 
 
 def open_dataset(data: tuple[str, ...], store: str | None, quiet: bool = True):
-    from .build import build_dataset
-    from .dataset import Dataset
+    from derbygraph.build import build_dataset
+    from derbygraph.store.dataset import Dataset
 
     if store:
         if data:
@@ -42,8 +44,8 @@ def open_dataset(data: tuple[str, ...], store: str | None, quiet: bool = True):
 
 def open_remote(endpoint: str, timeout: float = 30.0):
     """A dataset served by a remote SPARQL store that `derbygraph push` filled."""
-    from .dataset import Dataset
-    from .remote import RemoteStore
+    from derbygraph.store.dataset import Dataset
+    from derbygraph.store.remote import RemoteStore
 
     dataset = Dataset(RemoteStore(endpoint, timeout))
     if dataset.version == "unknown":
@@ -80,19 +82,19 @@ def main() -> None:
 @click.option("--store", default=DEFAULT_STORE, show_default=True, metavar="DIR", help="Where to write the store.")
 def build(data: tuple[str, ...], store: str) -> None:
     """Load ontology + data (+ extra files), validate, infer, write a persistent store."""
-    from .build import DataProblems, SourceError
-    from .build import write_store
-    from .dataset import StoreError
-    from .checks import check, summary
+    from derbygraph.build import DataProblems, SourceError, write_store
+    from derbygraph.store.dataset import StoreError
 
     click.echo(f"derbygraph build: {store}", err=True)
     try:
-        dataset = write_store(Path(store), [Path(p) for p in data], progress=progress, check=check)
+        dataset = write_store(Path(store), [Path(p) for p in data], progress=progress)
     except StoreError as error:
         fail(str(error))
     except SourceError as error:
         fail(f"{error} (the store at {store} was left as it was)")
     except DataProblems as error:
+        from derbygraph.build.checks import summary
+
         for line in summary(error.problems):
             click.echo(line, err=True)
         fail(f"{error}; the store at {store} was left as it was")
@@ -109,10 +111,11 @@ def build(data: tuple[str, ...], store: str) -> None:
               help=f"Print every problem (by default the first {DEFAULT.problems_shown}, then counts by kind).")
 def check(data: tuple[str, ...], sources: str | None, every: bool) -> None:
     """Validate the data (SHACL shapes, and quotes against --sources); exit 1 on any problem."""
-    from .build import build_store
-    from .coverage import Coverage
-    from .dataset import Dataset
-    from .checks import check as run_checks, summary
+    from derbygraph.build import build_store
+    from derbygraph.build.checks import check as run_checks
+    from derbygraph.build.checks import summary
+    from derbygraph.build.coverage import Coverage
+    from derbygraph.store.dataset import Dataset
 
     if sources and not Path(sources).is_dir():
         fail(f"{sources}: no such folder")
@@ -140,8 +143,9 @@ def check(data: tuple[str, ...], sources: str | None, every: bool) -> None:
 @store_option
 def query(query: str | None, fmt: str, params: tuple[str, ...], list_canned: bool, data, store) -> None:
     """Run SPARQL (text, a .rq file, or a canned query's name) against the served graph."""
-    from . import queries, sandbox
-    from .executor import InProcessExecutor, WorkerPool
+    from derbygraph.answers import canned as queries
+    from derbygraph.store import sandbox
+    from derbygraph.store.executor import InProcessExecutor, WorkerPool
 
     if list_canned:
         for canned in queries.catalogue().values():
@@ -226,8 +230,8 @@ def _table(tsv: str) -> str:
 @store_option
 def lineage(name: str, at: str | None, as_json: bool, data, store) -> None:
     """The lineage of an organisation: its names, events, predecessors and successors."""
-    from .lineage import LineageService
-    from .names import choose_lineage
+    from derbygraph.answers.lineage import LineageService
+    from derbygraph.answers.names import choose_lineage
 
     dataset = open_dataset(data, store)
     service = LineageService(dataset)
@@ -250,7 +254,7 @@ def lineage(name: str, at: str | None, as_json: bool, data, store) -> None:
 @store_option
 def why(s: str, p: str, o: str, as_json: bool, data, store) -> None:
     """The quotes (and registry rows) the statement S P O rests on; O an IRI or an N-Triples literal."""
-    from .why import WhyService
+    from derbygraph.answers.why import WhyService
 
     dataset = open_dataset(data, store)
     answer = WhyService(dataset).why(s, p, o)
@@ -309,7 +313,7 @@ def _lineage_text(answer: dict) -> str:
 @store_option
 def export(fmt: str, asserted: bool, output: str | None, data, store) -> None:
     """The whole dataset in one RDF format (inferred and derived triples included unless --asserted)."""
-    from .linkeddata import dump
+    from derbygraph.store.dumps import dump
 
     fmt = formats.by_name(formats.EXPORTS, fmt).name
     dataset = open_dataset(data, store)
@@ -345,8 +349,8 @@ def export(fmt: str, asserted: bool, output: str | None, data, store) -> None:
 def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeout: float, worker_memory: int,
           queue: int, sources_dir: str | None, base_url: str | None) -> None:
     """The web app (SPARQL endpoint, lineage, linked data) on a production WSGI server."""
-    from .dataset import Dataset
-    from .server import bind, run, scratch_store, stopping_cleanly
+    from derbygraph.store.dataset import Dataset
+    from derbygraph.web.server import bind, run, scratch_store, stopping_cleanly
 
     if sum(map(bool, (store, data, endpoint))) > 1:
         fail("give one of --store (a built store), --data (files to add) or --endpoint (a remote store)")
@@ -383,7 +387,7 @@ def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeo
 @store_option
 def push(endpoint: str, gsp: str | None, data, store) -> None:
     """Load the built dataset into a remote SPARQL 1.1 store, replacing its graphs."""
-    from .remote import push as push_quads
+    from derbygraph.store.remote import push as push_quads
 
     dataset = open_dataset(data, store)
     count = push_quads(dataset.quads(), endpoint, gsp, progress=progress)
@@ -407,7 +411,7 @@ def push(endpoint: str, gsp: str | None, data, store) -> None:
 def import_ods(succ: str, etr: str | None, listing: str | None, output: str, observed: str | None) -> None:
     """Turn NHS ODS registry files into RDF under the derbygraph ontology, every fact citing the row
     (file and line) it comes from."""
-    from .registry import import_files
+    from derbygraph.registry import import_files
 
     try:
         summary = import_files(Path(succ), Path(etr) if etr else None, Path(output), observed=observed,
@@ -447,7 +451,14 @@ def _once(ctx, param, values: tuple) -> str | None:
 def crosswalk(to, kind, code, became, edges, input_file, code_column, date_column, splits, output_format, output,
               data, store) -> None:
     """Map registry codes onto the codes in force on a date (add the registry with --data ods.nt)."""
-    from .crosswalk import CrosswalkService, SplitPolicy, crosswalk_table, edge_table, map_csv, metadata_name
+    from derbygraph.answers.crosswalk import (
+        CrosswalkService,
+        SplitPolicy,
+        crosswalk_table,
+        edge_table,
+        map_csv,
+        metadata_name,
+    )
 
     if not edges and not to:
         fail("give the date to map onto with --to DATE (or --edges for the table of successions)")
@@ -499,7 +510,7 @@ def walled(command: tuple[str, ...], own_port: int | None) -> None:
     """Run a store's server (oxigraph, virtuoso-t) unable to reach the network: it still listens
     and answers, but its SERVICE (or anything else in it) connects nowhere. Put `--` before it:
     `derbygraph walled -- oxigraph serve-read-only --location DIR --bind 127.0.0.1:7878`."""
-    from .walled import run
+    from derbygraph.store.walled import run
 
     run(list(command), own_port)
 

@@ -5,14 +5,13 @@ precision are compared on the part both state: "2011" neither precedes nor follo
 
 A date at year or month precision is a span of days: "2001" is every day from 2001-01-01 to
 2001-12-31. The one rule for when a name is in force (`Window`) is stated here in days, derived
-by the build for every name period (`derbygraph.derive`) and read by every answer.
+by the build for every name period (`derbygraph.build.derive`) and read by every answer.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
-
 from dataclasses import dataclass
 
 from .errors import BadInput

@@ -15,7 +15,7 @@ GRAPH_ONTOLOGY = GRAPH + "ontology"
 GRAPH_DATA = GRAPH + "data/"
 GRAPH_EXTRA = GRAPH + "extra/"
 GRAPH_INFERRED = GRAPH + "inferred"
-GRAPH_DERIVED = GRAPH + "derived"  # lineages, shortcuts, statement provenance (derbygraph.derive)
+GRAPH_DERIVED = GRAPH + "derived"  # lineages, shortcuts, statement provenance (derbygraph.build.derive)
 GRAPH_META = GRAPH + "meta"
 
 ORG = "http://www.w3.org/ns/org#"

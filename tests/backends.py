@@ -38,7 +38,7 @@ class Backend:
 
     name: str
     server: Any  # conftest.Server
-    dataset: Any  # derbygraph.dataset.Dataset
+    dataset: Any  # derbygraph.store.dataset.Dataset
     engine: Engine | None = None  # None for the embedded store
 
 
@@ -66,7 +66,7 @@ def _stop(process: subprocess.Popen) -> None:
 
 def walled(command: list[str], own_port: int | None = None) -> list[str]:
     """`command` run by `derbygraph walled`: unable to reach the network."""
-    return [sys.executable, "-m", "derbygraph.walled", *(["--own-port", str(own_port)] if own_port else []),
+    return [sys.executable, "-m", "derbygraph.cli", "walled", *(["--own-port", str(own_port)] if own_port else []),
             "--", *command]
 
 

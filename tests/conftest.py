@@ -22,9 +22,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 import backends
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DERBYGRAPH_SHARED", ROOT.parent / "shared"))
@@ -171,8 +170,8 @@ def _remote_backend(name: str):
 
     @pytest.fixture(scope="session")
     def remote(store, tmp_path_factory):
-        from derbygraph.dataset import Dataset
-        from derbygraph.remote import RemoteStore
+        from derbygraph.store.dataset import Dataset
+        from derbygraph.store.remote import RemoteStore
 
         if backends.PROGRAMS[name] is None:
             pytest.skip(f"needs the {name} server ({backends.INSTALL[name]})")
@@ -283,6 +282,6 @@ def registry_store(registry_import, tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def registry_dataset(registry_store):
-    from derbygraph.dataset import Dataset
+    from derbygraph.store.dataset import Dataset
 
     return Dataset.open(Path(registry_store))

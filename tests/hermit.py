@@ -23,7 +23,7 @@ def run_hermit(store, tmp_path, extra: list | None = None) -> None:
     """HermiT (through owlready2) on the asserted graph of `store` plus `extra` triples; raises
     OwlReadyInconsistentOntologyError when the ontology plus data has no model."""
     owlready2 = pytest.importorskip("owlready2")
-    from derbygraph.reasoning import asserted_graph
+    from derbygraph.build.reasoning import asserted_graph
 
     graph = _without_unsupported_datatypes(asserted_graph(store))
     for triple in extra or []:

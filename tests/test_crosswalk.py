@@ -10,9 +10,15 @@ import re
 from collections import defaultdict
 
 import pytest
-
 from conftest import Server, run_cli
-from derbygraph.crosswalk import BadKind, CrosswalkService, NoRegistry, UnknownCode, to_csv
+
+from derbygraph.answers.crosswalk import (
+    BadKind,
+    CrosswalkService,
+    NoRegistry,
+    UnknownCode,
+    to_csv,
+)
 from derbygraph.dates import BadDate
 
 

@@ -12,7 +12,6 @@ import re
 
 import csvw
 import pytest
-
 from conftest import Server, run_cli
 from test_crosswalk import simple_crosswalk, succ_rows  # noqa: F401 - succ_rows is a fixture
 

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from derbygraph import vocab
-from derbygraph.checks import normalise_space
+from derbygraph.build.checks import normalise_space
 
 P = vocab.sparql_prologue()
 

@@ -10,7 +10,6 @@ import socket
 from pathlib import Path
 
 import pytest
-
 from conftest import derbygraph_command, free_port, run_cli  # noqa: F401
 
 

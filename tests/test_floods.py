@@ -15,7 +15,6 @@ import time
 import urllib.parse
 
 import pytest
-
 from conftest import Server
 
 LINEAGE = "/api/lineage?org=Derbyshire%20Healthcare"

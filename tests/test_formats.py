@@ -6,8 +6,8 @@ import pickle
 
 import pytest
 
-from derbygraph import formats
 from derbygraph.errors import QueryError
+from derbygraph.store import formats
 
 
 def pick(offered, accept, name=None, others=None) -> str:

@@ -19,7 +19,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import Server, derbygraph_command, free_port
 
 WORKER_MIB = 256
@@ -206,7 +205,7 @@ def test_an_org_that_looks_like_an_iri_but_is_not_is_a_400_in_json(server, org):
 
 def test_canned_downloads_cut_at_a_limit_say_so(dataset):
     from derbygraph.config import DEFAULT
-    from derbygraph.webapp import create_app
+    from derbygraph.web.app import create_app
 
     for config, limit in ((DEFAULT.replace(max_rows=3), "rows"), (DEFAULT.replace(max_answer_bytes=400), "bytes")):
         client = create_app(dataset, config).test_client()

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from derbygraph.executor import execute
-from derbygraph.lineage import LineageService
-from derbygraph.queries import catalogue
+from derbygraph.answers.canned import catalogue
+from derbygraph.answers.lineage import LineageService
+from derbygraph.store.executor import execute
 
 QUERIES = ("Derbyshire Healthcare", "Southern Derbyshire Trust", "DCHS")
 
@@ -63,7 +63,7 @@ def test_a_registry_code_resolves_to_the_lineage_of_its_document_organisation(re
 
 
 def test_why_a_registry_statement_holds_names_its_rows(registry_dataset):
-    from derbygraph.why import WhyService
+    from derbygraph.answers.why import WhyService
 
     rxm = "https://w3id.org/derbygraph/id/ods/org/RXM"
     answer = WhyService(registry_dataset).why(rxm, "skos:notation", '"RXM"')

@@ -10,7 +10,6 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-
 from conftest import Server
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -88,7 +87,7 @@ def test_answers_say_their_length_and_keep_the_connection_open(server):
     asks its next query on the same connection (without it the server closes the connection)."""
     import http.client
 
-    from derbygraph.executor import PIECE
+    from derbygraph.store.executor import PIECE
 
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
     sockets, sizes = set(), []
@@ -127,7 +126,7 @@ def test_cors_open_for_get_and_post(server):
 
 @pytest.fixture(scope="module")
 def client(dataset):
-    from derbygraph.webapp import create_app
+    from derbygraph.web.app import create_app
 
     return create_app(dataset).test_client()
 
@@ -175,7 +174,7 @@ def test_source_texts_are_read_once_at_start_up(dataset, tmp_path, seeds):
     import re
 
     from derbygraph.config import DEFAULT
-    from derbygraph.webapp import create_app
+    from derbygraph.web.app import create_app
 
     folder, name = _source_folder(tmp_path, seeds)
     client = create_app(dataset, DEFAULT.replace(sources_dir=str(folder))).test_client()
@@ -187,7 +186,7 @@ def test_source_texts_are_read_once_at_start_up(dataset, tmp_path, seeds):
 def test_a_source_file_linked_out_of_the_folder_or_too_large_is_refused_at_start_up(dataset, tmp_path, seeds):
     from derbygraph.config import DEFAULT
     from derbygraph.errors import BadInput
-    from derbygraph.webapp import create_app
+    from derbygraph.web.app import create_app
 
     folder, name = _source_folder(tmp_path, seeds)
     outside = tmp_path / "elsewhere.txt"

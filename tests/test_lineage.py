@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
-from derbygraph.lineage import LineageService, UnknownOrganisation
-
 from iris import CHCND, DCHS, DHCFT
 from iris import DERBY_CITY_PCT as DERBY_CITY
+
+from derbygraph.answers.lineage import LineageService, UnknownOrganisation
+
 CHAIN = ["Southern Derbyshire Mental Health NHS Trust",
          "Southern Derbyshire Community and Mental Health Services NHS Trust",
          "Derbyshire Mental Health Services NHS Trust",

@@ -5,16 +5,16 @@ force on the event's date. The expected names are read from the two documents, n
 from __future__ import annotations
 
 import html
-import json
 import re
 import urllib.parse
 
 import pytest
 
+from derbygraph.answers.canned import catalogue
+from derbygraph.answers.lineage.service import LineageService
+from derbygraph.answers.names import NameIndex
 from derbygraph.dates import Window, first_day, last_day
-from derbygraph.lineage.service import LineageService
-from derbygraph.dataset import iri
-from derbygraph.queries import catalogue
+from derbygraph.store.dataset import iri
 
 SDMH = "Southern Derbyshire Mental Health NHS Trust"
 SDCMHS = "Southern Derbyshire Community and Mental Health Services NHS Trust"
@@ -55,8 +55,8 @@ def test_json_and_name_index_agree(service, dataset, query, at, allowed, heading
     else:
         assert label == heading
         body = answer["organisation"]["iri"]
-        assert dataset.names.name_at(body, at) == heading
-        assert {e.name for e in dataset.names.periods_of(body) if e.borne_at(at)} == allowed
+        assert NameIndex.of(dataset).name_at(body, at) == heading
+        assert {e.name for e in NameIndex.of(dataset).periods_of(body) if e.borne_at(at)} == allowed
 
 
 @pytest.mark.parametrize("query, at, allowed, heading", [c for c in CASES if c[0] != "DCHS"])
@@ -84,7 +84,7 @@ def test_event_labels_and_participants_use_the_names_then(service, dataset, quer
     answer = service.lineage(query)
     windows = {}  # every dated name (and acronym) of every body the answer shows, with its window
     for org in {p["iri"] for e in answer["events"] for p in e["participants"]} | {n["organisation"] for n in answer["names"]}:
-        for entry in dataset.names.periods_of(org):
+        for entry in NameIndex.of(dataset).periods_of(org):
             windows.setdefault(entry.name, []).append(entry.window)
             for code in dataset.objects(iri(org), "https://w3id.org/derbygraph/ontology#acronym"):
                 windows.setdefault(code.value, []).append(entry.window)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from derbygraph import vocab
-from derbygraph.dataset import Dataset
-from derbygraph.lineage import LineageService
-from derbygraph.lineage.history import History
+from derbygraph.answers.lineage import LineageService
+from derbygraph.answers.lineage.history import History
+from derbygraph.store.dataset import Dataset
 
 AT = (None, "1995", "2002", "2011-04", "2030")
 BODIES = f"""SELECT DISTINCT ?body WHERE {{
@@ -82,7 +82,8 @@ def test_each_registry_candidate_is_shown_once(registry_dataset, query):
 
 def test_the_page_and_the_command_line_say_which_codes_a_predecessor_may_be(registry_dataset, registry_store):
     from conftest import run_cli
-    from derbygraph.webapp import create_app
+
+    from derbygraph.web.app import create_app
 
     page = create_app(registry_dataset).test_client().get("/lineage?org=RXM").get_data(as_text=True)
     predecessors = page[page.index('id="predecessors"'):page.index('id="successors"')]

@@ -136,7 +136,7 @@ DATES = ["1992", "2002", "2002-04", "2002-04-01", "2011", "2011-02", "2011-02-01
 def test_event_marks_never_overlap(event_dates):
     """Whatever the dates (or, for an undated event, its bounds), each placeable event gets one mark
     and no two marks (with their brackets) in a lane come within the gap of each other."""
-    from derbygraph import timeline
+    from derbygraph.answers import timeline
 
     events = []
     for n, (date, early, late) in enumerate(event_dates):
@@ -166,7 +166,7 @@ def test_event_marks_never_overlap(event_dates):
 
 
 def test_branches_join_the_chain_at_their_date_and_undated_ones_join_nothing():
-    from derbygraph import timeline
+    from derbygraph.answers import timeline
 
     answer = {"names": [{"label": "A", "start": "1992", "end": "2001", "organisation": "a"},
                         {"label": "B", "start": "2001", "end": None, "organisation": "a"}],

@@ -34,7 +34,7 @@ def every_iri(dataset) -> list[str]:
 def test_every_iri_dereferences_in_every_format(dataset, every_iri):
     """Thousands of requests: to the app in this process (the tests below and test_sparql_protocol
     negotiate with the live server over HTTP)."""
-    from derbygraph.webapp import create_app
+    from derbygraph.web.app import create_app
 
     client = create_app(dataset).test_client()
     assert len(every_iri) > 200
@@ -139,7 +139,7 @@ def test_a_resource_page_shows_each_fact_with_its_words(dataset):
     """Statement-level provenance on the page: the quote beside the value it supports."""
     import re
 
-    from derbygraph.webapp import create_app
+    from derbygraph.web.app import create_app
 
     client = create_app(dataset).test_client()
     page = client.get("/derbygraph/id/name/southern-derbyshire-mental-health-nhs-trust",
@@ -156,8 +156,8 @@ def test_a_resource_page_shows_each_fact_with_its_words(dataset):
 def test_every_dump_states_the_licence_and_each_sources_terms(dataset, name):
     """Formats with comments open with the licence in words; in every format the terms travel as data
     (the `dct:rights` of each source document), and the header changes nothing the dump holds."""
-    from derbygraph import formats
-    from derbygraph.linkeddata import dump, notice
+    from derbygraph.store import formats
+    from derbygraph.store.dumps import dump, notice
 
     content = dump(dataset, name)
     fmt = formats.by_name(formats.EXPORTS, name)

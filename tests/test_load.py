@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import Server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))

@@ -7,12 +7,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from derbygraph import names
+from derbygraph.answers import names
+from derbygraph.answers.names import NameIndex
 
 
 @pytest.fixture(scope="module")
 def service(dataset):
-    from derbygraph.lineage import LineageService
+    from derbygraph.answers.lineage import LineageService
 
     return LineageService(dataset)
 
@@ -60,7 +61,7 @@ def test_the_policy_holds_for_any_query(service, dataset, query_words):
     query = " ".join(query_words)
     choice = names.choose_lineage(service, query)
     if choice.best is None:
-        assert dataset.names.resolve(query) is None
+        assert NameIndex.of(dataset).resolve(query) is None
         return
     assert choice.best.score >= names.RESOLVE_AT
     if choice.exact:
@@ -70,13 +71,13 @@ def test_the_policy_holds_for_any_query(service, dataset, query_words):
         assert service.members(other.iri)[-1] != service.members(choice.best.iri)[-1]
     for tie in choice.ties:
         assert choice.best.score - tie.score <= names.TIE_WITHIN
-    assert dataset.names.resolve(query).iri == choice.best.iri
+    assert NameIndex.of(dataset).resolve(query).iri == choice.best.iri
 
 
 def test_a_date_ranks_the_name_borne_then_first(dataset):
-    then = dataset.names.search("Derbyshire Mental Health", 5, at="1995")
+    then = NameIndex.of(dataset).search("Derbyshire Mental Health", 5, at="1995")
     assert then[0].borne_at and then[0].name == "Southern Derbyshire Mental Health NHS Trust"
-    later = dataset.names.search("Derbyshire Mental Health", 5, at="2005")
+    later = NameIndex.of(dataset).search("Derbyshire Mental Health", 5, at="2005")
     assert later[0].borne_at and later[0].name == "Derbyshire Mental Health Services NHS Trust"
     # a poor match borne then never outranks a good one that was not
     for earlier, later_match in zip(then, then[1:]):
@@ -102,8 +103,8 @@ def test_resolving_weighs_only_the_names_that_can_resolve(dataset, query_words, 
     """choose() asks only for matches good enough to resolve, and for one or two words weighs only
     the names holding each: the same matches, in the same order, as the whole search."""
     query = " ".join(query_words)
-    whole = [m for m in dataset.names.search(query, 8, at) if m.score >= names.RESOLVE_AT]
-    assert dataset.names.search(query, 8, at, resolvable=True) == whole
+    whole = [m for m in NameIndex.of(dataset).search(query, 8, at) if m.score >= names.RESOLVE_AT]
+    assert NameIndex.of(dataset).search(query, 8, at, resolvable=True) == whole
 
 
 @pytest.mark.parametrize("written, name", [
@@ -117,7 +118,7 @@ def test_resolving_weighs_only_the_names_that_can_resolve(dataset, query_words, 
 ])
 def test_the_short_forms_people_write_are_the_name_itself(dataset, written, name):
     """Abbreviations, "&", a missing "NHS" and capitals match as well as the name as written."""
-    best = dataset.names.search(written, 3)[0]
+    best = NameIndex.of(dataset).search(written, 3)[0]
     assert best.name == name and best.score >= names.EXACT_AT, best
 
 

@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-
 from conftest import run_cli
+from registry_rows import DERIVED, EVENT, ORG, etr_row, import_small, succ_row
+
 from derbygraph import vocab
+from derbygraph.answers.lineage import LineageService
 from derbygraph.build import build_store
-from derbygraph.lineage import LineageService
 from derbygraph.registry import graph
 from derbygraph.registry.compare import RECONCILIATION_NS
 from derbygraph.registry.read import RECORD_NS
-from registry_rows import DERIVED, EVENT, ORG, etr_row, import_small, succ_row
 
 DHCFT = vocab.ID + "org/derbyshire-healthcare-nhs-foundation-trust"
 
@@ -224,7 +224,7 @@ def test_rw2_linked_by_its_listed_name_has_the_documents_names(registry_store):
 def test_the_lineage_page_shows_a_listed_name_as_the_listings(registry_dataset):
     import html
 
-    from derbygraph.webapp import create_app
+    from derbygraph.web.app import create_app
 
     client = create_app(registry_dataset).test_client()
     page = html.unescape(client.get("/lineage?org=RKX").get_data(as_text=True))
@@ -267,7 +267,7 @@ def test_registry_bodies_carry_the_documents_classes(registry_dataset):
 
 
 def test_void_names_each_source_with_its_licence(registry_dataset):
-    from derbygraph.linkeddata import void_description
+    from derbygraph.answers.linkeddata import void_description
 
     triples = {(t.subject.value, t.predicate.value, t.object.value) for t in void_description(registry_dataset, "http://x")}
     assert (vocab.DATASET, vocab.DCT + "source", graph.FILE_NS + "succ") in triples
@@ -276,7 +276,8 @@ def test_void_names_each_source_with_its_licence(registry_dataset):
 
 
 def test_void_states_every_sources_licence_or_terms(registry_dataset):
-    from derbygraph.linkeddata import DATA_LICENCE, void_description
+    from derbygraph.answers.linkeddata import void_description
+    from derbygraph.store.dumps import DATA_LICENCE
 
     triples = {(t.subject.value, t.predicate.value, t.object.value) for t in void_description(registry_dataset, "http://x")}
     assert (vocab.DATASET, vocab.DCT + "license", DATA_LICENCE) in triples
@@ -308,7 +309,7 @@ def test_a_codes_page_shows_its_columns_each_with_its_row(registry_dataset, regi
     import html
     import re
 
-    from derbygraph.webapp import create_app
+    from derbygraph.web.app import create_app
 
     line, row = next((n, text.rstrip("\r\n")) for n, text in enumerate(
         (registry_files / "etr.csv").open(encoding="utf-8"), 1) if text.startswith('"RXM"'))
@@ -325,7 +326,7 @@ def test_a_codes_page_shows_its_columns_each_with_its_row(registry_dataset, regi
 
 
 def test_why_a_column_holds_names_its_row_alone(registry_dataset, registry_files):
-    from derbygraph.why import WhyService
+    from derbygraph.answers.why import WhyService
 
     rxm = ORG + "RXM"
     answer = WhyService(registry_dataset).why(rxm, "dg:postcode", '"DE22 3LZ"')
@@ -337,7 +338,7 @@ def test_why_a_column_holds_names_its_row_alone(registry_dataset, registry_files
 def test_the_crosswalk_page_is_in_the_navigation_and_works(registry_dataset):
     import re
 
-    from derbygraph.webapp import create_app
+    from derbygraph.web.app import create_app
 
     client = create_app(registry_dataset).test_client()
     for path in ("/", "/query", "/derbygraph/id/ods/org/RXM", "/lineage?org=RXM"):
@@ -378,7 +379,8 @@ def test_lineage_without_the_registry_is_unchanged(dataset):
 
 # --- validation at registry scale: the shapes as SPARQL give pySHACL's answers ----------------------
 
-from turtle_snippets import PREFIXES as _PREFIXES, QUOTE as _QUOTE  # noqa: E402
+from turtle_snippets import PREFIXES as _PREFIXES  # noqa: E402
+from turtle_snippets import QUOTE as _QUOTE
 
 SHAPE_BREAKERS = [  # each breaks shapes; their nodes are distinct, so they can share one file
     f"""o:x a dg:NHSTrust ; rdfs:label "X" ; dg:evidence {_QUOTE} ; dg:hasNamePeriod n:x1 , n:x2 .
@@ -405,8 +407,8 @@ SHAPE_BREAKERS = [  # each breaks shapes; their nodes are distinct, so they can 
 def test_shapes_as_sparql_agree_with_pyshacl(tmp_path):
     """Every breaker in one file: one build and one pySHACL run (seconds each), and every breaker
     still found broken, on its own lines."""
-    from derbygraph.reasoning import to_rdflib
-    from derbygraph.checks import Locator, check_shapes, check_shapes_fast
+    from derbygraph.build.checks import Locator, check_shapes, check_shapes_fast
+    from derbygraph.build.reasoning import to_rdflib
 
     path, text, lines = tmp_path / "extra.ttl", _PREFIXES, []
     for body in SHAPE_BREAKERS:
@@ -423,8 +425,8 @@ def test_shapes_as_sparql_agree_with_pyshacl(tmp_path):
 
 
 def test_shapes_as_sparql_agree_with_pyshacl_on_a_registry_import(tmp_path):
-    from derbygraph.reasoning import to_rdflib
-    from derbygraph.checks import Locator, check_shapes, check_shapes_fast
+    from derbygraph.build.checks import Locator, check_shapes, check_shapes_fast
+    from derbygraph.build.reasoning import to_rdflib
 
     _, _, out = import_small(tmp_path, [succ_row("AAA", "BBB", "20050401"), succ_row("AAA01", "BBB01", "20050401"),
                                         succ_row("CCC", "BBB", "20050401"), succ_row("RKX", "RXM", "20020401")],
@@ -458,7 +460,7 @@ def test_registry_data_is_consistent_for_hermit(tmp_path):
 @pytest.mark.parametrize("kind", ["NHSBody", "NHSFoundationTrust"])
 def test_reconciling_by_the_documents_types_finds_registry_bodies(registry_dataset, kind):
     """The reconciliation API's types find registry-only bodies (RFS was invisible under every type)."""
-    from derbygraph.webapp import create_app
+    from derbygraph.web.app import create_app
 
     queries = {"q0": {"query": "Chesterfield Royal Hospital NHS Foundation Trust", "type": vocab.DG + kind}}
     response = create_app(registry_dataset).test_client().post("/reconcile", data={"queries": json.dumps(queries)})

@@ -6,10 +6,10 @@ import shutil
 
 import pytest
 import rdflib
+from hermit import run_hermit
 from rdflib.namespace import OWL, PROV, RDF, RDFS
 
 from derbygraph import resources, vocab
-from hermit import run_hermit
 
 DG = rdflib.Namespace(vocab.DG)
 ORG = rdflib.Namespace(vocab.ORG)

@@ -29,7 +29,7 @@ def test_the_wheel_carries_its_assets_and_works_without_the_checkout(tmp_path):
     asked = subprocess.run([sys.executable, "-c", (
         "import derbygraph.resources as r, pathlib; "
         "assert '_assets' in str(r.ontology_file()), r.ontology_file(); "
-        "from derbygraph.build import build_dataset; from derbygraph.lineage import LineageService; "
+        "from derbygraph.build import build_dataset; from derbygraph.answers.lineage import LineageService; "
         "print(LineageService(build_dataset()).lineage('DCHS')['organisation']['label'])")],
         cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(tmp_path / "site")}, capture_output=True, text=True,
         timeout=300)

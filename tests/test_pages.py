@@ -86,7 +86,7 @@ def test_source_page_shows_what_the_document_is_and_every_quotation(server):
 def test_quotations_have_iris_that_dereference(server):
     import re
 
-    from derbygraph import sources
+    from derbygraph.answers import sources
 
     _, _, body = server.get("/derbygraph/id/source/dchs-about-us", {"Accept": "text/html"})
     links = re.findall(r'class="quote-link" href="(/derbygraph/id/source/dchs-about-us/quote/[0-9a-f]{16})"', body.decode())
@@ -140,9 +140,9 @@ def test_a_source_page_shows_the_text_with_every_quote_marked_when_given_the_doc
     import html
     import re
 
+    from derbygraph.answers.sources import quotations
     from derbygraph.config import DEFAULT
-    from derbygraph.sources import quotations
-    from derbygraph.webapp import create_app
+    from derbygraph.web.app import create_app
 
     document = "https://w3id.org/derbygraph/id/source/dhcft-encyclopedia"
     page = create_app(dataset, DEFAULT.replace(sources_dir=str(seeds))).test_client().get(
@@ -166,7 +166,7 @@ def test_a_source_page_shows_the_text_with_every_quote_marked_when_given_the_doc
 
 def test_a_source_text_whose_bytes_differ_is_not_shown(dataset, tmp_path, seeds):
     from derbygraph.config import DEFAULT
-    from derbygraph.webapp import create_app
+    from derbygraph.web.app import create_app
 
     (tmp_path / "001_26fc377b77897095.txt").write_text(
         (seeds / "001_26fc377b77897095.txt").read_text(encoding="utf-8") + "\nA sentence the data never saw.")

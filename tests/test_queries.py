@@ -17,14 +17,23 @@ import pyoxigraph as ox
 import pytest
 
 from derbygraph import resources, vocab
-from derbygraph.queries import catalogue
-from derbygraph.sparql import QueryError, execute
-from derbygraph.checks import normalise_space
+from derbygraph.answers.canned import catalogue
+from derbygraph.build.checks import normalise_space
+from derbygraph.store.sparql import QueryError, execute
 
 QUERY_DIR = Path(resources.asset_dir("queries"))
 NAMES = sorted(path.stem for path in QUERY_DIR.glob("*.rq"))
 
-from iris import CHCND, DCHS, DCHS_2011, DCHS_PAGE, DERBY_CITY_PCT, DHCFT, ENCYCLOPEDIA, SOUTHERN
+from iris import (
+    CHCND,
+    DCHS,
+    DCHS_2011,
+    DCHS_PAGE,
+    DERBY_CITY_PCT,
+    DHCFT,
+    ENCYCLOPEDIA,
+    SOUTHERN,
+)
 
 
 def run(dataset, name: str, **params: str) -> list[dict[str, str]]:

@@ -14,19 +14,21 @@ import re
 import socket
 import urllib.parse
 
+import backends
 import pyoxigraph as ox
 import pytest
+from analyst_queries import QUERIES
+from conftest import Server, free_port, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import backends
-from analyst_queries import QUERIES
-from conftest import Server, free_port, run_cli
-from derbygraph import queries, sparql, vocab
+from derbygraph import vocab
+from derbygraph.answers import canned as queries
 from derbygraph.config import DEFAULT
 from derbygraph.errors import QueryError
-from derbygraph.querycheck import check
-from derbygraph.sparqlparse import holds_service
+from derbygraph.store import sparql
+from derbygraph.store.querycheck import check
+from derbygraph.store.sparqlparse import holds_service
 
 
 def refused(query: str) -> int | None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pyoxigraph as ox
-import rdflib
 import pytest
+import rdflib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib.namespace import OWL, RDF, RDFS
 
-from derbygraph import reasoning, vocab
+from derbygraph import vocab
+from derbygraph.build import reasoning
 
 
 def test_same_entailments_as_owlrl_on_the_built_in_graph(dataset):

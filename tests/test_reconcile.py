@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import shared_dir
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import shared_dir
 
 jsonschema = pytest.importorskip("jsonschema")
 referencing = pytest.importorskip("referencing")
@@ -56,7 +55,7 @@ def test_the_schema_check_can_fail(schemas):
 
 @pytest.fixture(scope="module")
 def client(dataset):
-    from derbygraph.webapp import create_app
+    from derbygraph.web.app import create_app
 
     return create_app(dataset).test_client()
 
@@ -221,7 +220,7 @@ def test_any_input_gets_an_answer_or_a_400_never_a_500(client, text, date, ident
 @pytest.fixture(scope="module")
 def registry_client(registry_dataset):
     """The app over the documents and the whole ODS registry (built once per session)."""
-    from derbygraph.webapp import create_app
+    from derbygraph.web.app import create_app
 
     return create_app(registry_dataset).test_client()
 
@@ -348,7 +347,7 @@ def test_short_type_ids(client, kind):
 
 def test_every_type_of_the_manifest_finds_its_bodies(any_client):
     """Reconciling an instance's name with its type finds it, for every type offered."""
-    from derbygraph.dataset import iri
+    from derbygraph.store.dataset import iri
 
     app = any_client.application
     dataset = app.config["DATASET"]
@@ -486,7 +485,7 @@ def test_the_preview_fits_its_declared_frame(server):
     ("1994-96", "1995", ("1994", "1995", "1996")), ("1990s", "1995", tuple(str(y) for y in range(1990, 2000))),
 ])
 def test_cell_dates(cell, at, years):
-    from derbygraph import celldates
+    from derbygraph.answers.reconcile import celldates
 
     when = celldates.read(cell)
     assert (when.at, when.years) == (at, years)
@@ -494,7 +493,7 @@ def test_cell_dates(cell, at, years):
 
 @pytest.mark.parametrize("cell", ["1999-13", "soon", "2005-02-30", "1999-1990", True, "12/13/2005"])
 def test_cell_dates_that_cannot_be_read_say_so(cell):
-    from derbygraph import celldates
+    from derbygraph.answers.reconcile import celldates
 
     when = celldates.read(cell)
     assert when.at is None and "not read: answered as if undated" in when.note

@@ -3,11 +3,22 @@ confidence; only a unique exact name in overlapping time is asserted."""
 
 from __future__ import annotations
 
+from iris import CHCND, DHCFT
+from registry_rows import (
+    DERIVED,
+    DG,
+    ORG,
+    TYPE,
+    etr_row,
+    import_small,
+    listing_row,
+    objects,
+    succ_row,
+)
+
 from derbygraph import vocab
 from derbygraph.registry import compare, read
-from registry_rows import DERIVED, DG, ORG, TYPE, etr_row, import_small, listing_row, objects, succ_row
 
-from iris import CHCND, DHCFT
 SDMH = vocab.ID + "org/southern-derbyshire-mental-health-nhs-trust"
 SAME = DG + "sameOrganisationAs"
 

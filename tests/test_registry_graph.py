@@ -9,13 +9,26 @@ from collections import defaultdict
 
 import pyoxigraph as ox
 import pytest
+from registry_rows import (
+    DERIVED,
+    DG,
+    EVENT,
+    LABEL,
+    ORG,
+    ORIGINAL,
+    RESULTING,
+    TYPE,
+    etr_row,
+    import_small,
+    listing_row,
+    objects,
+    succ_row,
+)
 
 from derbygraph import vocab
 from derbygraph.build import build_store
+from derbygraph.build.checks import check
 from derbygraph.registry import graph, kinds, read
-from derbygraph.checks import check
-from registry_rows import (DERIVED, DG, EVENT, LABEL, ORG, ORIGINAL, RESULTING, TYPE, etr_row, import_small,
-                           listing_row, objects, succ_row)
 
 KIND = DG + "registryKind"
 

@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
+from registry_rows import etr_row, succ_row, write
 
 from derbygraph.registry import kinds, read
-from registry_rows import etr_row, succ_row, write
 
 ROOT = Path(__file__).resolve().parents[1]
 

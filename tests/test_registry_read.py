@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
-
 from conftest import run_cli
-from derbygraph.registry import OdsError, import_files, read
 from registry_rows import LISTING_HEADER, etr_row, listing_row, succ_row, write
+
+from derbygraph.registry import OdsError, import_files, read
 
 
 @pytest.mark.parametrize("rows, kind, line, message", [

@@ -10,10 +10,8 @@ import json
 import urllib.parse
 
 import pytest
-
 from backends import PROGRAMS
 from conftest import free_port, run_cli
-
 
 # each remote engine in turn (conftest's `backend`, without the embedded store)
 on_each_engine = pytest.mark.parametrize("backend", sorted(PROGRAMS), indirect=True, scope="session")
@@ -57,7 +55,7 @@ def test_an_unreachable_store_is_one_line():
 @on_each_engine
 def test_a_lineage_is_a_few_requests(backend):
     """The same few whole queries as the embedded store: a handful of requests, not one per lookup."""
-    from derbygraph.lineage import LineageService
+    from derbygraph.answers.lineage import LineageService
 
     dataset = backend.dataset
     service, asked = LineageService(dataset), []

@@ -14,14 +14,14 @@ import sys
 
 import pytest
 
-from derbygraph.config import DEFAULT
 from derbygraph.build import write_store
-from derbygraph.executor import WorkerPool, _Worker
+from derbygraph.config import DEFAULT
+from derbygraph.store.executor import WorkerPool, _Worker
 
 
 def _inside(results, port: int, unix_path: str) -> None:
     """Runs in a fresh process: lock in, then try every way out."""
-    from derbygraph import sandbox
+    from derbygraph.store import sandbox
 
     sandbox.lock_in(256 << 20)
     for name, family, kind, address in (
@@ -127,7 +127,7 @@ def test_a_worker_past_its_memory_is_replaced_with_a_clear_answer(tmp_path):
 WORKER_SCRIPT = """
 import sys
 from derbygraph.config import DEFAULT
-from derbygraph.executor import WorkerPool
+from derbygraph.store.executor import WorkerPool
 
 pool = WorkerPool(sys.argv[1], DEFAULT.replace(workers=1, timeout=60))
 for query in ("SELECT * WHERE { ?s ?p ?o }", "CONSTRUCT WHERE { ?s ?p ?o }",
@@ -166,7 +166,7 @@ def test_a_worker_makes_no_socket_call_that_succeeds(store, listener, tmp_path):
 
 def _walled_server(results, own_port: bool, other_port: int) -> None:
     """Runs in a fresh process: wall off the way `derbygraph walled` does, then serve and try out."""
-    from derbygraph import sandbox
+    from derbygraph.store import sandbox
 
     server = socket.socket()
     server.bind(("127.0.0.1", 0))

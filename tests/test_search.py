@@ -11,10 +11,17 @@ import re
 import pytest
 
 from derbygraph import vocab
-from derbygraph.dataset import iri
-from derbygraph.names import Match
+from derbygraph.answers.names import Match, NameIndex
+from derbygraph.answers.search import (
+    DISTRICT,
+    SCORES,
+    FieldIndex,
+    compact,
+    district,
+    search,
+)
 from derbygraph.registry.read import ETR_GEOGRAPHY, ETR_GROUPING, ETR_POSTCODE
-from derbygraph.search import DISTRICT, SCORES, FieldIndex, compact, district, search
+from derbygraph.store.dataset import iri
 
 ORG = vocab.ID + "ods/org/"
 NAMED = ("name", "code")
@@ -90,8 +97,13 @@ class Names:
 
 
 class Dataset:
+    """A dataset whose name index is `Names` and whose field index is SMALL."""
+
     def __init__(self, matches):
-        self.names, self.fields = Names(matches), SMALL
+        self.indexes = {NameIndex.from_dataset: Names(matches), FieldIndex.from_dataset: SMALL}
+
+    def memo(self, make):
+        return self.indexes[make]
 
 
 def test_each_organisation_once_ranked_by_how_well_its_best_field_matched():
@@ -120,7 +132,7 @@ def etr_rows(registry_files):
 
 @pytest.fixture(scope="module")
 def client(registry_dataset):
-    from derbygraph.webapp import create_app
+    from derbygraph.web.app import create_app
 
     return create_app(registry_dataset).test_client()
 
@@ -129,7 +141,7 @@ def test_every_postcode_of_the_file_finds_its_trust(registry_dataset, etr_rows):
     for row in etr_rows:
         code, postcode = row[0], row[ETR_POSTCODE]
         for asked in (postcode, postcode.lower().replace(" ", "")):
-            hits = {h.iri: h for h in registry_dataset.fields.search(asked)}
+            hits = {h.iri: h for h in FieldIndex.of(registry_dataset).search(asked)}
             assert (hits[ORG + code].field, hits[ORG + code].matched) == ("postcode", postcode), (code, asked)
 
 
@@ -137,7 +149,7 @@ def test_every_region_and_ics_code_finds_exactly_its_trusts(registry_dataset, et
     for column, field in ((ETR_GROUPING, "national grouping"), (ETR_GEOGRAPHY, "health geography (ICS)")):
         for value in {row[column] for row in etr_rows}:
             expected = {ORG + row[0] for row in etr_rows if row[column] == value}
-            got = {h.iri for h in registry_dataset.fields.search(value) if h.field == field}
+            got = {h.iri for h in FieldIndex.of(registry_dataset).search(value) if h.field == field}
             assert got == expected, value
 
 
@@ -147,9 +159,9 @@ def test_hits_are_the_best_of_names_and_fields_each_once(registry_dataset, query
     hits = search(registry_dataset, query, 20)
     assert len({h.iri for h in hits}) == len(hits)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
-    names = {m.iri: m.score for m in registry_dataset.names.search(query, 20)}
+    names = {m.iri: m.score for m in NameIndex.of(registry_dataset).search(query, 20)}
     fields = {}
-    for hit in registry_dataset.fields.search(query):
+    for hit in FieldIndex.of(registry_dataset).search(query):
         fields[hit.iri] = max(fields.get(hit.iri, 0), hit.score)
     for hit in hits:
         assert hit.score == max(names.get(hit.iri, 0), fields.get(hit.iri, 0)), hit
@@ -204,7 +216,7 @@ def test_the_search_box_takes_a_postcode(client):
 
 def test_the_name_itself_outranks_every_other_field():
     """A name as written (names.EXACT_AT and above) comes before any postcode, code, site or address."""
-    from derbygraph.names import EXACT_AT
-    from derbygraph.search import WORDED_FROM, WORDED_SPAN
+    from derbygraph.answers.search import WORDED_FROM, WORDED_SPAN
+    from derbygraph.matching import EXACT_AT
 
     assert EXACT_AT > max(SCORES.values()) and EXACT_AT > WORDED_FROM + WORDED_SPAN

@@ -15,7 +15,6 @@ import urllib.parse
 import urllib.request
 
 import pytest
-
 from conftest import Server
 
 LINEAGE = "/api/lineage?org=Derbyshire%20Healthcare"
@@ -134,8 +133,8 @@ def serving_in_process(dataset, **limits):
     """The server of `derbygraph serve` (waitress as made by `server.make_server`) over `dataset`
     with some limits changed, its loop run in a thread of the test: (host, port)."""
     from derbygraph.config import DEFAULT
-    from derbygraph.server import bind, make_server
-    from derbygraph.webapp import create_app
+    from derbygraph.web.app import create_app
+    from derbygraph.web.server import bind, make_server
 
     config = DEFAULT.replace(**limits)
     listener = bind("127.0.0.1", 0)

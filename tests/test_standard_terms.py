@@ -7,11 +7,10 @@ README documents): each is what someone reading the standards would write first.
 from __future__ import annotations
 
 import pytest
-
-from derbygraph import vocab
-
 from iris import CHCND, DCHS, DCHS_2011, DHCFT, EVENT, SOUTHERN
 from iris import ORG as ORG_ID
+
+from derbygraph import vocab
 
 ID = vocab.ID
 

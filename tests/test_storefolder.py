@@ -8,8 +8,8 @@ import stat
 import pytest
 
 from derbygraph.build import build_dataset, write_store
-from derbygraph.dataset import Dataset, StoreError
-from derbygraph.linkeddata import dump_file
+from derbygraph.store.dataset import Dataset, StoreError
+from derbygraph.store.dumps import dump_file
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +101,7 @@ def test_the_dumps_hold_exactly_the_stores_quads_blank_nodes_as_labelled(store):
     with the same blank node labels (the statement IRIs derived from them stay findable)."""
     import pyoxigraph as ox
 
-    from derbygraph import storefolder
+    from derbygraph.store import storefolder
 
     dataset = Dataset.open(store)
     folder = os.path.join(store, storefolder.DUMPS)
@@ -122,7 +122,7 @@ def test_a_store_folder_counts_its_quads_as_a_count_would(store, tmp_path):
         return int(next(iter(dataset.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")))["n"].value)
 
     dataset = Dataset.open(store)
-    assert "quads" in dataset.statistics and len(dataset) == counted(dataset)
+    assert "quads" in dataset.folder_statistics and len(dataset) == counted(dataset)
     trig = tmp_path / "graphs.trig"
     trig.write_text('<https://example.org/g> { <https://example.org/a> <https://example.org/p> "1" }\n'
                     '_:g { <https://example.org/a> <https://example.org/p> "2" . <https://example.org/a> <https://example.org/p> "3" }\n')
@@ -189,7 +189,7 @@ def test_a_planted_file_is_refused_at_opening(cli, built, tmp_path, planted):
 def test_the_manifest_lists_every_file_with_its_format(built):
     import json
 
-    from derbygraph import storefolder
+    from derbygraph.store import storefolder
 
     folder = storefolder.folder(built)
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -313,7 +313,7 @@ def test_stale_staging_is_removed_only_when_provably_ours(tmp_path):
     import subprocess
     import sys
 
-    from derbygraph import storefolder
+    from derbygraph.store import storefolder
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                           text=True, check=True).stdout.strip()
@@ -338,7 +338,7 @@ def test_a_version_a_server_still_reads_is_left_until_it_is_free(tmp_path):
     import subprocess
     import sys
 
-    from derbygraph import storefolder
+    from derbygraph.store import storefolder
 
     assert _build_killed_at(tmp_path / "store", "first", 0)
     first = storefolder.folder(tmp_path / "store")

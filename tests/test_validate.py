@@ -6,7 +6,6 @@ import re
 import textwrap
 
 import pytest
-
 from turtle_snippets import PREFIXES, QUOTE
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -171,9 +170,10 @@ def _line_by_scanning(lines: list[str], iri: str) -> int | None:
 
 
 def test_the_line_index_finds_the_lines_a_scan_finds():
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
 
-    from derbygraph.checks.report import _LineIndex
+    from derbygraph.build.checks.report import _LineIndex
 
     names = st.sampled_from(["a", "ab", "a-b", "a_b", "b.c", "x1", "é"])
     iris = st.builds(lambda sep, name: f"https://w3id.org/derbygraph/id{sep}{name}", st.sampled_from("/#"), names)

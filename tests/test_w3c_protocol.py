@@ -23,10 +23,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
+from conftest import Server, shared_dir
 from rdflib import RDF, RDFS, Namespace, URIRef
 from rdflib.collection import Collection
-
-from conftest import Server, shared_dir
 
 try:
     SUITE = shared_dir("w3c-sparql-protocol")

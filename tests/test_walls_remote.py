@@ -11,9 +11,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-import pytest
-
 import backends
+import pytest
 from conftest import free_port, run_cli
 
 

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from derbygraph import vocab
-from derbygraph.why import BadStatement, UnknownStatement, WhyService
+from derbygraph.answers.why import BadStatement, UnknownStatement, WhyService
 
 ID, DG = vocab.ID, vocab.DG
 DHCFT = ID + "org/derbyshire-healthcare-nhs-foundation-trust"

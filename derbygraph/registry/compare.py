@@ -7,7 +7,7 @@ body:
   shares is strong (confidence 0.9) and only it is asserted as `dg:sameOrganisationAs`, so the
   lineage joins the two; a looser match is a candidate (0.6).
 - listed names: the third listing's name for a code that etr.csv does not name (or names
-  otherwise), scored against every document name in overlapping time by `derbygraph.names.score`
+  otherwise), scored against every document name in overlapping time by `derbygraph.answers.names.score`
   (1 for the same words). The listing is undated and names 1 in 20 codes otherwise than etr.csv, so
   its error rate bounds the confidence: at most 1 - rate. The same rule as for etr.csv decides what
   is asserted: a unique match of the same words (0.9, RW2 = Southern Derbyshire Community and Mental
@@ -34,8 +34,9 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
-from .. import dates, resources, vocab
-from ..names import COMPOUNDS, Entry, core, score, words
+from derbygraph import dates, resources, vocab
+from derbygraph.matching import COMPOUNDS, Entry, core, score, words
+
 from .graph import DG, ORG_NS, PROV, RDFS, TYPE, Builder, Registry, lit, node
 from .listing import Comparison
 from .read import ODS, Listed, Row, Trust
@@ -44,7 +45,7 @@ RECONCILIATION_NS = ODS + "reconciliation/"
 EXACT = "exact name: the same words, case and punctuation aside"
 CORE = "same name apart from the words NHS, Trust, Foundation, The, Of, And"
 STRUCTURE = "structure: succeeded by a linked code when the documents record a body ending or changing"
-LISTED = "listed name: the third listing's name for the code, scored against the documents' names (derbygraph.names)"
+LISTED = "listed name: the third listing's name for the code, scored against the documents' names (derbygraph.answers.names)"
 CONFIDENCE = {EXACT: 0.9, CORE: 0.6}
 METHODS_JOIN = "; and "  # one dg:matchMethod that names every method a pair rests on
 ASSERTED_FROM = 0.9  # only a unique exact-name match joins two lineages
@@ -165,7 +166,7 @@ class Proposals:
             if len(pair.confidences) > 1:
                 out.add(reconciliation, DG + "matchEvidence", lit(
                     "combined: " + " and ".join(f"{c:.2f}" for c in pair.confidences) + " from independent evidence "
-                    f"give 1 - " + "".join(f"(1 - {c:.2f})" for c in pair.confidences) + f" = {pair.confidence:.2f}",
+                    "give 1 - " + "".join(f"(1 - {c:.2f})" for c in pair.confidences) + f" = {pair.confidence:.2f}",
                     language="en"))
             for origin in dict.fromkeys(pair.derived):
                 out.add(reconciliation, PROV + "wasDerivedFrom", origin)
@@ -289,7 +290,7 @@ def _by_listed_name(proposals: Proposals, registry: Registry, rows: list[Row], n
             confidence = min(rule, ceiling)
             evidence = [
                 f"name: {entry.record.path.name} lists {code} as {entry.name!r}; the documents name {name!r}: "
-                f"derbygraph.names scores them {similar:.2f}" + (" (the same words)" if exact else ""),
+                f"derbygraph.answers.names scores them {similar:.2f}" + (" (the same words)" if exact else ""),
                 f"listing: undated, and {listing.rate_in_words()}: confidence at most {ceiling:.2f}",
                 f"time: the documents' name is borne {_span(start, end)}; the registry's {code} is "
                 f"{'open from ' + opened if opened else 'open'}{' until ' + ended if ended else ''}"]

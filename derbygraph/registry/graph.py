@@ -30,9 +30,20 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .. import dates, vocab
+from derbygraph import dates, vocab
+
 from . import kinds as kinds_
-from .read import ETR_GEOGRAPHY, ETR_GROUPING, ETR_PARENT, ETR_POSTCODE, ETR_REGION, ODS, Record, Row, Trust
+from .read import (
+    ETR_GEOGRAPHY,
+    ETR_GROUPING,
+    ETR_PARENT,
+    ETR_POSTCODE,
+    ETR_REGION,
+    ODS,
+    Record,
+    Row,
+    Trust,
+)
 
 ORG_NS = ODS + "org/"
 EVENT_NS, NAME_NS, FILE_NS = ODS + "event/", ODS + "name/", ODS + "file/"

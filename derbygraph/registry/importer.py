@@ -9,15 +9,16 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
-from .. import dates, vocab
-from .compare import reconcile
+from derbygraph import dates, vocab
+
 from . import listing as listing_
+from .compare import reconcile
 from .graph import ORG_NS, Builder, convert
 from .read import OdsError, latest_date, read_etr, read_listing, read_succ
 
 
 def _format(output: Path) -> ox.RdfFormat:
-    from ..build import FORMATS
+    from derbygraph.build.sources import FORMATS
 
     found = FORMATS.get(output.suffix.lower())
     if found is None or found == ox.RdfFormat.N3:

@@ -17,8 +17,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from .. import vocab
-from ..names import words
+from derbygraph import vocab
+from derbygraph.matching import words
+
 from .read import ODS, Row, Trust
 
 KIND_NS = ODS + "kind/"

@@ -19,8 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import vocab
-from ..names import words
+from derbygraph import vocab
+from derbygraph.matching import words
+
 from .graph import DCT, DG, ORG_NS, PROV, RDFS, SKOS, TYPE, Builder, lit, title_name
 from .read import ODS, Listed, Trust
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .. import vocab
-from ..errors import UserError
+from derbygraph import vocab
+from derbygraph.errors import UserError
 
 ODS = vocab.ID + "ods/"
 RECORD_NS = ODS + "record/"

@@ -1,0 +1,52 @@
+"""The part of the graph one lineage reads, fetched in a few whole queries.
+
+The lineage is worked out over a small in-memory copy of its neighbourhood: `bodies.rq` names the
+bodies linked to it, `things.rq` what the answer reads about them, `statements.rq` every statement
+about those, and `constants.rq` (once) what every lineage reads. An embedded store and a remote one
+answer the same queries, so the answer is the same.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from derbygraph.store.dataset import Dataset
+
+_HERE = Path(__file__).parent
+
+
+@cache
+def _query(name: str) -> str:
+    return (_HERE / name).read_text(encoding="utf-8")
+
+
+def _ask(dataset: Dataset, name: str, **values: list[ox.NamedNode]):
+    text = _query(name)
+    for variable, terms in values.items():
+        text = text.replace(f"${variable}", " ".join(str(term) for term in terms))
+    return dataset.query(text)
+
+
+def _quads(rows) -> list[ox.Quad]:
+    """Statements in the default graph, and stated types and roles in the graphs of their sources."""
+    default = ox.DefaultGraph()
+    return [ox.Quad(s, p, o, g or default) for s, p, o, g in rows]
+
+
+def constants(dataset: Dataset) -> list[ox.Quad]:
+    """The class and property hierarchy and the sources (read once: a served dataset does not change)."""
+    return [ox.Quad(row["s"], row["p"], row["o"]) for row in _ask(dataset, "constants.rq")]
+
+
+def neighbourhood(dataset: Dataset, start: ox.NamedNode, shared: list[ox.Quad]) -> Dataset:
+    """A Dataset holding everything the lineage of `start` reads (with `shared`, from `constants`)."""
+    bodies = [row["body"] for row in _ask(dataset, "bodies.rq", start=[start])] or [start]
+    things = bodies + [row["thing"] for row in _ask(dataset, "things.rq", bodies=bodies)
+                       if isinstance(row["thing"], ox.NamedNode) and row["thing"] not in bodies]
+    store = ox.Store()
+    store.extend(shared)
+    store.extend(_quads(_ask(dataset, "statements.rq", things=things)))
+    return Dataset(store)

@@ -1,0 +1,87 @@
+"""Lineage questions from the CLI and the web: resolve what the user typed, then answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from derbygraph import dates, vocab
+from derbygraph.answers.names import NameIndex
+from derbygraph.errors import BadInput, NotFound
+from derbygraph.store.dataset import Dataset, iri
+
+from . import history, neighbourhood
+
+DG = vocab.DG
+
+# The bodies of one lineage with the first day each may have borne a name (the window the build
+# derived, `derbygraph.build.derive`): the order of the lineage.
+_MEMBERS = """PREFIX dg: <https://w3id.org/derbygraph/ontology#>
+SELECT ?member ?start WHERE {
+  { $org dg:inLineage/^dg:inLineage ?member } UNION { BIND ($org AS ?member) }
+  OPTIONAL { ?member dg:hasNamePeriod/dg:possiblyInForceFrom ?start }
+}"""
+
+
+class UnknownOrganisation(NotFound):
+    """No organisation matches the name; carries suggestions for the user."""
+
+    def __init__(self, query: str, suggestions: list[str]):
+        super().__init__(f"no organisation matches {query!r}")
+        self.query = query
+        self.suggestions = suggestions
+
+
+@dataclass
+class LineageService:
+    """Answers lineage questions for the CLI and the web from one Dataset (embedded or remote)."""
+
+    dataset: Dataset
+    _constants: list = field(default=None, init=False, repr=False)
+
+    def resolve(self, query: str) -> str | None:
+        """The IRI a name, code or IRI means: a registry code (an organisation's or a site's) exactly,
+        else the forgiving name index."""
+        text = query.strip()
+        if text.startswith(("http://", "https://")):
+            try:
+                node = iri(text)  # an IRI: a site has no name to index, so look for its code
+            except ValueError:
+                raise BadInput(f"{text!r} starts like an IRI but is not one") from None
+            if self.dataset.value(node, vocab.SKOS + "notation") is not None:
+                return text
+        code = text.upper()
+        if code and " " not in code and "/" not in code and ":" not in code:
+            for subject in self.dataset.subjects(vocab.SKOS + "notation", ox.Literal(code)):
+                if isinstance(subject, ox.NamedNode):
+                    return subject.value
+        match = NameIndex.of(self.dataset).resolve(query)
+        return match.iri if match is not None else None
+
+    def members(self, org: str) -> list[str]:
+        """Every body of the lineage `org` belongs to, oldest first (one query): the build derived
+        them once (`dg:inLineage`, see derbygraph.build.derive); a site or other non-organisation stands alone."""
+        first: dict[str, str] = {}
+        for row in self.dataset.query(_MEMBERS.replace("$org", str(iri(org)))):
+            member, start = row["member"].value, row["start"].value if row["start"] is not None else None
+            first[member] = min(filter(None, (first.get(member), start)), default="")
+        return sorted(first, key=lambda m: (first[m], m))
+
+    def lineage(self, query: str, at: str | None = None) -> dict:
+        """The contract's lineage JSON for the organisation `query` names, as of `at` if given."""
+        return self.lineages(query, at)[0]
+
+    def lineages(self, query: str, at: str | None = None) -> tuple[dict, dict]:
+        """The lineage as of `at` and the whole lineage, from one neighbourhood: the page lists what
+        held then and draws the whole chain."""
+        if at is not None:
+            at = dates.parse(at)
+        found = self.resolve(query)
+        if found is None:
+            raise UnknownOrganisation(query, [m.name for m in NameIndex.of(self.dataset).search(query, 5)])
+        if self._constants is None:
+            self._constants = neighbourhood.constants(self.dataset)
+        lineage = history.History(neighbourhood.neighbourhood(self.dataset, iri(found), self._constants))
+        answer = lineage.answer(found, query, at)
+        return answer, (lineage.answer(found, query) if at is not None else answer)

@@ -1,0 +1,250 @@
+"""Forgiving name resolution and search over every name an organisation has borne.
+
+The index is built once when a dataset is opened: a token table over rdfs:label, the names of
+name periods (and their variant spellings, with the dates each was borne), acronyms and codes.
+A lookup touches only the entries that share a token (or a token prefix) with the query, never
+every label.
+
+The matching policy lives here and nowhere else: how close is "the name itself", when a best
+match is too close to the next one to pick silently (`choose`), and what the pages, the CLI and the
+reconciliation service say about the choice they made (`Choice.reason`).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from derbygraph import dates, vocab
+from derbygraph.matching import (
+    ACRONYM,
+    EXACT_AT,
+    RESOLVE_AT,
+    TIE_WITHIN,
+    Entry,
+    close_words,
+    core,
+    initials,
+    score,
+    words,
+)
+
+ORGANISATIONS = "?thing a org:Organization ."
+SITES = "?thing a org:Site ."
+
+_NAME_SOURCES = """
+SELECT DISTINCT ?thing ?name ?kind ?start ?end ?possiblyFrom ?possiblyUntil ?certainlyFrom ?certainlyUntil WHERE {
+  %s
+  { ?thing rdfs:label ?name BIND("label" AS ?kind) }
+  UNION { ?thing dg:hasNamePeriod ?period . ?period dg:name ?name BIND("name" AS ?kind) %s }
+  UNION { ?thing dg:hasNamePeriod ?period . ?period skos:altLabel ?name BIND("variant" AS ?kind) %s }
+  UNION { ?thing skos:altLabel ?name BIND("variant" AS ?kind) }
+  UNION { ?thing dg:acronym|skos:notation ?name BIND("code" AS ?kind) }
+}"""
+# A name period's dates and the window the build derived from them (`derive.WINDOW`).
+_PERIOD_DATES = """OPTIONAL { ?period dg:start ?start } OPTIONAL { ?period dg:end ?end }
+          OPTIONAL { ?period dg:possiblyInForceFrom ?possiblyFrom } OPTIONAL { ?period dg:possiblyInForceUntil ?possiblyUntil }
+          OPTIONAL { ?period dg:certainlyInForceFrom ?certainlyFrom } OPTIONAL { ?period dg:certainlyInForceUntil ?certainlyUntil }"""
+_WINDOW_VARIABLES = ("possiblyFrom", "possiblyUntil", "certainlyFrom", "certainlyUntil")
+
+
+@dataclass(frozen=True)
+class Match:
+    iri: str
+    score: float
+    name: str
+    borne_at: bool = False  # with a date asked for: the matched name was in force then
+    field: str = "name"  # what matched: a name (or label, or spelling of one), or a "code" or acronym
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a name query picked, the others it might have meant, and why: said to the user."""
+
+    query: str
+    best: Match | None
+    others: tuple[Match, ...] = ()  # other organisations the query may mean (when best is not exact)
+
+    @property
+    def exact(self) -> bool:
+        return self.best is not None and self.best.score >= EXACT_AT
+
+    @property
+    def initials(self) -> bool:
+        """The query was read as the initials of the name picked."""
+        return self.best is not None and self.best.score == ACRONYM
+
+    @property
+    def ties(self) -> tuple[Match, ...]:
+        """Others that fit within TIE_WITHIN of the best, as well dated: too close to pick silently."""
+        return tuple(o for o in self.others if self.best.score - o.score <= TIE_WITHIN and o.borne_at == self.best.borne_at)
+
+    def reason(self) -> str:
+        """One sentence: which organisation, by which name, and how sure."""
+        if self.best is None:
+            return f"no organisation matches {self.query!r}"
+        score = self.best.score
+        how = ("it is that name" if score >= 1.0 else "it is that name, give or take NHS/Trust/Foundation"
+               if self.exact else "the query is its initials" if self.initials
+               else f"it is the closest match (score {score:.2f})")
+        said = f"picked {self.best.name!r} because {how}"
+        if self.ties:
+            said += f"; {len(self.ties)} other{'s' if len(self.ties) > 1 else ''} fit about as well: " + \
+                ", ".join(repr(o.name) for o in self.ties)
+        elif self.others:
+            said += f"; next best {self.others[0].name!r} ({self.others[0].score:.2f})"
+        return said
+
+
+class NameIndex:
+    """Every name of every organisation, searchable by forgiving word match."""
+
+    def __init__(self, entries: list[Entry]):
+        self.entries = entries
+        self._by_token: dict[str, set[int]] = defaultdict(set)
+        self._names: dict[str, list[str]] = defaultdict(list)
+        self._periods: dict[str, list[int]] = defaultdict(list)
+        for number, entry in enumerate(entries):
+            for token in set(entry.core) | initials(entry):
+                self._by_token[token].add(number)
+            if entry.kind != "code" and entry.name not in self._names[entry.org]:
+                self._names[entry.org].append(entry.name)
+            if entry.kind == "name" and entry.dated:
+                self._periods[entry.org].append(number)
+        for numbers in self._periods.values():  # oldest first: by the first day each may be in force
+            numbers.sort(key=lambda n: (entries[n].window.possibly_from, entries[n].start or "", entries[n].name))
+        self._sorted_tokens = sorted(self._by_token)
+        self._exact: dict[tuple[str, ...], Entry] = {}
+        for entry in entries:  # the first entry of a name wins, as search's ordering would have it
+            self._exact.setdefault(entry.tokens, entry)
+
+    @classmethod
+    def of(cls, dataset) -> "NameIndex":
+        """The dataset's index, made once and kept with it."""
+        return dataset.memo(cls.from_dataset)
+
+    @classmethod
+    def from_dataset(cls, dataset, things: str = ORGANISATIONS) -> "NameIndex":
+        """The names of every organisation (or, with `things=SITES`, every site)."""
+        entries = []
+        for row in dataset.query(vocab.sparql_prologue() + _NAME_SOURCES % (things, _PERIOD_DATES, _PERIOD_DATES)):
+            org, name, kind = row["thing"], row["name"].value, row["kind"].value
+            if isinstance(org, ox.NamedNode):
+                tokens = tuple(words(name))
+                window = dates.Window(*(row[v].value if row[v] else None for v in _WINDOW_VARIABLES)) \
+                    if kind != "label" and kind != "code" else None
+                entries.append(Entry(org.value, name, kind, tokens, tuple(core(list(tokens))),
+                                     row["start"].value if row["start"] else None,
+                                     row["end"].value if row["end"] else None, window))
+        entries.sort(key=lambda e: (e.org, e.kind != "label", e.start or "", e.name))
+        return cls(entries)
+
+    def periods_of(self, org: str) -> list[Entry]:
+        """The dated names of `org`, oldest first."""
+        return [self.entries[n] for n in self._periods.get(org, [])]
+
+    def name_at(self, org: str, at: str) -> str | None:
+        """The name `org` bore at `at`, where a name period's window (derived at build) allows it;
+        of two that may be (a renaming within the date asked), the later begun."""
+        borne = [e for e in self.periods_of(org) if e.borne_at(at)]
+        return borne[-1].name if borne else None
+
+    def names_of(self, org: str) -> list[str]:
+        return list(self._names.get(org, []))
+
+    def organisations(self) -> list[str]:
+        return sorted(self._names)
+
+    def _candidates(self, query: str, every_word: bool = False) -> tuple[set[int], dict[str, frozenset[str]]]:
+        """Entries sharing a word, a word's prefix or a likely typo with the query (with
+        `every_word`, with each of its words); and the typos."""
+        each: list[set[int]] = []
+        typos: dict[str, frozenset[str]] = {}
+        for token in set(core(words(query))) or set(words(query)):
+            found = set(self._by_token.get(token, ()))
+            if len(token) >= 3:  # prefixes: "derb" finds "derbyshire"
+                at = bisect.bisect_left(self._sorted_tokens, token)
+                while at < len(self._sorted_tokens) and self._sorted_tokens[at].startswith(token):
+                    found |= self._by_token[self._sorted_tokens[at]]
+                    at += 1
+            if token not in self._by_token:  # typos
+                typos[token] = close_words(token, self._sorted_tokens)
+                for close in typos[token]:
+                    found |= self._by_token[close]
+            each.append(found)
+        if not each:
+            return set(), typos
+        return (set.intersection(*each) if every_word else set.union(*each)), typos
+
+    def scored(self, query: str) -> list[tuple[Entry, float]]:
+        """Every name matching `query` with its score, best first: each name of an organisation on
+        its own, for a caller that weighs each name's dates (reconciliation)."""
+        tokens = words(query)
+        candidates, typos = self._candidates(query)
+        found = ((self.entries[number], score(tokens, self.entries[number], typos)) for number in candidates)
+        return sorted((f for f in found if f[1] > 0), key=lambda f: (-f[1], f[0].org, f[0].name))
+
+    def search(self, query: str, limit: int = 10, at: str | None = None, resolvable: bool = False) -> list[Match]:
+        """Organisations whose names match `query`, best first, one match per organisation (with
+        `resolvable`, only matches good enough to resolve: what `choose` reads).
+
+        With `at` (a date), among the matches good enough to resolve, a name borne then outranks
+        any name that was not: the body that bore the name at that time comes first, and its match
+        says so (`borne_at`).
+        """
+        best: dict[str, tuple[tuple, Match]] = {}
+        tokens = words(query)
+        # A name lacking one of the query's words scores at most 0.25 + 0.4 (n - 1) / n (`score`),
+        # below RESOLVE_AT for n <= 2 words: then only the names holding every word can resolve,
+        # and they are all there is to score (a two-word name among 100,000 is a few entries).
+        candidates, typos = self._candidates(query, every_word=resolvable and len(core(tokens)) <= 2)
+        for number in candidates:
+            entry = self.entries[number]
+            value = score(tokens, entry, typos)
+            if value <= 0:
+                continue
+            match = Match(entry.org, value, entry.name, at is not None and entry.borne_at(at),
+                          "code" if entry.kind == "code" else "name")
+            # An organisation's match is its best as the list ranks them (good enough to resolve,
+            # borne then, score), and among equals a name as the sources give it before a variant.
+            rank = (match.score >= RESOLVE_AT, match.borne_at, match.score, entry.kind != "variant")
+            held = best.get(entry.org)
+            if held is None or rank > held[0]:
+                best[entry.org] = (rank, match)
+        ranked = sorted((m for _, m in best.values() if m.score >= RESOLVE_AT or not resolvable),
+                        key=lambda m: (m.score < RESOLVE_AT, not m.borne_at, -m.score, m.name, m.iri))
+        return ranked[:limit]
+
+    def choose(self, query: str, same=lambda org: org, at: str | None = None, limit: int = 8) -> Choice:
+        """The organisation `query` most likely means and, unless it is named exactly, the other
+        organisations (of other lineages, by `same`) good enough to resolve, best first."""
+        query = query.strip()
+        if query in self._names:  # an organisation's IRI
+            return Choice(query, Match(query, 1.0, self._names[query][0]))
+        exact = self._exact.get(tuple(words(query))) if at is None else None
+        if exact is not None:  # a name as written: no need to weigh every candidate
+            return Choice(query, Match(exact.org, 1.0, exact.name))
+        found = self.search(query, limit, at, resolvable=True)
+        if not found:
+            return Choice(query, None)
+        best = found[0]
+        if best.score >= EXACT_AT:
+            return Choice(query, best)
+        chosen, others = {same(best.iri)}, []
+        for match in found[1:]:
+            if same(match.iri) not in chosen:
+                chosen.add(same(match.iri))
+                others.append(match)
+        return Choice(query, best, tuple(others))
+
+    def resolve(self, query: str) -> Match | None:
+        """The organisation a name, former name, acronym, code or IRI most likely means."""
+        return self.choose(query).best
+
+def choose_lineage(service, query: str) -> Choice:
+    """`NameIndex.choose` with the bodies of one lineage (`service`, a LineageService) counted as one:
+    a trust and its later foundation trust are one history, not two choices."""
+    return NameIndex.of(service.dataset).choose(query, same=lambda org: service.members(org)[-1])

@@ -1,0 +1,151 @@
+"""Finding organisations: by name, and by what the registry and the documents say of them.
+
+A user types a name, or a postcode, a street, a town, a site, an ODS region or ICS code. Names are
+matched by the one forgiving matcher (`names.NameIndex`); this room adds the registry's other columns
+(`dg:postcode`, `dg:address`, `dg:nationalGrouping`, `dg:healthGeography`, `dg:parentCode`) and the
+names of an organisation's sites, and ranks every hit by how well its field matched: a whole
+postcode (0.9) or a site or address that holds every word typed (0.45 to 0.85, by how much of it the
+words cover) outranks a name that holds only some of them ("Kingsway Hospital" is Derbyshire
+Healthcare's site and address before it is half of "Kingston Hospital NHS Foundation Trust"), while
+a name itself (0.95 to 1) stays first. Each organisation is listed once, by the best field it
+matched, and each hit says which field and the value.
+
+Region letters (etr.csv's 24th column) are not searched: a single letter is a word or an initial
+in every other query.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from derbygraph import vocab
+from derbygraph.answers.names import NameIndex
+from derbygraph.matching import core, words
+
+# The fields searched besides names, by property: what a hit calls the field.
+FIELDS = {vocab.DG + "postcode": "postcode", vocab.DG + "address": "address",
+          vocab.DG + "nationalGrouping": "national grouping", vocab.DG + "healthGeography": "health geography (ICS)",
+          vocab.DG + "parentCode": "parent code", vocab.ORG + "hasSite": "site"}
+DISTRICT = "postcode district"
+WORDED = ("address", "site")  # fields matched word by word; the others whole
+# A site's name, where it has one of its own (a registry site's label only repeats its code).
+_VALUES = """
+SELECT DISTINCT ?thing ?field ?value WHERE {
+  { ?thing a org:Organization ; ?field ?value . VALUES ?field { %s } }
+  UNION { ?thing a org:Organization ; org:hasSite ?site . ?site rdfs:label ?value
+          FILTER NOT EXISTS { ?site skos:notation ?code } BIND (org:hasSite AS ?field) }
+}""" % " ".join(f"<{p}>" for p in FIELDS if p != vocab.ORG + "hasSite")
+
+# Scores of a field matched whole: a postcode is one place; a district, grouping or ICS code many.
+SCORES = {"postcode": 0.9, DISTRICT: 0.5, "national grouping": 0.5, "health geography (ICS)": 0.5, "parent code": 0.5}
+# A site or address holding every word typed: WORDED_FROM plus up to WORDED_SPAN by the share of its words
+# the query covers; PREFIXED times that when some words are only the start of one ("kings" in "Kingsway").
+WORDED_FROM, WORDED_SPAN, PREFIXED = 0.45, 0.4, 0.75
+
+# The outward code of a UK postcode: the district ("DE22"), one or two letters, a digit, and a
+# digit or letter; the inward code is a digit and two letters ("3LZ").
+_OUTWARD = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """An organisation found, by which field (`name`, `code`, `postcode`, ...) and the value matched."""
+
+    iri: str
+    score: float
+    field: str
+    matched: str
+
+
+def compact(text: str) -> str:
+    """A code or postcode as compared: upper case, without spaces ("de22 3lz" -> "DE223LZ")."""
+    return re.sub(r"\s+", "", text).upper()
+
+
+def district(postcode: str) -> str | None:
+    """The postcode district (outward code) of a full postcode: "DE22 3LZ" -> "DE22"."""
+    packed = compact(postcode)
+    outward = packed[:-3]
+    return outward if len(packed) > 3 and _OUTWARD.match(outward) else None
+
+
+class FieldIndex:
+    """The registry's other columns of every organisation, looked up by exact code, postcode or
+    district, and by address words."""
+
+    def __init__(self, values: list[tuple[str, str, str]]):
+        self._exact: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # compacted value -> hits
+        self._addresses: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # word -> (org, field, value)
+        self._sizes: dict[str, int] = {}  # a worded value's distinct distinctive words
+        for org, field, value in values:
+            if field in WORDED:
+                for token in set(words(value)):
+                    self._addresses[token].append((org, field, value))
+                self._sizes[value] = max(1, len(set(core(words(value)))))
+                continue
+            self._exact[compact(value)].append((org, field, value))
+            if field == "postcode" and district(value):
+                self._exact[district(value)].append((org, DISTRICT, value))
+        self._address_words = sorted(self._addresses)
+
+    @classmethod
+    def of(cls, dataset) -> "FieldIndex":
+        """The dataset's index, made once and kept with it."""
+        return dataset.memo(cls.from_dataset)
+
+    @classmethod
+    def from_dataset(cls, dataset) -> "FieldIndex":
+        return cls([(row["thing"].value, FIELDS[row["field"].value], row["value"].value)
+                    for row in dataset.query(vocab.sparql_prologue() + _VALUES)])
+
+    def search(self, query: str) -> list[Hit]:
+        """Every organisation a field matches, best first, each once."""
+        best: dict[str, Hit] = {}
+
+        def offer(hit: Hit) -> None:
+            if hit.iri not in best or hit.score > best[hit.iri].score:
+                best[hit.iri] = hit
+
+        for org, field, value in self._exact.get(compact(query), []) if query.strip() else []:
+            offer(Hit(org, SCORES[field], field, value))
+        wanted = core(words(query))
+        for org, field, value, exact in self._address_matches(wanted):
+            cover = min(1.0, len(set(wanted)) / self._sizes[value])
+            offer(Hit(org, round((WORDED_FROM + WORDED_SPAN * cover ** 0.5) * (1 if exact else PREFIXED), 4), field, value))
+        return sorted(best.values(), key=lambda h: (-h.score, h.iri))
+
+    def _address_matches(self, wanted: list[str]):
+        """(org, field, value, every word exact) for addresses and sites holding every wanted word,
+        whole or as the start of one of theirs (three letters or more)."""
+        if not wanted:
+            return []
+        found: dict[tuple[str, str, str], bool] = {}
+        for number, token in enumerate(wanted):
+            here: dict[tuple[str, str, str], bool] = {}
+            for word in self._words_like(token):
+                for key in self._addresses[word]:
+                    here[key] = here.get(key, False) or word == token
+            found = here if number == 0 else {k: found[k] and v for k, v in here.items() if k in found}
+        return [(org, field, value, exact) for (org, field, value), exact in found.items()]
+
+    def _words_like(self, token: str) -> list[str]:
+        if len(token) < 3:
+            return [token] if token in self._addresses else []
+        at, like = bisect.bisect_left(self._address_words, token), []
+        while at < len(self._address_words) and self._address_words[at].startswith(token):
+            like.append(self._address_words[at])
+            at += 1
+        return like
+
+
+def search(dataset, query: str, limit: int = 10) -> list[Hit]:
+    """Organisations matching `query`, best first by how well each matched, each once by its best field."""
+    best: dict[str, Hit] = {}
+    for hit in [Hit(m.iri, m.score, m.field, m.name) for m in NameIndex.of(dataset).search(query, limit)] + \
+            FieldIndex.of(dataset).search(query):
+        if hit.iri not in best or hit.score > best[hit.iri].score:
+            best[hit.iri] = hit
+    return sorted(best.values(), key=lambda h: (-h.score, h.field not in ("name", "code"), h.iri))[:limit]

@@ -1,0 +1,100 @@
+"""Every quotation found, word for word, in its source document; every statement of the
+documents' data resting on a quotation (statement coverage)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.namespace import RDF
+
+from derbygraph import vocab
+from derbygraph.build.coverage import Coverage
+from derbygraph.build.reasoning import to_rdflib
+from derbygraph.resources import document_file
+
+from .report import Locator, Problem, _in_order, _report, normalise_space
+
+DG = rdflib.Namespace(vocab.DG)
+OA = rdflib.Namespace(vocab.OA)
+DCT = rdflib.Namespace(vocab.DCT)
+
+
+def document_for(graph: rdflib.Graph, document: rdflib.term.Node, sources_dir: Path) -> Path | None:
+    """The file in `sources_dir` holding `document` (the rule is `sources.document_file`)."""
+    name, digest = graph.value(document, DCT.identifier), graph.value(document, DG.sha256)
+    return document_file(sources_dir, name and str(name), digest and str(digest))
+
+
+def check_quotes(graph: rdflib.Graph, sources_dir: Path, locator: Locator) -> list[Problem]:
+    """Every oa:exact must appear verbatim (whitespace aside) in its source document."""
+    problems: list[Problem] = []
+    texts: dict[rdflib.term.Node, str | None] = {}
+    for document in set(graph.subjects(RDF.type, DG.SourceDocument)):
+        path = document_for(graph, document, sources_dir)
+        texts[document] = normalise_space(path.read_text(encoding="utf-8")) if path else None
+        if path is None:
+            file, line = locator.locate(document)
+            problems.append(Problem(file, line, f"source document {document} not found in {sources_dir}"))
+        elif str(graph.value(document, DG.sha256) or "") != hashlib.sha256(path.read_bytes()).hexdigest():
+            file, line = locator.locate(document)
+            problems.append(Problem(file, line, f"{path.name} differs from the text the graph was made from (SHA-256)"))
+    for quotation, document in graph.subject_objects(OA.hasSource):
+        text = texts.get(document)
+        if text is None:
+            continue
+        for selector in graph.objects(quotation, OA.hasSelector):
+            for exact in graph.objects(selector, OA.exact):
+                if normalise_space(str(exact)) not in text:
+                    file, line = locator.locate(quotation, str(exact)[:40])
+                    problems.append(Problem(file, line, f"quote not found in its source: {str(exact)[:80]!r}",
+                                            "quote not found in its source"))
+    return _in_order(problems)
+
+
+_QUOTED = """
+CONSTRUCT { ?d a dg:SourceDocument ; dct:identifier ?name ; dg:sha256 ?digest .
+            ?q oa:hasSource ?d2 ; oa:hasSelector ?s . ?s oa:exact ?exact }
+WHERE {
+  { ?d a dg:SourceDocument OPTIONAL { ?d dct:identifier ?name } OPTIONAL { ?d dg:sha256 ?digest } }
+  UNION { ?q oa:hasSource ?d2 OPTIONAL { ?q oa:hasSelector ?s OPTIONAL { ?s oa:exact ?exact } } }
+}"""
+
+
+def quoted(store: ox.Store) -> rdflib.Graph:
+    """Just what the quote check reads: documents, quotations and their exact words."""
+    return to_rdflib(store.query(vocab.sparql_prologue() + _QUOTED))
+
+
+def check_coverage(found: Coverage, locator: Locator) -> list[Problem]:
+    """A problem for each statement of the documents' data that no quotation's words hold."""
+    return _in_order([_report(rdflib.URIRef(s.value), f"no quotation's words hold {_short(p)} {_short(o)} "
+                              f"(add the quote whose words hold it, or name the stated rule that gives it with dg:byRule)",
+                              locator, kind=f"no quotation's words hold {_short(p)}") for s, p, o in found.unquoted])
+
+
+# A dg:supports marker is a claim: the quotation's words must hold a statement of that property of
+# its node (the build read them, `derbygraph.build.derive`), or a stated rule must give it.
+_UNHELD_MARKERS = """
+SELECT DISTINCT ?s ?p ?exact WHERE {
+  ?s dg:evidence ?q . ?q dg:supports ?p ; oa:hasSelector/oa:exact ?exact .
+  FILTER NOT EXISTS { GRAPH <%s> { ?st rdf:subject ?s ; rdf:predicate ?p ; dg:restsOn ?q } }
+  FILTER NOT EXISTS { GRAPH <%s> { ?st rdf:subject ?s ; rdf:predicate ?p ; dg:restsOnRule [] } }
+}""" % (vocab.GRAPH_DERIVED, vocab.GRAPH_DERIVED)
+
+
+def check_markers(store: ox.Store, locator: Locator) -> list[Problem]:
+    """A problem for each dg:supports marker whose quotation's words hold no statement it claims."""
+    return _in_order([_report(rdflib.URIRef(row["s"].value),
+                              f"dg:supports claims {_short(row['p'])} on the quote \"{row['exact'].value}\", "
+                              f"but its words do not hold it", locator, kind="a dg:supports claim its words do not hold")
+                      for row in store.query(vocab.sparql_prologue() + _UNHELD_MARKERS)])
+
+
+def _short(term) -> str:
+    text = str(term)
+    for prefix, namespace in vocab.PREFIXES.items():
+        text = text.replace(f"<{namespace}", f"{prefix}:")
+    return text.replace(">", "") if text.startswith(tuple(f"{p}:" for p in vocab.PREFIXES)) else text

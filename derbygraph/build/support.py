@@ -1,0 +1,114 @@
+"""Which quotations support which statements: the words read (`derbygraph.build.reading`), and the
+stated rules (data/rules.ttl) that give what the words do not hold. The build records the answer
+as data (`derbygraph.build.derive`); the support check reads it (`derbygraph.build.coverage`)."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from derbygraph import vocab
+
+from . import reading
+
+DG, RDF = vocab.DG, vocab.RDF
+
+
+def _select(store: ox.Store, query: str):
+    return store.query(vocab.sparql_prologue() + query)
+
+
+# Each statement of a quoted node with each of its node's quotations (and the words of each): the
+# candidates the reading rule (`derbygraph.build.reading`, `_supports`) decides between.
+CANDIDATES = """SELECT DISTINCT ?s ?p ?o ?q ?exact WHERE {
+  %s ?s dg:evidence ?q . ?q oa:hasSelector/oa:exact ?exact }"""
+# The words that name a thing: a quotation holds a statement about it when it holds one of them.
+NAMES = """SELECT DISTINCT ?x ?label WHERE {
+  ?s dg:evidence [] ; ?p ?x . FILTER (isIRI(?x))
+  { ?x rdfs:label|skos:prefLabel|skos:altLabel|dg:name|dg:acronym|foaf:name|skos:notation ?label }
+  UNION { ?x dg:hasNamePeriod/(dg:name|skos:altLabel) ?label }
+  UNION { ?x a ?type . ?type rdfs:label|skos:altLabel ?label
+          FILTER (STRSTARTS(STR(?type), STR(dg:)) && ?type NOT IN (dg:Event, dg:ChangeEvent) && EXISTS { ?x dg:date [] }) }
+}"""
+# The words each thing named as an object rests on itself: a quotation that shares them carries both.
+SPANS = """SELECT DISTINCT ?x ?exact WHERE {
+  ?s dg:evidence [] ; ?p ?x . FILTER (isIRI(?x)) ?x dg:evidence/oa:hasSelector/oa:exact ?exact }"""
+# An event named as an object is held by its date and the words of its kind.
+EVENT_DATES = "SELECT ?x ?date WHERE { ?s dg:evidence [] ; ?p ?x . ?x dg:date ?date }"
+# Statements that rest on a rule the dataset states (data/rules.ttl), not on words.
+# (of a node, by dg:byRule, or of every node of a class, by dg:forClass), and the subject of each
+# quotation's document, for the rules that hold only of it.
+RULES = """SELECT DISTINCT ?s ?p ?rule ?ofSubject ?class WHERE {
+  { ?s dg:byRule ?rule } UNION { ?s a ?class . ?rule dg:forClass ?class }
+  ?rule dg:gives ?p . OPTIONAL { ?rule dg:objectIsDocumentSubject ?ofSubject } }"""
+RULE_WORDS = "SELECT ?rule ?words WHERE { ?rule dg:whenWords ?words }"
+# The subject of each quotation's document, and the other bodies of its lineage.
+DOCUMENT_SUBJECTS = """SELECT DISTINCT ?q ?subject WHERE {
+  ?s dg:evidence ?q . ?q oa:hasSource/dct:subject ?about . ?about (dg:inLineage/^dg:inLineage)? ?subject }"""
+_TYPE_IRI, _SAYS_NO_DATE = RDF + "type", {DG + "dateStated", DG + "valueStated"}
+
+
+def _supports(p: str, o, exact: str, names: dict, event_dates: dict, spans: dict) -> bool:
+    """The quotation's words hold the statement (`derbygraph.build.reading`): a text's words, a number's
+    digits or words, a date at its precision, an object's name (or an event's date and kind), a
+    type's words; "not stated" where the words state no year (or no number). A thing without a name
+    of its own (a contract, a post, an unnamed person) is held by a quotation that shares the words
+    it rests on itself."""
+    if isinstance(o, ox.Literal):
+        kind = o.datatype.value
+        if kind in (vocab.XSD + "gYear", vocab.XSD + "gYearMonth", vocab.XSD + "date"):
+            return reading.holds_date(exact, o.value)
+        if kind in (vocab.XSD + "integer", vocab.XSD + "decimal"):
+            return reading.holds_number(exact, o.value)
+        if kind == vocab.XSD + "duration":
+            return reading.holds_duration(exact, o.value)
+        if kind == vocab.XSD + "boolean":  # "the source gives no date (no figure)": the words state none
+            said = reading.tokens(exact)
+            return p in _SAYS_NO_DATE and o.value == "false" and not any(
+                t.isdigit() and (len(t) == 4 or p == DG + "valueStated") for t in said)
+        return reading.holds_words(exact, o.value)
+    if o.value in event_dates:  # an event: its year and the words of its kind
+        return reading.holds_date(exact, event_dates[o.value][:4]) and any(
+            reading.holds_words(exact, name) for name in names.get(o.value, ()))
+    return any(reading.holds_words(exact, name) for name in names.get(o.value, ())) or any(
+        own in exact or exact in own for own in spans.get(o.value, ()))
+
+
+def support(store: ox.Store, statements: str) -> tuple[dict, dict]:
+    """Each statement of a quoted node: the quotations whose words hold it, and the stated rules
+    that give it ({(s, p, o): [quotation...]}, {(s, p, o): [rule...]}). No default: a node's only
+    quotation, or a `dg:supports` marker, supports nothing its words do not hold. `statements`: the
+    graph pattern of the statements to read (`derive.STATEMENTS`)."""
+    names: dict[str, set[str]] = {}
+    for row in _select(store, NAMES):
+        names.setdefault(row["x"].value, set()).add(row["label"].value)
+    event_dates = {row["x"].value: row["date"].value for row in _select(store, EVENT_DATES)}
+    spans: dict[str, set[str]] = {}
+    for row in _select(store, SPANS):
+        spans.setdefault(row["x"].value, set()).add(row["exact"].value)
+    rules: dict[tuple, list] = {}
+    for row in _select(store, RULES):
+        of_subject = row["ofSubject"] is not None and row["ofSubject"].value == "true"
+        # a rule for a class gives the type of that class, not every type its nodes have
+        if row["class"] is not None and row["p"].value == _TYPE_IRI:
+            rules.setdefault((row["s"], _TYPE_IRI, row["class"]), []).append((row["rule"], of_subject))
+        else:
+            rules.setdefault((row["s"], row["p"].value), []).append((row["rule"], of_subject))
+    when_words: dict = {}
+    for row in _select(store, RULE_WORDS):
+        when_words.setdefault(row["rule"], []).append(row["words"].value)
+    subjects: dict = {}
+    for row in _select(store, DOCUMENT_SUBJECTS):
+        subjects.setdefault(row["q"], set()).add(row["subject"])
+    held: dict[tuple, list] = {}
+    ruled: dict[tuple, set] = {}
+    for s, p, o, q, exact in _select(store, CANDIDATES % statements):
+        key = (s, p, o)
+        if _supports(p.value, o, exact.value, names, event_dates, spans):
+            held.setdefault(key, []).append(q)
+            continue
+        held.setdefault(key, [])
+        for rule, of_subject in rules.get((s, p.value, o) if p.value == _TYPE_IRI else (s, p.value), ()):
+            if (not of_subject or o in subjects.get(q, ())) and (
+                    rule not in when_words or any(reading.holds_words(exact.value, w) for w in when_words[rule])):
+                ruled.setdefault(key, set()).add(rule)
+    return held, {key: sorted(found, key=str) for key, found in ruled.items() if not held[key]}

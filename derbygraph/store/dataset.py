@@ -1,0 +1,157 @@
+"""The Dataset every answer reads: a pyoxigraph store (or a remote one), its version, and what
+answers derive from it once (`memo`)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import threading
+import weakref
+from functools import cached_property
+from pathlib import Path
+from typing import Callable, Iterator, TypeVar
+
+import pyoxigraph as ox
+
+from derbygraph import vocab
+
+from . import storefolder
+from .storefolder import StoreError
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+__all__ = ["Dataset", "StoreError", "iri"]
+T = TypeVar("T")
+
+
+def iri(value: str) -> ox.NamedNode:
+    return ox.NamedNode(value)
+
+
+DEFAULT = ox.DefaultGraph()
+
+
+class Dataset:
+    """Read-only view of a built store.
+
+    Every triple lives in the named graph of its source (or the inferred graph), and once more
+    in the default graph, which the build makes the union of them all: what queries see.
+    """
+
+    def __init__(self, store: ox.Store, path: Path | None = None, manifest: dict | None = None):
+        self.store = store
+        self.path = path          # the store folder, when the dataset was opened from one
+        self.manifest = manifest  # its manifest, checked against its files at opening
+        self._memos: dict = {}
+        self._memo_lock = threading.Lock()
+
+    # --- opening (building is `build.build_dataset` and `build.write_store`) ------------
+
+    @classmethod
+    def open(cls, path: Path) -> "Dataset":
+        """A store written by `derbygraph build --store`, checked against its manifest and
+        opened read-only (StoreError, one line, when it is not ours or is damaged)."""
+        path, manifest = storefolder.checked(Path(path))  # a build's link: the version it points at now
+        dataset = cls(storefolder.open_engine(path), path, manifest)
+        if dataset.version == "unknown":
+            raise StoreError(f"{path}: store holds no derbygraph dataset (build it with `derbygraph build`)")
+        return dataset
+
+    @staticmethod
+    def open_store(path: Path) -> ox.Store:
+        """The engine of a store folder the caller has already checked (a query worker's)."""
+        return storefolder.open_engine(path)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def query(self, sparql: str, **options):
+        return self.store.query(sparql, **options)
+
+    def objects(self, subject: Term, predicate: str) -> list[Term]:
+        """Distinct objects (asserted or inferred), in a stable order."""
+        found = {q.object for q in self.store.quads_for_pattern(subject, iri(predicate), None, DEFAULT)}
+        return sorted(found, key=str)
+
+    def subjects(self, predicate: str, obj: Term) -> list[Term]:
+        found = {q.subject for q in self.store.quads_for_pattern(None, iri(predicate), obj, DEFAULT)}
+        return sorted(found, key=str)
+
+    def value(self, subject: Term, predicate: str) -> Term | None:
+        for quad in self.store.quads_for_pattern(subject, iri(predicate), None, DEFAULT):
+            return quad.object
+        return None
+
+    def has_type(self, subject: Term, cls: str) -> bool:
+        return any(True for _ in self.store.quads_for_pattern(subject, iri(vocab.RDF + "type"), iri(cls), DEFAULT))
+
+    def asserted(self, subject: Term | None = None, predicate: Term | None = None, obj: Term | None = None):
+        """Quads as their sources state them, each in its source's graph (nothing inferred or
+        derived by the build, no union)."""
+        worked_out = {iri(vocab.GRAPH_INFERRED), iri(vocab.GRAPH_DERIVED)}
+        return (q for q in self.store.quads_for_pattern(subject, predicate, obj, None)
+                if not isinstance(q.graph_name, ox.DefaultGraph) and q.graph_name not in worked_out)
+
+    def types(self, subject: Term) -> list[str]:
+        return [t.value for t in self.objects(subject, vocab.RDF + "type") if isinstance(t, ox.NamedNode)]
+
+    def label(self, subject: Term) -> str:
+        """The best human label: rdfs:label, skos:prefLabel, foaf:name, dg:name, else the IRI's tail."""
+        for predicate in (vocab.RDFS + "label", vocab.SKOS + "prefLabel", vocab.FOAF + "name", vocab.DG + "name"):
+            found = self.objects(subject, predicate)
+            if found:
+                english = [t for t in found if getattr(t, "language", None) in ("en", None)]
+                return (english or found)[0].value
+        value = getattr(subject, "value", str(subject))
+        return value.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+    def quads(self) -> Iterator[ox.Quad]:
+        """Every quad in its named graph (the default graph only repeats them, so it is not read)."""
+        return (q for graph in self.store.named_graphs() for q in self.store.quads_for_pattern(None, None, None, graph))
+
+    def __len__(self) -> int:
+        return self._size
+
+    @cached_property
+    def _size(self) -> int:
+        """Quads in named graphs: counted by the build for a store folder (a count of millions of
+        quads took 5 s of every start-up at 1M), else now."""
+        if self.folder_statistics and "quads" in self.folder_statistics:
+            return self.folder_statistics["quads"]
+        return int(next(iter(self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")))["n"].value)
+
+    @cached_property
+    def version(self) -> str:
+        found = self.value(iri(vocab.DATASET), vocab.DCT + "hasVersion")
+        return found.value if found else "unknown"
+
+    @cached_property
+    def modified(self) -> str | None:
+        found = self.value(iri(vocab.DATASET), vocab.DCT + "modified")
+        return found.value if found else None
+
+    @cached_property
+    def folder_statistics(self) -> dict | None:
+        """The counts the build wrote into the store folder (`dumps.statistics` for any dataset)."""
+        if self.manifest is None:
+            return None
+        file = storefolder.served_file(self.path, self.manifest, storefolder.STATISTICS)
+        return json.loads(file.read_text(encoding="utf-8"))
+
+    @cached_property
+    def private_folder(self) -> Path:
+        """A folder only this process can use (mode 0700), removed with the dataset."""
+        folder = Path(tempfile.mkdtemp(prefix="derbygraph-cache-"))
+        weakref.finalize(self, shutil.rmtree, folder, True)
+        return folder
+
+    @cached_property
+    def private_checksums(self) -> dict:
+        return {}
+
+    def memo(self, make: Callable[["Dataset"], T]) -> T:
+        """What an answer derives from the whole dataset (a name index, say): `make(dataset)`,
+        made once per dataset and kept with it, so the store floor knows no answer."""
+        with self._memo_lock:
+            if make not in self._memos:
+                self._memos[make] = make(self)
+            return self._memos[make]

@@ -1,0 +1,363 @@
+"""Query execution under limits: where SPARQL actually runs for the app.
+
+pyoxigraph cannot cancel a running query, cap its memory or switch off SERVICE, so the app runs
+SPARQL in worker processes that lock themselves in (`sandbox`: no network socket can be opened,
+the heap is capped) and open the store read-only. A query past its time limit has its worker
+killed and replaced; one past the memory cap dies in its own worker, which is replaced. The
+answer (already cut to the row and byte limits in the worker) reaches the client in pieces, so
+the main process never holds more than one piece of it.
+
+The server process runs every request's HTTP and Flask work under one GIL, so it is the
+bottleneck, and the hand-off is as short as the guarantees allow: an answer that fits in one
+piece comes back in one message with its description, freeing the worker at once, and is sent
+with its length so that the connection stays open (measured: benchmarks/throughput.py).
+
+Admission: at most `Config.sparql_slots` requests are running or waiting for a worker; the next
+gets a 503 with Retry-After at once, and one that waits `Config.queue_wait` seconds without a
+worker gets it then, so SPARQL can never take the server threads that pages and the API answer on.
+The same `Admission` keeps each area of the app (`config.AREAS`) to its own share of threads.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import select
+import signal
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from derbygraph.config import Config
+from derbygraph.errors import QueryError
+
+from . import querycheck
+from .sparql import Answer, execute
+
+PIECE = 256 * 1024  # bytes per message from a worker
+RETRY_AFTER = 5     # seconds a refused request is told to wait
+STOPPING = "the server is stopping; the query was not answered (try again when it is back)"
+
+
+@dataclass
+class Reply:
+    """An answer on its way to the client: its description now, its body in pieces."""
+
+    answer: Answer                          # its body: the whole answer, or the first piece
+    pieces: "_Pieces | None" = None         # the rest of the body
+    length: int = -1                        # bytes of the whole body (-1: as long as answer.body)
+
+    def __post_init__(self):
+        if self.length < 0:
+            self.length = len(self.answer.body)
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self.answer.body:
+            yield self.answer.body
+        if self.pieces is not None:
+            yield from self.pieces
+
+    def read(self) -> bytes:
+        return b"".join(self)
+
+    def close(self) -> None:
+        """Called by the WSGI server when the response ends, read or not."""
+        if self.pieces is not None:
+            self.pieces.close()
+
+
+class Admission:
+    """At most `admitted` requests of one kind inside at once, of which at most `running` run
+    (None: whatever frees them, such as the query workers, decides); one that would wait more
+    than `wait` seconds, or find no room at all, is refused with 503 and Retry-After."""
+
+    def __init__(self, what: str, admitted: int, running: int | None = None, wait: float = 0.0):
+        self.what, self.admitted, self.wait = what, admitted, wait
+        self._admitted = threading.BoundedSemaphore(admitted)
+        self._running = threading.BoundedSemaphore(running) if running is not None else None
+
+    @classmethod
+    def for_queries(cls, config: Config) -> "Admission":
+        return cls("queries", config.sparql_slots)
+
+    def enter(self) -> None:
+        if not self._admitted.acquire(blocking=False):
+            raise self.busy(f"{self.admitted} {self.what} running or waiting")
+        if self._running is not None and not self._running.acquire(timeout=self.wait):
+            self._admitted.release()
+            raise self.busy(f"waited {self.wait:g} s for a turn")
+
+    def leave(self) -> None:
+        if self._running is not None:
+            self._running.release()
+        self._admitted.release()
+
+    def busy(self, why: str) -> QueryError:
+        return QueryError(f"the server is busy with {self.what} ({why}); try again in a few seconds", 503,
+                          retry_after=RETRY_AFTER)
+
+
+class InProcessExecutor:
+    """Runs queries in the calling process: for a dataset held in memory (tests, `derbygraph
+    query`) or a remote store, which enforces its own limits (ours cut the request off)."""
+
+    def __init__(self, dataset, config: Config):
+        self.dataset = dataset
+        self.config = config
+        self.admission = Admission.for_queries(config)
+        querycheck.prepare()
+
+    def run(self, query: str, **options) -> Reply:
+        query = querycheck.check(query, self.config)  # from here on, the text printed from its reading
+        self.admission.enter()
+        try:
+            return Reply(execute(self.dataset.store, query, config=self.config, **options))
+        finally:
+            self.admission.leave()
+
+    def close(self) -> None:
+        pass
+
+
+def _serve_queries(connection, store_path: str, config: Config) -> None:
+    """A worker's life: lock itself in, open the store, then answer (query, options) messages."""
+    from . import sandbox
+    from .dataset import Dataset
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the server's to handle
+    try:
+        sandbox.lock_in(config.worker_memory)
+        store = Dataset.open_store(Path(store_path))
+        querycheck.prepare()  # the parser, built before the worker says it is ready
+    except Exception as error:  # noqa: BLE001 - said to the server, which says it to the client
+        connection.send(("failed", str(error)))
+        return
+    connection.send(("ready", None))
+    # From here every failure is reported through the pipe; the allocator's own last words when
+    # the heap cap is met ("memory allocation of N bytes failed") would only clutter the terminal.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+    threading.stack_size(QUERY_STACK)
+    answering = threading.Thread(target=_answer_queries, args=(connection, store, config), name="queries")
+    answering.start()
+    answering.join()
+
+
+QUERY_STACK = 64 << 20  # bytes of stack the engine recurses on (8x a main thread's: Config.max_nesting)
+
+
+def _answer_queries(connection, store, config: Config) -> None:
+    """Answer (query, options) messages until told to stop, or until the heap cap is met."""
+    while True:
+        try:
+            message = connection.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        query, options = message
+        try:
+            if len(query) > querycheck.REMEMBERED_LENGTH:  # the server checked a shorter one itself
+                query = querycheck.check(query, config)
+            answer = execute(store, query, config=config, **options)
+        except QueryError as error:
+            connection.send(("refused", (str(error), error.status)))
+            continue
+        except MemoryError:  # the heap cap, met in Python: report, then make way for a fresh worker
+            connection.send(("refused", (_memory_message(config), 507)))
+            return
+        except Exception as error:  # noqa: BLE001 - a worker reports, never dies silently
+            connection.send(("refused", (f"query failed: {error.__class__.__name__}: {error}", 500)))
+            continue
+        body, answer.body = answer.body, answer.body[:PIECE]
+        connection.send(("ok", (answer, len(body))))
+        if len(body) > PIECE:
+            for start in range(PIECE, len(body), PIECE):
+                connection.send_bytes(body[start:start + PIECE])
+            connection.send_bytes(b"")
+
+
+def _memory_message(config: Config) -> str:
+    return (f"query stopped: it needed more than the {config.worker_memory >> 20} MiB a query may use; "
+            "narrow it (fewer patterns joined, a LIMIT, no ORDER BY over everything)")
+
+
+class _Worker:
+    def __init__(self, context, store_path: str, config: Config):
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_serve_queries, args=(child, store_path, config),
+                                       name="derbygraph-query-worker", daemon=True)
+        self.process.start()
+        child.close()
+        # Asked before and during every query, so made once: a poller on the pipe and the
+        # worker's /proc state file, re-read with one pread (None: no /proc, trust is_alive).
+        self._answers = select.poll()
+        self._answers.register(self.connection.fileno(), select.POLLIN)
+        try:
+            self._state = os.open(f"/proc/{self.process.pid}/stat", os.O_RDONLY)
+        except OSError:
+            self._state = None
+
+    started = False
+    STARTING = 120.0  # seconds a new worker may take to start (imports, opening the store) on a busy machine
+
+    def answered(self, timeout: float) -> bool:
+        """Whether the worker has said something (or hung up) within `timeout` seconds."""
+        return bool(self._answers.poll(timeout * 1000))
+
+    def wait_started(self) -> None:
+        """Wait for the worker's "ready", so start-up never counts against a query's time limit."""
+        if self.started:
+            return
+        if not self.answered(self.STARTING):
+            raise QueryError("a query worker did not start in time; try again shortly", 503, retry_after=5)
+        outcome, message = self.connection.recv()
+        if outcome != "ready":
+            raise QueryError(f"query workers cannot start: {message}", 503)
+        self.started = True
+
+    def ready(self) -> bool:
+        """Alive and not stopped (SIGSTOP, a debugger): a worker that can answer now."""
+        if self._state is None:
+            return self.process.is_alive()
+        try:
+            state = os.pread(self._state, 1024, 0).rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):  # gone (and reaped)
+            return False
+        return state not in (b"T", b"t", b"Z", b"X")
+
+    def kill(self) -> None:
+        if self.process.exitcode is None:
+            self.process.kill()
+            self.process.join(timeout=5)
+        self.connection.close()
+        if self._state is not None:
+            os.close(self._state)
+            self._state = None
+
+
+class WorkerPool:
+    """A fixed number of sandboxed query worker processes over a store on disk."""
+
+    def __init__(self, store_path: Path, config: Config):
+        self.config = config
+        self._store_path = str(store_path)
+        self._context = multiprocessing.get_context("spawn")  # no fork of a process holding a store
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self.admission = Admission.for_queries(config)
+        querycheck.prepare()
+        self._lock = threading.Lock()
+        self._workers: list[_Worker] = []
+        for _ in range(config.workers):
+            self._idle.put(self._start())
+
+    def _start(self) -> _Worker:
+        worker = _Worker(self._context, self._store_path, self.config)
+        with self._lock:
+            self._workers.append(worker)
+        return worker
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        worker.kill()
+        with self._lock:
+            if worker in self._workers:
+                self._workers.remove(worker)
+        return self._start()
+
+    def run(self, query: str, **options) -> Reply:
+        # A short query is checked here (well under a millisecond, and remembered), so a refusal
+        # never waits for a worker. A long one is checked by the worker (`_answer_queries`, by the
+        # same test of length), where its parse (seconds for a megabyte) takes nothing from the
+        # server's interpreter and falls under the time limit.
+        if len(query) <= querycheck.REMEMBERED_LENGTH:
+            query = querycheck.check(query, self.config)
+        if self.closed:
+            raise QueryError(STOPPING, 503, retry_after=RETRY_AFTER)
+        self.admission.enter()
+        try:
+            worker = self._idle.get(timeout=self.config.queue_wait)
+        except queue.Empty:
+            self.admission.leave()
+            raise self.admission.busy(f"every query worker stayed busy for {self.config.queue_wait:g} s") from None
+        if not worker.ready():
+            worker = self._replace(worker)
+        try:
+            answer, length = self._ask(worker, query, options)
+        except BaseException as error:
+            self._release(worker, replace=not isinstance(error, QueryError) or error.status in (503, 507))
+            raise
+        if length == len(answer.body):  # all in one piece: the worker is free now
+            self._release(worker, replace=False)
+            return Reply(answer)
+        return Reply(answer, _Pieces(self, worker), length)
+
+    def _ask(self, worker: _Worker, query: str, options: dict) -> tuple[Answer, int]:
+        """The answer with its first piece, and the length of its whole body."""
+        try:
+            worker.wait_started()
+            worker.connection.send((query, options))
+            if not worker.answered(self.config.timeout):
+                raise QueryError(f"query stopped: it ran past the time limit of {self.config.timeout:g} s", 503)
+            outcome, payload = worker.connection.recv()
+        except (EOFError, OSError):  # the worker died: past its memory cap (SIGABRT), or killed
+            if self.closed:
+                raise QueryError(STOPPING, 503, retry_after=RETRY_AFTER) from None
+            worker.process.join(timeout=1)
+            if worker.process.exitcode == -signal.SIGABRT:
+                raise QueryError(_memory_message(self.config), 507) from None
+            raise QueryError("the query worker stopped unexpectedly; the query was not answered", 503) from None
+        if outcome == "refused":
+            raise QueryError(*payload)
+        return payload
+
+    def _release(self, worker: _Worker, replace: bool) -> None:
+        if self.closed:  # stopping: no worker is started again
+            worker.kill()
+        else:
+            self._idle.put(self._replace(worker) if replace else worker)
+        self.admission.leave()
+
+    closed = False
+
+    def close(self) -> None:
+        """Stop every worker; a query still running is answered 503 (the server is stopping)."""
+        self.closed = True
+        with self._lock:
+            workers, self._workers = self._workers, []
+        for worker in workers:
+            try:
+                worker.connection.send(None)
+            except OSError:
+                pass
+            worker.process.join(timeout=2)
+            worker.kill()  # if it has not ended by now; and its pipe and state file closed
+
+
+class _Pieces:
+    """The body from a worker, piece by piece. The worker and the admission slot are freed when
+    the last piece is read, or when the response is closed before that (the client went away):
+    the worker is then replaced rather than drained."""
+
+    def __init__(self, pool: WorkerPool, worker: _Worker):
+        self.pool, self.worker = pool, worker
+        self.finished = self.released = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        connection = self.worker.connection
+        try:
+            while self.worker.answered(self.pool.config.timeout):
+                piece = connection.recv_bytes()
+                if not piece:
+                    self.finished = True
+                    return
+                yield piece
+        except (EOFError, OSError):
+            return
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if not self.released:
+            self.released = True
+            self.pool._release(self.worker, replace=not self.finished)

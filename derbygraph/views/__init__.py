@@ -1,1 +1,0 @@
-"""Blueprints of the web app, one per area: pages, the JSON API, the SPARQL endpoint."""

@@ -1,0 +1,120 @@
+"""/sparql: the SPARQL 1.1 Protocol, query only.
+
+GET `?query=`, POST `application/x-www-form-urlencoded` (`query=`) and POST
+`application/sparql-query` (the query as a UTF-8 body). Dataset parameters
+(`default-graph-uri`, `named-graph-uri`) select graphs already in the store; nothing is ever
+fetched. Any update, in whatever form it comes, is refused and changes nothing. GET with no
+query describes the service (SPARQL 1.1 Service Description), or sends a browser to the
+query page.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+from flask import Blueprint, Response, current_app, redirect, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from derbygraph.errors import QueryError
+from derbygraph.store import formats, servicedescription
+
+blueprint = Blueprint("sparql", __name__)
+
+FORM = "application/x-www-form-urlencoded"
+DIRECT = "application/sparql-query"
+UPDATE = "application/sparql-update"
+UTF8 = {"utf-8", "utf8", "us-ascii", "ascii"}
+UPDATE_PARAMS = ("update", "using-graph-uri", "using-named-graph-uri")
+READ_ONLY = "SPARQL Update is not accepted: this endpoint is read-only"
+def _decode_params(raw: bytes, where: str) -> MultiDict:
+    """Percent-encoded `name=value&...` pairs, strictly UTF-8 (bad bytes are a 400, not mojibake)."""
+    try:
+        pairs = urllib.parse.parse_qsl(raw.decode("utf-8"), keep_blank_values=True,
+                                       encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise QueryError(f"the {where} is not UTF-8 percent-encoded text", 400) from None
+    return MultiDict(pairs)
+
+
+def _charset_is_utf8() -> None:
+    charset = request.mimetype_params.get("charset")
+    if charset and charset.strip().lower() not in UTF8:
+        raise QueryError(f"the body must be UTF-8; charset={charset} is not accepted", 415)
+
+
+def _protocol_request() -> tuple[str | None, MultiDict]:
+    """The query text (None when there is none) and all the request's parameters."""
+    params = _decode_params(request.query_string, "query string")
+    body_query: str | None = None
+    if request.method == "POST":
+        media_type = (request.mimetype or "").lower()
+        if media_type == UPDATE:
+            raise QueryError(READ_ONLY, 403)
+        if media_type not in (FORM, DIRECT):
+            given = f"not {media_type}" if media_type else "and this request has no Content-Type"
+            raise QueryError(f"POST a query as {FORM} (query=...) or as {DIRECT} (the query as the body), "
+                             f"{given}", 415)
+        _charset_is_utf8()
+        body = request.get_data(cache=True)
+        if media_type == FORM:
+            for name, value in _decode_params(body, "form body").items(multi=True):
+                params.add(name, value)
+        else:
+            try:
+                body_query = body.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise QueryError("the query is not valid UTF-8", 400) from None
+            if not body_query.strip():
+                raise QueryError(f"the {DIRECT} body is empty: it should be the query", 400)
+    if any(name in params for name in UPDATE_PARAMS):
+        raise QueryError(READ_ONLY, 403)
+    queries = params.getlist("query") + ([body_query] if body_query is not None else [])
+    if len(queries) > 1:
+        raise QueryError("give exactly one query (this request has several)", 400)
+    return (queries[0] if queries else None), params
+
+
+@blueprint.route("/sparql", methods=["GET", "POST"])
+def endpoint():
+    query, params = _protocol_request()
+    format_name = params.get("format") or None
+    if query is None:
+        if request.method == "POST":
+            raise QueryError("no query: send it as the 'query' parameter or as the body", 400)
+        return _service_description(format_name)
+    if not query.strip():
+        raise QueryError("the query is empty", 400)
+    reply = current_app.config["EXECUTOR"].run(
+        query, accept=request.headers.get("Accept"), format_name=format_name,
+        default_graphs=params.getlist("default-graph-uri") or None,
+        named_graphs=params.getlist("named-graph-uri") or None)
+    return answer_response(reply)
+
+
+def answer_response(reply) -> Response:
+    """A query's answer, streamed from the worker; a cut answer says so in a header. Its length
+    is always sent: without one, waitress would close the connection after every answer."""
+    answer = reply.answer
+    response = Response(reply if reply.pieces else answer.body, content_type=answer.format.content_type)
+    response.content_length = reply.length
+    response.headers["Vary"] = "Accept"
+    if answer.truncated:
+        response.headers["Derbygraph-Truncated"] = f"rows={answer.rows}; limit={answer.truncated}"
+    return response
+
+
+QUERY_PAGE = "pages.query_page"
+
+
+def _service_description(format_name: str | None) -> Response:
+    """GET /sparql without a query: the service description, or the query page for a browser."""
+    if not format_name and formats.negotiate([*formats.GRAPHS, formats.HTML],
+                                             request.headers.get("Accept")) is formats.HTML:
+        return redirect(url_for(QUERY_PAGE, **request.args))
+    fmt = formats.negotiate(formats.GRAPHS, request.headers.get("Accept"), format_name)
+    endpoint_url = url_for("sparql.endpoint", _external=True)
+    void_url = url_for("linked.void", _external=True)
+    body = servicedescription.serialize(current_app.config["DATASET"], endpoint_url, void_url, fmt.oxigraph)
+    response = Response(body, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    return response
