@@ -33,7 +33,7 @@ from typing import Iterator
 from derbygraph.config import Config
 from derbygraph.errors import QueryError
 
-from . import querycheck
+from . import querycheck, sparqlgrammar
 from .sparql import Answer, execute
 
 PIECE = 256 * 1024  # bytes per message from a worker
@@ -107,7 +107,7 @@ class InProcessExecutor:
         self.dataset = dataset
         self.config = config
         self.admission = Admission.for_queries(config)
-        querycheck.prepare()
+        sparqlgrammar.prepare()
 
     def run(self, query: str, **options) -> Reply:
         query = querycheck.check(query, self.config)  # from here on, the text printed from its reading
@@ -130,7 +130,7 @@ def _serve_queries(connection, store_path: str, config: Config) -> None:
     try:
         sandbox.lock_in(config.worker_memory)
         store = Dataset.open_store(Path(store_path))
-        querycheck.prepare()  # the parser, built before the worker says it is ready
+        sparqlgrammar.prepare()  # the parser, built before the worker says it is ready
     except Exception as error:  # noqa: BLE001 - said to the server, which says it to the client
         connection.send(("failed", str(error)))
         return
@@ -246,7 +246,7 @@ class WorkerPool:
         self._context = multiprocessing.get_context("spawn")  # no fork of a process holding a store
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self.admission = Admission.for_queries(config)
-        querycheck.prepare()
+        sparqlgrammar.prepare()
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
         for _ in range(config.workers):
