@@ -7,7 +7,7 @@ dg:NamePeriod nodes, renamings (dg:Renaming, dg:subject), merger chains up to de
 authorisations (a new body continuing the lineage), dissolutions with service transfers
 (dg:transferredFrom / dg:transferredTo), abandoned merger proposals, sites (org:hasSite) and
 a dg:evidence quotation (oa:hasSource, oa:hasSelector/oa:exact) on every node whose words hold
-each statement of the node, as `derbygraph check` reads them (derbygraph/reading.py): the names of
+each statement of the node, as `derbygraph check` reads them (derbygraph/build/reading.py): the names of
 the bodies, sites and events it links to, its dates at their precision ("in March 1994", "on
 11 December 1997"), its type's words and acronym. A node a later sentence tells more of (a site
 a body shares, a name that ends when the body becomes a foundation trust) gets a second quotation.

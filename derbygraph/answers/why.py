@@ -127,9 +127,9 @@ def defined_in(graph: str) -> str:
     if graph.startswith(vocab.GRAPH_DATA):
         return "data/" + graph[len(vocab.GRAPH_DATA):] + ".ttl"
     if graph == vocab.GRAPH_DERIVED:
-        return "derbygraph/derive.py"
+        return "derbygraph/build/derive.py"
     if graph == vocab.GRAPH_META:  # the dataset's version and date, written by the build
-        return "derbygraph/build.py"
+        return "derbygraph/build/pipeline.py"
     if graph == vocab.GRAPH_INFERRED:
         return "ontology/" + resources.ontology_file().name
     return graph
