@@ -444,7 +444,6 @@ def test_shapes_as_sparql_agree_with_pyshacl_on_a_registry_import(tmp_path):
     assert len(check_shapes_fast(store, locator)) == 4
 
 
-@pytest.mark.skipif(__import__("shutil").which("java") is None, reason="HermiT needs Java (apt-get install default-jre-headless)")
 def test_registry_data_is_consistent_for_hermit(tmp_path):
     """The registry terms (a symmetric link, a functional line number, sites in successions) have a model."""
     from hermit import run_hermit
