@@ -431,7 +431,7 @@ def test_the_sheet_against_the_live_server(live, schemas):
     import sys
     from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
     import reconcile_eval
 
     report = reconcile_eval.evaluate(live.url, reconcile_eval.read_sheet())

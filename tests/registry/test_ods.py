@@ -367,7 +367,7 @@ def test_the_forward_succession_flag_is_what_the_readme_says(registry_files):
     counted = {flag: (sum(1 for r in rows if r[4] == flag),
                       sum(1 for r in rows if r[4] == flag and r[1] in predecessors)) for flag in "01"}
     assert counted == {"1": (498, 491), "0": (11039, 7)}
-    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
+    readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8").split())
     assert "491 of its 498 rows flagged 1" in readme and "7 of the 11,039 flagged 0" in readme
 
 
