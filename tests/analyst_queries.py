@@ -1,6 +1,6 @@
 """Queries an analyst of this dataset writes, as they write them: the corpus the query check must
 never refuse, and whose answers through the endpoint must be the engine's own answers to the
-raw text (tests/test_querycheck.py). The first seventeen are the ones issue #24 found refused.
+raw text (tests/store/test_querycheck.py). The first seventeen are the ones issue #24 found refused.
 """
 
 from __future__ import annotations

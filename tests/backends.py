@@ -10,6 +10,7 @@ authenticated user). The fixtures that start them live in conftest.py.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import subprocess
 import sys
@@ -19,9 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-PROGRAMS = {"oxigraph": shutil.which("oxigraph"), "virtuoso": shutil.which("virtuoso-t")}
-INSTALL = {"oxigraph": "pip install oxigraph", "virtuoso": "apt-get install virtuoso-opensource"}
+import needs
+
+# `oxigraph` (of the test extra) is also found beside this Python, in a virtual environment not activated.
+PROGRAMS = {"oxigraph": shutil.which("oxigraph", path=os.pathsep.join([str(Path(sys.executable).parent),
+                                                                      os.environ.get("PATH", os.defpath)])),
+            "virtuoso": shutil.which("virtuoso-t")}
+INSTALL = {"oxigraph": "pip install -e '.[test]'", "virtuoso": "apt-get install virtuoso-opensource"}
 BACKENDS = ("embedded", *sorted(PROGRAMS))
+
+
+def require(name: str) -> str:
+    """The engine's program: absent, a skip on a user's clone and a failure in CI (`needs`)."""
+    return PROGRAMS[name] or needs.absent(f"the {name} server", INSTALL[name])
 
 
 @dataclass(frozen=True)
@@ -72,7 +83,7 @@ def walled(command: list[str], own_port: int | None = None) -> list[str]:
 
 @contextlib.contextmanager
 def oxigraph(folder: Path, port: int, walls: bool = True) -> Iterator[Engine]:
-    command = [PROGRAMS["oxigraph"], "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"]
+    command = [require("oxigraph"), "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"]
     process = subprocess.Popen(walled(command) if walls else command,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -111,7 +122,7 @@ MaxQueryExecutionTime = 60
 @contextlib.contextmanager
 def virtuoso(folder: Path, http_port: int, sql_port: int, walls: bool = True) -> Iterator[Engine]:
     (folder / "virtuoso.ini").write_text(VIRTUOSO_INI.format(sql_port=sql_port, http_port=http_port))
-    command = [PROGRAMS["virtuoso"], "+foreground", "+configfile", "virtuoso.ini"]
+    command = [require("virtuoso"), "+foreground", "+configfile", "virtuoso.ini"]
     process = subprocess.Popen(walled(command, own_port=sql_port) if walls else command, cwd=folder,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{http_port}"

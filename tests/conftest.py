@@ -23,6 +23,7 @@ import urllib.request
 from pathlib import Path
 
 import backends
+import needs
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,8 +101,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the 3xx itself is the answer, with its Location
+
+
+NOT_FOLLOWING = urllib.request.build_opener(_NoRedirect)
+
+
 class Server:
     """A `derbygraph serve` process on a loopback port."""
+
+    START_SECONDS = 300  # a bound for a hung start, not a speed check: a machine shared by many runs is slow
 
     def __init__(self, *args: str):
         self.port = free_port()
@@ -109,7 +120,7 @@ class Server:
         self.process = subprocess.Popen(
             derbygraph_command() + ["serve", "--port", str(self.port), *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + self.START_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(f"server exited: {self.process.stderr.read()}")
@@ -119,13 +130,16 @@ class Server:
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.2)
         self.stop()
-        raise AssertionError("server did not start within 90 s")
+        raise AssertionError(f"server did not start within {self.START_SECONDS} s")
 
-    def get(self, path: str, headers: dict | None = None, data: bytes | None = None, method: str | None = None):
-        """(status, headers, body) of one request; errors are answers too."""
+    def get(self, path: str, headers: dict | None = None, data: bytes | None = None, method: str | None = None,
+            follow: bool = True):
+        """(status, headers, body) of one request; errors are answers too, and so are redirects
+        unless `follow`."""
         request = urllib.request.Request(self.url + path, data=data, headers=headers or {}, method=method)
+        opener = urllib.request.urlopen if follow else NOT_FOLLOWING.open
         try:
-            with urllib.request.urlopen(request, timeout=60) as response:
+            with opener(request, timeout=60) as response:
                 return response.status, response.headers, response.read()
         except urllib.error.HTTPError as error:
             return error.code, error.headers, error.read()
@@ -173,8 +187,7 @@ def _remote_backend(name: str):
         from derbygraph.store.dataset import Dataset
         from derbygraph.store.remote import RemoteStore
 
-        if backends.PROGRAMS[name] is None:
-            pytest.skip(f"needs the {name} server ({backends.INSTALL[name]})")
+        backends.require(name)
         start = getattr(backends, name)
         ports = (free_port(),) if name == "oxigraph" else (free_port(), free_port())
         with start(tmp_path_factory.mktemp(name), *ports) as engine:
@@ -237,6 +250,19 @@ class Listener:
         self.socket.close()
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (no browser download): one per process."""
+    chromium = needs.program("chromium", "chromium-browser", install="apt-get install chromium")
+    sync_api = needs.module("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield launched
+        launched.close()
+
+
 @pytest.fixture(scope="module")
 def listener():
     witness = Listener()
@@ -278,6 +304,14 @@ def registry_store(registry_import, tmp_path_factory) -> str:
     folder = built_once(tmp_path_factory, "registry-store", lambda f: run_cli(
         "build", "--store", str(f / "store"), "--data", str(registry_import[0]), check=True, timeout=900))
     return str(folder / "store")
+
+
+@pytest.fixture(scope="session")
+def registry_server(registry_store):
+    """`derbygraph serve` on the registry store, once per process (the tests only read it)."""
+    running = Server("--store", registry_store)
+    yield running
+    running.stop()
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
+import needs
 import rdflib
 
 
@@ -22,7 +22,8 @@ def _without_unsupported_datatypes(graph: rdflib.Graph) -> rdflib.Graph:
 def run_hermit(store, tmp_path, extra: list | None = None) -> None:
     """HermiT (through owlready2) on the asserted graph of `store` plus `extra` triples; raises
     OwlReadyInconsistentOntologyError when the ontology plus data has no model."""
-    owlready2 = pytest.importorskip("owlready2")
+    needs.program("java", install="apt-get install default-jre-headless")
+    owlready2 = needs.module("owlready2")
     from derbygraph.build.reasoning import asserted_graph
 
     graph = _without_unsupported_datatypes(asserted_graph(store))

@@ -74,3 +74,11 @@ def test_no_two_rooms_import_each_other():
                 edges.add((module, target))
     circles = sorted(f"{a} <-> {b}" for a, b in edges if (b, a) in edges and a < b)
     assert not circles, circles
+
+
+def test_the_tests_stand_on_the_same_floors():
+    """A room's tests are found by its floor: tests/<floor>/ for each floor of the package, tests/graph/
+    for the ontology and the facts; the end-to-end tests and the shared fixtures stand at the top."""
+    tests = ROOT / "tests"
+    folders = {p.name for p in tests.iterdir() if p.is_dir() and any(p.glob("test_*.py"))}
+    assert folders == set(FLOORS) - {"ground", "cli"} | {"graph"}

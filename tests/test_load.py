@@ -9,7 +9,7 @@ import pytest
 from conftest import Server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-loadtest = pytest.importorskip("loadtest")
+import loadtest  # noqa: E402  (benchmarks/loadtest.py, the long load test's code)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ The ODS files say nothing in words about what a code names, but three kinds of e
 the shape of the code (the ODS gives each kind of body its own pattern), which file names it
 (etr.csv lists NHS trusts), and what it succeeds (a new-style code that succeeds three ICBs is an
 ICB). `KINDS` is the rule, first match wins; the README's table is this list, and
-`tests/test_registry_kinds.py` checks every example it gives.
+`tests/registry/test_registry_kinds.py` checks every example it gives.
 
 `classes` says which of the documents' classes a code of each kind is, so a search for NHS trusts
 or primary care trusts finds the registry's too.

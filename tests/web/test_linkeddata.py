@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 import subprocess
 import urllib.parse
 
 import pyoxigraph as ox
+import needs
 import pytest
 import rdflib
 
@@ -120,14 +120,14 @@ def test_void_and_dumps(server):
         assert len(parsed) >= len(served) - 1
 
 
-@pytest.mark.skipif(shutil.which("rapper") is None, reason="needs rapper (apt-get install raptor2-utils)")
 @pytest.mark.parametrize("name, syntax", [("derbygraph.ttl", "turtle"), ("derbygraph.nq", "nquads")])
 def test_dumps_parse_with_an_independent_parser(server, tmp_path, name, syntax):
     """Raptor, a C parser with no code in common with ours, reads every dump and counts every triple."""
+    rapper = needs.program("rapper", install="apt-get install raptor2-utils")
     status, _, content = server.get(f"/dumps/{name}")
     path = tmp_path / name
     path.write_bytes(content)
-    result = subprocess.run(["rapper", "-i", syntax, "-c", str(path)], capture_output=True, text=True, timeout=120)
+    result = subprocess.run([rapper, "-i", syntax, "-c", str(path)], capture_output=True, text=True, timeout=120)
     assert status == 200 and result.returncode == 0, result.stderr
     counted = int(re.search(r"returned (\d+) (triples|statements)", result.stderr).group(1))
     expected = len({tuple(q)[:3] if syntax == "turtle" else tuple(q) for q in ox.parse(content, {

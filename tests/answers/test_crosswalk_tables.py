@@ -12,18 +12,11 @@ import re
 
 import csvw
 import pytest
-from conftest import Server, run_cli
+from conftest import run_cli
 from test_crosswalk import simple_crosswalk, succ_rows  # noqa: F401 - succ_rows is a fixture
 
 OGL = "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 INPUT = "practice,month,admissions\nRKX,2001-06,10\nRW6,2020-01,8\n12J,2015-06-01,7\nNOPE1,2010,1\n,2010,2\nrw6,junk,4\n"
-
-
-@pytest.fixture(scope="module")
-def registry_server(registry_store):
-    running = Server("--store", registry_store)
-    yield running
-    running.stop()
 
 
 @pytest.fixture(scope="module")

@@ -241,8 +241,7 @@ def test_the_engine_takes_every_chain_the_check_lets_through(impatient_server, s
 def remote(store, tmp_path_factory):
     """`serve --endpoint` on an `oxigraph serve` run as the README says: RUST_MIN_STACK=64 MiB (its
     request threads have 2 MiB by default, and die at ~700 nested groups)."""
-    if backends.PROGRAMS["oxigraph"] is None:
-        pytest.skip(f"needs the oxigraph server ({backends.INSTALL['oxigraph']})")
+    backends.require("oxigraph")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RUST_MIN_STACK", str(64 << 20))
         engine_context = backends.oxigraph(tmp_path_factory.mktemp("oxigraph"), free_port())

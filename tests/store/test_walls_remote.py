@@ -30,8 +30,7 @@ def _service_queries(port: int) -> list[str]:
 
 
 def _started(name: str, folder, walls: bool):
-    if backends.PROGRAMS[name] is None:
-        pytest.skip(f"needs the {name} server ({backends.INSTALL[name]})")
+    backends.require(name)
     if name == "oxigraph":
         return backends.oxigraph(folder, free_port(), walls=walls)
     return backends.virtuoso(folder, free_port(), free_port(), walls=walls)

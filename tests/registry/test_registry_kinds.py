@@ -10,7 +10,7 @@ from registry_rows import etr_row, succ_row, write
 
 from derbygraph.registry import kinds, read
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

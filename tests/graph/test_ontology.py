@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-
+import needs
 import pytest
 import rdflib
 from hermit import run_hermit
@@ -73,15 +72,13 @@ def test_aligned_to_w3c_vocabularies(ontology, term, parent, relation):
     assert rdflib.URIRef(parent) in set(ontology.transitive_objects(DG[term], relation))
 
 
-@pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs Java (apt-get install default-jre-headless)")
 def test_ontology_and_data_are_consistent_for_hermit(dataset, tmp_path):
     run_hermit(dataset.store, tmp_path)
 
 
-@pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs Java")
 def test_hermit_finds_a_merger_proposal_that_is_a_merger_inconsistent(dataset, tmp_path):
     """The consistency check can fail: a proposal typed as a merger contradicts the ontology."""
-    owlready2 = pytest.importorskip("owlready2")
+    owlready2 = needs.module("owlready2")
     proposal = rdflib.URIRef(vocab.ID + "event/2016-merger-proposal-dhcft-dchs")
     with pytest.raises(owlready2.OwlReadyInconsistentOntologyError):
         run_hermit(dataset.store, tmp_path, [(proposal, RDF.type, DG.Merger)])
