@@ -749,6 +749,16 @@ def verdicts(result: dict) -> list[str]:
     if mine[1] and theirs[1]:
         check(f"SPARQL lineage, faster shape of each ({mine[0]} vs {theirs[0]}) vs rdflib-endpoint",
               mine[1] / theirs[1], 20, lower_is_better=False, unit="x")
+    # The peer: derbygraph ahead of rdflib-endpoint on every figure both have (issue #29, item 5).
+    for kind in QUERIES:
+        r = rd.get("sparql", {}).get(kind, {}).get("rps")
+        if r:
+            check(f"ahead of rdflib-endpoint: SPARQL {kind} req/s", sp.get(kind, {}).get("rps", 0) / r, 1,
+                  lower_is_better=False, unit="x")
+    for name, mine_value, theirs_value in (("start-up until /sparql answers", dg.get("startup_sparql_s"), rd.get("startup_s")),
+                                           ("server memory (PSS)", dg.get("pss_peak_mb"), rd.get("pss_peak_mb"))):
+        if mine_value and theirs_value:
+            check(f"ahead of rdflib-endpoint: {name}", mine_value / theirs_value, 1, unit="x")
     if "serve_data" in result:
         sd = result["serve_data"]
         check("`serve --data` answering", sd.get("search_s") or sd.get("sparql_s"), 30, unit=" s")

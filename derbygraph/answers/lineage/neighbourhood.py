@@ -3,7 +3,8 @@
 The lineage is worked out over a small in-memory copy of its neighbourhood: `bodies.rq` names the
 bodies linked to it, `things.rq` what the answer reads about them, `statements.rq` every statement
 about those, and `constants.rq` (once) what every lineage reads. An embedded store and a remote one
-answer the same queries, so the answer is the same.
+answer the same queries, so the answer is the same. The copy is a `QuadIndex` of the rows' own
+terms, not a store: filling a pyoxigraph store and reading it back cost more than the queries.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from derbygraph.store.dataset import Dataset
+from derbygraph.store.memory import DEFAULT, Quad, QuadIndex
 
 _HERE = Path(__file__).parent
 
@@ -30,23 +32,20 @@ def _ask(dataset: Dataset, name: str, **values: list[ox.NamedNode]):
     return dataset.query(text)
 
 
-def _quads(rows) -> list[ox.Quad]:
+def _quads(rows) -> list[Quad]:
     """Statements in the default graph, and stated types and roles in the graphs of their sources."""
-    default = ox.DefaultGraph()
-    return [ox.Quad(s, p, o, g or default) for s, p, o, g in rows]
+    return [Quad(s, p, o, g or DEFAULT) for s, p, o, g in rows]
 
 
-def constants(dataset: Dataset) -> list[ox.Quad]:
+def constants(dataset: Dataset) -> QuadIndex:
     """The class and property hierarchy and the sources (read once: a served dataset does not change)."""
-    return [ox.Quad(row["s"], row["p"], row["o"]) for row in _ask(dataset, "constants.rq")]
+    return QuadIndex(Quad(row["s"], row["p"], row["o"], DEFAULT) for row in _ask(dataset, "constants.rq"))
 
 
-def neighbourhood(dataset: Dataset, start: ox.NamedNode, shared: list[ox.Quad]) -> Dataset:
+def neighbourhood(dataset: Dataset, start: ox.NamedNode, shared: QuadIndex) -> Dataset:
     """A Dataset holding everything the lineage of `start` reads (with `shared`, from `constants`)."""
     bodies = [row["body"] for row in _ask(dataset, "bodies.rq", start=[start])] or [start]
+    known = set(bodies)
     things = bodies + [row["thing"] for row in _ask(dataset, "things.rq", bodies=bodies)
-                       if isinstance(row["thing"], ox.NamedNode) and row["thing"] not in bodies]
-    store = ox.Store()
-    store.extend(shared)
-    store.extend(_quads(_ask(dataset, "statements.rq", things=things)))
-    return Dataset(store)
+                       if isinstance(row["thing"], ox.NamedNode) and row["thing"] not in known]
+    return Dataset(QuadIndex(_quads(_ask(dataset, "statements.rq", things=things)), shared))

@@ -10,6 +10,7 @@ from derbygraph import dates, vocab
 from derbygraph.answers.names import NameIndex
 from derbygraph.errors import BadInput, NotFound
 from derbygraph.store.dataset import Dataset, iri
+from derbygraph.store.memory import QuadIndex
 
 from . import history, neighbourhood
 
@@ -38,7 +39,7 @@ class LineageService:
     """Answers lineage questions for the CLI and the web from one Dataset (embedded or remote)."""
 
     dataset: Dataset
-    _constants: list = field(default=None, init=False, repr=False)
+    _constants: QuadIndex | None = field(default=None, init=False, repr=False)
 
     def resolve(self, query: str) -> str | None:
         """The IRI a name, code or IRI means: a registry code (an organisation's or a site's) exactly,
