@@ -3,8 +3,12 @@ where a source document is in a folder of them."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 from pathlib import Path
+
+from derbygraph import vocab
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -16,6 +20,21 @@ def asset_dir(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"derbygraph is installed without its {name}/ folder")
+
+
+@functools.cache
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def sparql(module_file: str, name: str, **values: str) -> str:
+    """The query `name`.rq kept beside the module that runs it (`module_file`, its `__file__`): the one
+    place for SPARQL text. The common prefixes (`vocab.PREFIXES`) are declared before it, and each
+    `$key` of `values` is written in (terms or patterns the caller made, never a user's text)."""
+    text = _read(Path(module_file).parent / f"{name}.rq")
+    if values:
+        text = re.sub(r"\$(\w+)", lambda m: values.get(m.group(1), m.group(0)), text)
+    return vocab.sparql_prologue() + text
 
 
 def ontology_file() -> Path:
