@@ -30,11 +30,15 @@ def _read(path: Path) -> str:
 def sparql(module_file: str, name: str, **values: str) -> str:
     """The query `name`.rq kept beside the module that runs it (`module_file`, its `__file__`): the one
     place for SPARQL text. The common prefixes (`vocab.PREFIXES`) are declared before it, and each
-    `$key` of `values` is written in (terms or patterns the caller made, never a user's text)."""
-    text = _read(Path(module_file).parent / f"{name}.rq")
-    if values:
-        text = re.sub(r"\$(\w+)", lambda m: values.get(m.group(1), m.group(0)), text)
-    return vocab.sparql_prologue() + text
+    `$key` of `values` is written in (terms or patterns the caller made, never a user's text), in the
+    query's lines, never its comment lines."""
+    lines = _read(Path(module_file).parent / f"{name}.rq").splitlines(keepends=True)
+    return vocab.sparql_prologue() + "".join(
+        line if line.lstrip().startswith("#") else _PLACEHOLDER.sub(lambda m: values.get(m[1], m[0]), line)
+        for line in lines)
+
+
+_PLACEHOLDER = re.compile(r"\$(\w+)")
 
 
 def ontology_file() -> Path:

@@ -101,7 +101,7 @@ def window_of(dataset, period) -> dates.Window:
     return dates.Window(**{side: day.value if day is not None else None for side, day in days.items()})
 
 
-def name_then(dataset, org: str, at: str) -> str | None:
+def lineage_name_at(dataset, org: str, at: str) -> str | None:
     """The name the lineage of `org` bore at `at` (`in_force` over every body of it), or None."""
     return NameIndex.of(dataset).name_in(members(dataset, org), at)
 

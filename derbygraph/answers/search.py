@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from derbygraph import dates, resources, vocab
-from derbygraph.answers.names import NameIndex, name_then
+from derbygraph.answers.names import NameIndex, lineage_name_at
 from derbygraph.matching import core, words
 
 # The fields searched besides names, by property: what a hit calls the field.
@@ -146,4 +146,4 @@ def search(dataset, query: str, limit: int = 10, at: str | None = None) -> list[
         if hit.iri not in best or hit.score > best[hit.iri].score:
             best[hit.iri] = hit
     found = sorted(best.values(), key=lambda h: (-h.score, h.field not in ("name", "code"), h.iri))[:limit]
-    return found if at is None else [replace(hit, then=name_then(dataset, hit.iri, at)) for hit in found]
+    return found if at is None else [replace(hit, then=lineage_name_at(dataset, hit.iri, at)) for hit in found]

@@ -77,8 +77,9 @@ class History:
     def _window(self, period) -> dates.Window:
         return window_of(self.dataset, period)
 
-    def _named(self, period) -> "Named":
-        return Named(self.dataset.text(period, DG + "name"), self.dataset.text(period, DG + "start"), self._window(period))
+    def _named(self, period) -> Named:
+        text = self.dataset.text
+        return Named(text(period, DG + "name"), text(period, DG + "start"), self._window(period))
 
     # --- pieces -----------------------------------------------------------------------------
 
@@ -155,7 +156,8 @@ class History:
                     | ({"observed": observed} if observed else {}) \
                     | ({"bounds": {"notBefore": not_before, "notAfter": None}} if not_before else {}) \
                     | ({"listed": {"by": self.dataset.text(period, DG + "listedIn"), "undated": True,
-                                   "errorRate": _number(self.dataset.text(period, DG + "errorRate"))}} if listed else {})
+                                   "errorRate": _number(self.dataset.text(period, DG + "errorRate"))}}
+                       if listed else {})
                 names.append(entry)
                 if not listed:
                     shown.append(Named(entry["label"], start, self._window(period), entry))
@@ -252,10 +254,12 @@ class History:
             for other in sorted(others):
                 found.append({"iri": other, "label": self.name_then(iri(other), event, role, date),
                               "direction": direction, "date": date, "event": event.value,
-                              "services": services or [self.dataset.text(event, DG + "servicesDescription") or "services"]})
+                              "services": services or [self.dataset.text(event, DG + "servicesDescription")
+                                                       or "services"]})
         return found
 
-    def _follow(self, first: list[dict], seen: frozenset[str], backwards: bool) -> tuple[list[dict], list, frozenset[str]]:
+    def _follow(self, first: list[dict], seen: frozenset[str],
+                backwards: bool) -> tuple[list[dict], list, frozenset[str]]:
         """(links, events, seen): `first` and the predecessors of each predecessor (or successors of
         each successor), transitively, each with the organisation it links to (`via`); the events
         that link them; and the bodies seen, `seen` with every lineage reached (a body met here is
