@@ -198,15 +198,11 @@ def query(query: str | None, fmt: str, params: tuple[str, ...], list_canned: boo
 
 def _table(tsv: str) -> str:
     """A plain-text table from SPARQL TSV results, IRIs shortened with the usual prefixes."""
-    from .vocab import PREFIXES
+    from .vocab import shorten
 
     def short(cell: str) -> str:
         if cell.startswith("<") and cell.endswith(">"):
-            iri = cell[1:-1]
-            for prefix, namespace in PREFIXES.items():
-                if iri.startswith(namespace):
-                    return f"{prefix}:{iri[len(namespace):]}"
-            return iri
+            return shorten(cell[1:-1])
         if cell.startswith('"'):
             return json.loads(cell[: cell.rindex('"') + 1]) if '"' in cell[1:] else cell
         return cell

@@ -3,8 +3,12 @@ where a source document is in a folder of them."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 from pathlib import Path
+
+from derbygraph import vocab
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -16,6 +20,25 @@ def asset_dir(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"derbygraph is installed without its {name}/ folder")
+
+
+@functools.cache
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def sparql(module_file: str, name: str, **values: str) -> str:
+    """The query `name`.rq kept beside the module that runs it (`module_file`, its `__file__`): the one
+    place for SPARQL text. The common prefixes (`vocab.PREFIXES`) are declared before it, and each
+    `$key` of `values` is written in (terms or patterns the caller made, never a user's text), in the
+    query's lines, never its comment lines."""
+    lines = _read(Path(module_file).parent / f"{name}.rq").splitlines(keepends=True)
+    return vocab.sparql_prologue() + "".join(
+        line if line.lstrip().startswith("#") else _PLACEHOLDER.sub(lambda m: values.get(m[1], m[0]), line)
+        for line in lines)
+
+
+_PLACEHOLDER = re.compile(r"\$(\w+)")
 
 
 def ontology_file() -> Path:

@@ -53,5 +53,13 @@ PREFIXES = {
 }
 
 
+def shorten(iri: str) -> str:
+    """An IRI as a person reads it: under one of PREFIXES, its prefixed name ("dg:name"); else whole."""
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
 def sparql_prologue() -> str:
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())

@@ -9,21 +9,16 @@ from derbygraph.store.dataset import Dataset
 DG, PROV = vocab.DG, vocab.PROV
 
 
-def _literal(dataset: Dataset, node, predicate: str) -> str | None:
-    found = dataset.value(node, predicate)
-    return found.value if found is not None else None
-
-
 def sources(dataset: Dataset, node) -> list[dict]:
     """Each quotation a node rests on (document IRI, title and exact words), then its registry rows."""
     found = []
     for quote in dataset.objects(node, DG + "evidence"):
         document = dataset.value(quote, vocab.OA + "hasSource")
         selector = dataset.value(quote, vocab.OA + "hasSelector")
-        exact = _literal(dataset, selector, vocab.OA + "exact") if selector is not None else None
+        exact = dataset.text(selector, vocab.OA + "exact") if selector is not None else None
         if document is None or exact is None:
             continue
-        title = _literal(dataset, document, vocab.DCT + "title") or dataset.label(document)
+        title = dataset.text(document, vocab.DCT + "title") or dataset.label(document)
         found.append({"iri": document.value, "title": title, "quote": exact})
     found += records(dataset, node)
     return sorted(found, key=lambda s: (s["iri"], s.get("line") or 0, s["quote"]))
@@ -36,10 +31,10 @@ def records(dataset: Dataset, node) -> list[dict]:
         if not dataset.has_type(record, DG + "RegistryRecord"):
             continue
         file = dataset.value(record, vocab.DCT + "source")
-        text, line = _literal(dataset, record, PROV + "value"), _literal(dataset, record, DG + "line")
+        text, line = dataset.text(record, PROV + "value"), dataset.text(record, DG + "line")
         if file is None or text is None:
             continue
-        found.append({"iri": file.value, "title": _literal(dataset, file, vocab.DCT + "title") or dataset.label(file),
+        found.append({"iri": file.value, "title": dataset.text(file, vocab.DCT + "title") or dataset.label(file),
                       "quote": text, "record": record.value, "line": int(line) if line else None})
     return found
 

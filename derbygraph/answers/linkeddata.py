@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from derbygraph import __version__, vocab
+from derbygraph import __version__, resources, vocab
 from derbygraph.store import formats
 from derbygraph.store.dataset import Dataset, iri
 from derbygraph.store.dumps import (
@@ -67,18 +67,7 @@ def ontology_triples(dataset: Dataset) -> list[ox.Triple]:
 def ontology_terms(dataset: Dataset) -> list[dict]:
     """The ontology's own terms for its documentation: id, kind, label, comment, and the IRIs of
     their super-terms, domains and ranges."""
-    rows = dataset.query(f"""SELECT ?term ?kind ?label ?comment
-        (GROUP_CONCAT(DISTINCT STR(?super); separator=" ") AS ?supers)
-        (GROUP_CONCAT(DISTINCT STR(?domain); separator=" ") AS ?domains)
-        (GROUP_CONCAT(DISTINCT STR(?range); separator=" ") AS ?ranges)
-        WHERE {{ GRAPH <{vocab.GRAPH_ONTOLOGY}> {{
-          ?term a ?kind ; rdfs:label ?label ; rdfs:comment ?comment .
-          VALUES ?kind {{ owl:Class owl:ObjectProperty owl:DatatypeProperty }}
-          FILTER STRSTARTS(STR(?term), "{vocab.DG}")
-          OPTIONAL {{ ?term rdfs:subClassOf|rdfs:subPropertyOf ?super FILTER isIRI(?super) }}
-          OPTIONAL {{ ?term rdfs:domain ?domain FILTER isIRI(?domain) }}
-          OPTIONAL {{ ?term rdfs:range ?range FILTER isIRI(?range) }} }} }}
-        GROUP BY ?term ?kind ?label ?comment ORDER BY ?kind ?label""", prefixes=vocab.PREFIXES)
+    rows = dataset.query(resources.sparql(__file__, "ontology-terms"))
     return [{"id": r["term"].value[len(vocab.DG):], "kind": r["kind"].value[len(vocab.OWL):],
              "label": r["label"].value, "comment": r["comment"].value,
              **{key: (r[key].value if r[key] else "").split() for key in ("supers", "domains", "ranges")}}

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from derbygraph import dates, vocab
+from derbygraph import dates, resources
+from derbygraph.answers.members import members
+from derbygraph.build.derive import WINDOW
 from derbygraph.matching import (
     ACRONYM,
     EXACT_AT,
@@ -32,22 +34,7 @@ from derbygraph.matching import (
     words,
 )
 
-ORGANISATIONS = "?thing a org:Organization ."
-SITES = "?thing a org:Site ."
-
-_NAME_SOURCES = """
-SELECT DISTINCT ?thing ?name ?kind ?start ?end ?possiblyFrom ?possiblyUntil ?certainlyFrom ?certainlyUntil WHERE {
-  %s
-  { ?thing rdfs:label ?name BIND("label" AS ?kind) }
-  UNION { ?thing dg:hasNamePeriod ?period . ?period dg:name ?name BIND("name" AS ?kind) %s }
-  UNION { ?thing dg:hasNamePeriod ?period . ?period skos:altLabel ?name BIND("variant" AS ?kind) %s }
-  UNION { ?thing skos:altLabel ?name BIND("variant" AS ?kind) }
-  UNION { ?thing dg:acronym|skos:notation ?name BIND("code" AS ?kind) }
-}"""
-# A name period's dates and the window the build derived from them (`derive.WINDOW`).
-_PERIOD_DATES = """OPTIONAL { ?period dg:start ?start } OPTIONAL { ?period dg:end ?end }
-          OPTIONAL { ?period dg:possiblyInForceFrom ?possiblyFrom } OPTIONAL { ?period dg:possiblyInForceUntil ?possiblyUntil }
-          OPTIONAL { ?period dg:certainlyInForceFrom ?certainlyFrom } OPTIONAL { ?period dg:certainlyInForceUntil ?certainlyUntil }"""
+ORGANISATIONS, SITES = "org:Organization", "org:Site"  # the classes whose names an index holds
 _WINDOW_VARIABLES = ("possiblyFrom", "possiblyUntil", "certainlyFrom", "certainlyUntil")
 
 
@@ -99,6 +86,26 @@ class Choice:
         return said
 
 
+def in_force(periods, at: str):
+    """The name in force on `at`: the one rule, read by every answer. Of the name periods (anything
+    with the `window` the build derived, its `start` as the source gives it and its `name`) that may
+    have been in force on some day of `at`, the later begun: in a year of renaming both names may
+    have been, and the new one is the name of that year. None when none may have been."""
+    held = [p for p in periods if p.window is not None and p.window.may_hold(at)]
+    return max(held, key=lambda p: (p.window.possibly_from, p.start or "", p.name), default=None)
+
+
+def window_of(dataset, period) -> dates.Window:
+    """When one name period is in force, as the build derived it (`derbygraph.build.derive.WINDOW`)."""
+    days = {side: dataset.value(period, term) for side, term in WINDOW.items()}
+    return dates.Window(**{side: day.value if day is not None else None for side, day in days.items()})
+
+
+def lineage_name_at(dataset, org: str, at: str) -> str | None:
+    """The name the lineage of `org` bore at `at` (`in_force` over every body of it), or None."""
+    return NameIndex.of(dataset).name_in(members(dataset, org), at)
+
+
 class NameIndex:
     """Every name of every organisation, searchable by forgiving word match."""
 
@@ -130,7 +137,7 @@ class NameIndex:
     def from_dataset(cls, dataset, things: str = ORGANISATIONS) -> "NameIndex":
         """The names of every organisation (or, with `things=SITES`, every site)."""
         entries = []
-        for row in dataset.query(vocab.sparql_prologue() + _NAME_SOURCES % (things, _PERIOD_DATES, _PERIOD_DATES)):
+        for row in dataset.query(resources.sparql(__file__, "names", **{"class": things})):
             org, name, kind = row["thing"], row["name"].value, row["kind"].value
             if isinstance(org, ox.NamedNode):
                 tokens = tuple(words(name))
@@ -147,10 +154,13 @@ class NameIndex:
         return [self.entries[n] for n in self._periods.get(org, [])]
 
     def name_at(self, org: str, at: str) -> str | None:
-        """The name `org` bore at `at`, where a name period's window (derived at build) allows it;
-        of two that may be (a renaming within the date asked), the later begun."""
-        borne = [e for e in self.periods_of(org) if e.borne_at(at)]
-        return borne[-1].name if borne else None
+        """The name `org` bore at `at` (`in_force`), or None."""
+        return self.name_in((org,), at)
+
+    def name_in(self, orgs, at: str) -> str | None:
+        """The name in force at `at` among the dated names of the bodies `orgs` (`in_force`), or None."""
+        found = in_force((entry for org in orgs for entry in self.periods_of(org)), at)
+        return found.name if found is not None else None
 
     def names_of(self, org: str) -> list[str]:
         return list(self._names.get(org, []))
@@ -245,6 +255,6 @@ class NameIndex:
         return self.choose(query).best
 
 def choose_lineage(service, query: str) -> Choice:
-    """`NameIndex.choose` with the bodies of one lineage (`service`, a LineageService) counted as one:
+    """`NameIndex.choose` with the bodies of one lineage (of `service.dataset`) counted as one:
     a trust and its later foundation trust are one history, not two choices."""
-    return NameIndex.of(service.dataset).choose(query, same=lambda org: service.members(org)[-1])
+    return NameIndex.of(service.dataset).choose(query, same=lambda org: members(service.dataset, org)[-1])

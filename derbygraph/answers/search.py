@@ -19,10 +19,10 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from derbygraph import vocab
-from derbygraph.answers.names import NameIndex
+from derbygraph import dates, resources, vocab
+from derbygraph.answers.names import NameIndex, lineage_name_at
 from derbygraph.matching import core, words
 
 # The fields searched besides names, by property: what a hit calls the field.
@@ -31,14 +31,6 @@ FIELDS = {vocab.DG + "postcode": "postcode", vocab.DG + "address": "address",
           vocab.DG + "parentCode": "parent code", vocab.ORG + "hasSite": "site"}
 DISTRICT = "postcode district"
 WORDED = ("address", "site")  # fields matched word by word; the others whole
-# A site's name, where it has one of its own (a registry site's label only repeats its code).
-_VALUES = """
-SELECT DISTINCT ?thing ?field ?value WHERE {
-  { ?thing a org:Organization ; ?field ?value . VALUES ?field { %s } }
-  UNION { ?thing a org:Organization ; org:hasSite ?site . ?site rdfs:label ?value
-          FILTER NOT EXISTS { ?site skos:notation ?code } BIND (org:hasSite AS ?field) }
-}""" % " ".join(f"<{p}>" for p in FIELDS if p != vocab.ORG + "hasSite")
-
 # Scores of a field matched whole: a postcode is one place; a district, grouping or ICS code many.
 SCORES = {"postcode": 0.9, DISTRICT: 0.5, "national grouping": 0.5, "health geography (ICS)": 0.5, "parent code": 0.5}
 # A site or address holding every word typed: WORDED_FROM plus up to WORDED_SPAN by the share of its words
@@ -58,6 +50,7 @@ class Hit:
     score: float
     field: str
     matched: str
+    then: str | None = None  # with a date asked for: the name its lineage bore then (`names.in_force`)
 
 
 def compact(text: str) -> str:
@@ -99,7 +92,8 @@ class FieldIndex:
     @classmethod
     def from_dataset(cls, dataset) -> "FieldIndex":
         return cls([(row["thing"].value, FIELDS[row["field"].value], row["value"].value)
-                    for row in dataset.query(vocab.sparql_prologue() + _VALUES)])
+                    for row in dataset.query(resources.sparql(__file__, "search", fields=" ".join(
+                        f"<{p}>" for p in FIELDS if p != vocab.ORG + "hasSite")))])
 
     def search(self, query: str) -> list[Hit]:
         """Every organisation a field matches, best first, each once."""
@@ -141,11 +135,15 @@ class FieldIndex:
         return like
 
 
-def search(dataset, query: str, limit: int = 10) -> list[Hit]:
-    """Organisations matching `query`, best first by how well each matched, each once by its best field."""
+def search(dataset, query: str, limit: int = 10, at: str | None = None) -> list[Hit]:
+    """Organisations matching `query`, best first by how well each matched, each once by its best
+    field; with `at` (a date), a name borne then matches before one that was not, and each hit says
+    the name its lineage bore then (`then`, None if none)."""
+    at = dates.parse(at) if at is not None else None
     best: dict[str, Hit] = {}
-    for hit in [Hit(m.iri, m.score, m.field, m.name) for m in NameIndex.of(dataset).search(query, limit)] + \
+    for hit in [Hit(m.iri, m.score, m.field, m.name) for m in NameIndex.of(dataset).search(query, limit, at=at)] + \
             FieldIndex.of(dataset).search(query):
         if hit.iri not in best or hit.score > best[hit.iri].score:
             best[hit.iri] = hit
-    return sorted(best.values(), key=lambda h: (-h.score, h.field not in ("name", "code"), h.iri))[:limit]
+    found = sorted(best.values(), key=lambda h: (-h.score, h.field not in ("name", "code"), h.iri))[:limit]
+    return found if at is None else [replace(hit, then=lineage_name_at(dataset, hit.iri, at)) for hit in found]

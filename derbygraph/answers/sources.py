@@ -21,18 +21,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from derbygraph import vocab
+from derbygraph import resources, vocab
 from derbygraph.errors import BadInput, NotFound
 from derbygraph.store.dataset import Dataset, iri
 
 DG, DCT, OA = vocab.DG, vocab.DCT, vocab.OA
 QUOTE_PATH = "/quote/"
-
-_QUOTATIONS = """
-SELECT ?node ?exact WHERE {
-  ?node dg:evidence ?quote .
-  ?quote oa:hasSource ?document ; oa:hasSelector/oa:exact ?exact .
-}"""
 
 # What a source page says about each piece of metadata, in order; None where the data records none.
 METADATA = (("Title", DCT + "title"), ("Kind", DCT + "type"), ("Description", DCT + "description"),
@@ -82,7 +76,7 @@ def document_metadata(dataset: Dataset, document: str) -> list[tuple[str, str | 
 def quotations(dataset: Dataset, document: str) -> list[Quotation]:
     """Every quotation of `document`, in the order of its words, each with the statements it supports."""
     found: dict[str, Quotation] = {}
-    rows = dataset.query(vocab.sparql_prologue() + _QUOTATIONS.replace("?document", f"<{document}>"))
+    rows = dataset.query(resources.sparql(__file__, "quotations", document=str(iri(document))))
     for row in rows:
         exact = row["exact"].value
         quote = found.setdefault(exact, Quotation(quote_iri(document, exact), exact))

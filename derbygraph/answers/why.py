@@ -19,8 +19,6 @@ nodes), the statements the rule in `derive.py` reads.
 
 from __future__ import annotations
 
-import re
-
 import pyoxigraph as ox
 
 from derbygraph import resources, vocab
@@ -35,86 +33,6 @@ class BadStatement(BadInput):
     """The subject, predicate or object given is not an IRI or literal; str() is for the user."""
 
 
-_HOLDS = "ASK { $s $p $o }"
-_ASSERTED = f"""ASK {{ GRAPH ?g {{ $s $p $o }}
-  FILTER (?g NOT IN (<{vocab.GRAPH_INFERRED}>, <{vocab.GRAPH_DERIVED}>, <{vocab.GRAPH_META}>)) }}"""
-# Quotations behind the statement (the provenance pattern the README documents), and the
-# registry rows it rests on: its own row where the import says which (a reified statement
-# prov:wasDerivedFrom the row), else every row its subject rests on.
-_REGISTRY_ROW = "?record a dg:RegistryRecord ; dct:source ?iri ; prov:value ?quote ."
-_SOURCES = """
-SELECT DISTINCT ?iri ?title ?quote ?line ?record WHERE {
-  { ?st rdf:subject $s ; rdf:predicate $p ; rdf:object $o ; dg:restsOn ?q .
-    ?q oa:hasSource ?iri ; oa:hasSelector/oa:exact ?quote .
-    OPTIONAL { ?iri dct:title ?title } }
-  UNION
-  { ?st rdf:subject $s ; rdf:predicate $p ; rdf:object $o ; prov:wasDerivedFrom ?record . %(row)s
-    OPTIONAL { ?record dg:line ?line } OPTIONAL { ?iri dct:title ?title } }
-  UNION
-  { $s prov:wasDerivedFrom ?record . %(row)s
-    FILTER NOT EXISTS { ?own rdf:subject $s ; rdf:predicate $p ; rdf:object $o ; prov:wasDerivedFrom/a dg:RegistryRecord }
-    OPTIONAL { ?record dg:line ?line } OPTIONAL { ?iri dct:title ?title } }
-}""" % {"row": _REGISTRY_ROW}
-_QUOTES_ABOUT = """
-SELECT DISTINCT ?p ?o ?iri ?title ?quote ?line WHERE {
-  { ?st rdf:subject $s ; rdf:predicate ?p ; rdf:object ?o ; dg:restsOn ?q .
-    ?q oa:hasSource ?iri ; oa:hasSelector/oa:exact ?quote . }
-  UNION
-  { ?st rdf:subject $s ; rdf:predicate ?p ; rdf:object ?o ; prov:wasDerivedFrom ?record . %(row)s
-    OPTIONAL { ?record dg:line ?line } }
-  OPTIONAL { ?iri dct:title ?title }
-} ORDER BY ?p ?quote""" % {"row": _REGISTRY_ROW}
-# What an entailment follows from: a shortcut the build derived, else one step of OWL 2 RL.
-_DERIVED_FROM = """
-SELECT DISTINCT ?s1 ?p1 ?o1 WHERE {
-  ?st rdf:subject $s ; rdf:predicate $p ; rdf:object $o ; prov:wasDerivedFrom ?premise .
-  ?premise rdf:subject ?s1 ; rdf:predicate ?p1 ; rdf:object ?o1
-}"""
-_ENTAILED_FROM = """
-SELECT DISTINCT ?s1 ?p1 ?o1 WHERE {
-  { ?p1 rdfs:subPropertyOf+ $p . $s ?p1 $o . BIND ($s AS ?s1) BIND ($o AS ?o1) }
-  UNION { { ?p1 owl:inverseOf $p } UNION { $p owl:inverseOf ?p1 } . $o ?p1 $s . BIND ($o AS ?s1) BIND ($s AS ?o1) }
-  UNION { $p a owl:SymmetricProperty . $o $p $s . BIND ($o AS ?s1) BIND ($p AS ?p1) BIND ($s AS ?o1) }
-  UNION { FILTER (sameTerm($p, rdf:type)) ?o1 rdfs:subClassOf+ $o . $s rdf:type ?o1 .
-          BIND ($s AS ?s1) BIND (rdf:type AS ?p1) }
-  UNION { FILTER ($p IN (rdfs:subClassOf, rdfs:subPropertyOf) && !sameTerm($s, $o))
-          $s $p ?o1 . ?o1 $p $o . FILTER (!sameTerm(?o1, $s) && !sameTerm(?o1, $o)) BIND ($s AS ?s1) BIND ($p AS ?p1) }
-  UNION { FILTER (sameTerm($p, rdf:type)) ?p1 rdfs:domain $o . $s ?p1 ?o1 . BIND ($s AS ?s1) }
-  UNION { FILTER (sameTerm($p, rdf:type)) ?p1 rdfs:range $o . ?s1 ?p1 $s . BIND ($s AS ?o1) }
-}"""
-
-
-# What a rule of the build (`derbygraph.build.derive`) read to derive a statement it records no premises for.
-_RULE_READ = """
-SELECT DISTINCT ?s1 ?p1 ?o1 WHERE {
-  { # a name period's window: from its dates
-    FILTER ($p IN (dg:possiblyInForceFrom, dg:possiblyInForceUntil, dg:certainlyInForceFrom, dg:certainlyInForceUntil))
-    BIND ($s AS ?s1) $s ?p1 ?o1 FILTER (?p1 IN (dg:start, dg:end, dg:observed, dg:notBefore)) }
-  UNION { # an instant, its description, or the link to it: from the date of what it dates
-    { ?owner time:hasTime|time:hasBeginning|time:hasEnd $s BIND ($s AS ?instant) }
-    UNION { ?instant time:inDateTime $s . ?owner time:hasTime ?instant }
-    UNION { FILTER ($p IN (time:hasTime, time:hasBeginning, time:hasEnd)) BIND ($o AS ?instant) BIND ($s AS ?owner) }
-    UNION { FILTER (sameTerm($p, prov:startedAtTime)) $s time:hasTime ?instant BIND ($s AS ?owner) }
-    ?instant time:inXSDgYear|time:inXSDgYearMonth|time:inXSDDate ?o1 .
-    ?owner ?p1 ?o1 FILTER (?p1 IN (dg:date, dg:start, dg:end)) BIND (?owner AS ?s1) }
-  UNION { # a lineage: the continuing changes and links that join its bodies, or the body itself
-    FILTER (sameTerm($p, dg:inLineage))
-    { $s dg:sameOrganisationAs ?o1 BIND ($s AS ?s1) BIND (dg:sameOrganisationAs AS ?p1) }
-    UNION { ?s1 ?p1 $s FILTER (?p1 IN (org:originalOrganization, org:resultingOrganization))
-            { ?s1 a dg:Renaming } UNION { ?s1 a dg:StatusChange } BIND ($s AS ?o1) }
-    UNION { FILTER NOT EXISTS { $s dg:sameOrganisationAs [] }
-            FILTER NOT EXISTS { ?e org:originalOrganization|org:resultingOrganization $s . { ?e a dg:Renaming } UNION { ?e a dg:StatusChange } }
-            GRAPH ?g { $s rdf:type ?o1 } FILTER (?g NOT IN (<%(inferred)s>, <%(derived)s>))
-            BIND ($s AS ?s1) BIND (rdf:type AS ?p1) } }
-  UNION { # a lineage node: from a body in it
-    FILTER (sameTerm($p, rdf:type) && sameTerm($o, dg:Lineage))
-    { SELECT ?s1 WHERE { ?s1 dg:inLineage $s } LIMIT 1 } BIND (dg:inLineage AS ?p1) BIND ($s AS ?o1) }
-  UNION { # a statement node of the build: from the statement it stands for
-    $s a rdf:Statement ; rdf:subject ?s1 ; rdf:predicate ?p1 ; rdf:object ?o1 .
-    FILTER (STRSTARTS(STR($s), "%(statement)s")) ?s1 ?p1 ?o1 }
-}""" % {"inferred": vocab.GRAPH_INFERRED, "derived": vocab.GRAPH_DERIVED, "statement": vocab.ID + "statement/"}
-_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { $s $p $o } }"
-_RULE = "SELECT ?rule WHERE { ?st rdf:subject $s ; rdf:predicate $p ; rdf:object $o ; dg:restsOnRule ?rule }"
 # Premises are followed down to words or rows; a chain longer than this is cut (none is near it).
 _DEPTH = 12
 
@@ -166,7 +84,7 @@ class WhyService:
 
     def sources(self, s, p, o) -> list[dict]:
         found = []
-        for row in self.dataset.query(_bind(_SOURCES, s, p, o)):
+        for row in self.dataset.query(_bind("why-sources", s, p, o)):
             source = {"iri": row["iri"].value, "title": _value(row["title"]) or row["iri"].value,
                       "quote": row["quote"].value}
             if row["record"] is not None:
@@ -180,7 +98,7 @@ class WhyService:
 
     def _statement(self, s, p, o) -> dict:
         return {"statement": {"s": s.value, "p": p.value, "o": _show(o)},
-                "asserted": self._ask(_ASSERTED, s, p, o), "sources": self.sources(s, p, o)}
+                "asserted": self._ask("why-asserted", s, p, o), "sources": self.sources(s, p, o)}
 
     def explain(self, terms: tuple, seen: frozenset = frozenset()) -> dict:
         """The statement with its basis: its sources, or what it was derived from (each explained
@@ -199,8 +117,8 @@ class WhyService:
             return answer | {"basis": "dataset", "definedIn": defined_in(vocab.GRAPH_META)}
         seen = seen | {terms}
         premises = [] if len(seen) > _DEPTH else sorted(
-            (self._premises(_DERIVED_FROM, terms) or self._premises(_RULE_READ, terms)
-             or self._premises(_ENTAILED_FROM, terms)) - seen, key=str)
+            (self._premises("why-derived-from", terms) or self._premises("why-rule-read", terms)
+             or self._premises("why-entailed-from", terms)) - seen, key=str)
         answer |= {"basis": "derived", "derivedFrom": [self.explain(premise, seen) for premise in premises]}
         if not premises:  # an axiom of the rules themselves (OWL 2 RL's, or the build's)
             answer["definedIn"] = self._defined_in(terms)
@@ -209,11 +127,11 @@ class WhyService:
         return answer
 
     def _rule(self, terms) -> str | None:
-        found = [row["rule"].value for row in self.dataset.query(_bind(_RULE, *terms))]
+        found = [row["rule"].value for row in self.dataset.query(_bind("why-rule", *terms))]
         return min(found) if found else None
 
     def _graphs(self, terms) -> list[str]:
-        return sorted(row["g"].value for row in self.dataset.query(_bind(_GRAPHS, *terms)))
+        return sorted(row["g"].value for row in self.dataset.query(_bind("why-graphs", *terms)))
 
     def _defined_in(self, terms) -> str:
         graphs = self._graphs(terms)
@@ -225,7 +143,7 @@ class WhyService:
         statement about `subject` rests on, in one query: what a resource page shows beside each
         of its facts."""
         found: dict[tuple[str, object], list[dict]] = {}
-        for row in self.dataset.query(_bind(_QUOTES_ABOUT, subject, None, None)):
+        for row in self.dataset.query(_bind("why-quotes-about", subject, None, None)):
             source = {"iri": row["iri"].value, "title": _value(row["title"]) or row["iri"].value,
                       "quote": row["quote"].value}
             if row["line"] is not None:
@@ -236,15 +154,14 @@ class WhyService:
     def why(self, s: str, p: str, o: str) -> dict:
         """The contract's answer for one triple given as text; raises UnknownStatement or BadStatement."""
         terms = parse_term(s, "s"), parse_term(p, "p"), parse_term(o, "o")
-        if not self._ask(_HOLDS, *terms):
+        if not self._ask("why-holds", *terms):
             raise UnknownStatement(f"the dataset does not hold the statement {s} {p} {o}")
         return self.explain(terms)
 
 
 def _bind(query: str, s, p, o) -> str:
-    """The query with $s, $p, $o replaced by the terms in SPARQL syntax, in one pass."""
-    terms = {"s": str(s), "p": str(p), "o": str(o)}
-    return vocab.sparql_prologue() + re.sub(r"\$([spo])\b", lambda m: terms[m.group(1)], query)
+    """The query `query` (why-*.rq) with $s, $p, $o the terms in SPARQL syntax."""
+    return resources.sparql(__file__, query, s=str(s), p=str(p), o=str(o))
 
 
 def _value(term) -> str | None:

@@ -14,17 +14,10 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from derbygraph import vocab
+from derbygraph import resources, vocab
 
 from .derive import DERIVED, STATEMENTS, statement_iri
 
-# Statements of document fact nodes: in the built-in documents' graphs, or about a node that
-# carries quotations in an extra file (registry facts rest on rows instead, see `why`).
-_DOCUMENT_STATEMENTS = f"""
-SELECT DISTINCT ?s ?p ?o WHERE {{
-  {STATEMENTS}
-  FILTER (STRSTARTS(STR(?g), "{vocab.GRAPH_DATA}") || EXISTS {{ ?s dg:evidence [] }})
-}}"""
 _RESTS_ON = ox.NamedNode(vocab.DG + "restsOn")
 _RESTS_ON_RULE = ox.NamedNode(vocab.DG + "restsOnRule")
 
@@ -65,7 +58,7 @@ class Coverage:
         Each statement's node is found by its IRI (`derive.statement_iri`), one index lookup, not
         a join over every reified statement (which took minutes at 100k triples)."""
         quoted, unquoted, ruled = 0, [], []
-        for row in store.query(vocab.sparql_prologue() + _DOCUMENT_STATEMENTS):
+        for row in store.query(resources.sparql(__file__, "document-statements", statements=STATEMENTS)):
             s, p, o = row["s"], row["p"], row["o"]
             node = statement_iri(s, p, o)
             if next(store.quads_for_pattern(node, _RESTS_ON, None, DERIVED), None) is not None:

@@ -46,7 +46,7 @@ from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 
-from derbygraph import dates, vocab
+from derbygraph import dates, resources, vocab
 
 from . import support
 
@@ -97,11 +97,12 @@ def _statement(s, p, o) -> tuple[ox.NamedNode, list[Triple]]:
 
 
 def _select(store: ox.Store, query: str):
-    """Read the default graph, which reasoning left holding the union of every graph (`_add`
-    keeps it so): pyoxigraph's union-default-graph mode merges the graphs at every step, ten
-    times slower here. A rule may add while it reads: a query sees the store as it was when it
-    began (pyoxigraph's repeatable read), so its rows need not be held in memory first."""
-    return store.query(vocab.sparql_prologue() + query)
+    """The rows of the query `query`.rq beside this module. It reads the default graph, which
+    reasoning left holding the union of every graph (`_add` keeps it so): pyoxigraph's
+    union-default-graph mode merges the graphs at every step, ten times slower here. A rule may add
+    while it reads: a query sees the store as it was when it began (pyoxigraph's repeatable read),
+    so its rows need not be held in memory first."""
+    return store.query(resources.sparql(__file__, query))
 
 
 _BATCH = 100_000  # derived triples added at once
@@ -134,50 +135,16 @@ def _provenance(store: ox.Store) -> Iterator[Triple]:
         yield from ((node, _RESTS_ON_RULE, rule) for rule in rules)
 
 
-_NEW = "FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } }"  # not stated or inferred already
-# Each shortcut rule binds the shortcut (?s ?p ?o) and the two statements it follows from.
-_SHORTCUT_RULES = (f"""
-SELECT DISTINCT ?s ?p ?o ?s1 ?p1 ?o1 ?s2 ?p2 ?o2 WHERE {{
-  ?s1 a dg:ServiceProvision . BIND (?s1 AS ?s2)
-  {{ ?s1 dg:provider ?s ; dg:service ?o . BIND (dg:provides AS ?p)
-     BIND (dg:provider AS ?p1) BIND (?s AS ?o1) BIND (dg:service AS ?p2) BIND (?o AS ?o2) }}
-  UNION {{ ?s1 dg:atSite ?s ; dg:service ?o . BIND (dg:provides AS ?p)
-     BIND (dg:atSite AS ?p1) BIND (?s AS ?o1) BIND (dg:service AS ?p2) BIND (?o AS ?o2) }}
-  UNION {{ ?s1 dg:provider ?s ; dg:atSite ?o . BIND (org:hasSite AS ?p)
-     BIND (dg:provider AS ?p1) BIND (?s AS ?o1) BIND (dg:atSite AS ?p2) BIND (?o AS ?o2) }}
-  {_NEW}
-}}""", f"""
-SELECT DISTINCT ?s ?p ?o ?s1 ?p1 ?o1 ?s2 ?p2 ?o2 WHERE {{
-  ?o dg:partOfSite ?parent . ?s org:hasSite ?parent . BIND (org:hasSite AS ?p)
-  BIND (?o AS ?s1) BIND (dg:partOfSite AS ?p1) BIND (?parent AS ?o1)
-  BIND (?s AS ?s2) BIND (org:hasSite AS ?p2) BIND (?parent AS ?o2)
-  {_NEW}
-}}""", f"""
-SELECT DISTINCT ?s ?p ?o ?s1 ?p1 ?o1 ?s2 ?p2 ?o2 WHERE {{
-  ?s1 a dg:PostHolding ; dg:post ?s ; org:member ?o . BIND (org:heldBy AS ?p)
-  BIND (dg:post AS ?p1) BIND (?s AS ?o1) BIND (?s1 AS ?s2) BIND (org:member AS ?p2) BIND (?o AS ?o2)
-  {_NEW}
-}}""", f"""
-SELECT DISTINCT ?s ?p ?o ?s1 ?p1 ?o1 WHERE {{
-  ?o org:heldBy ?s . BIND (org:holds AS ?p) BIND (?o AS ?s1) BIND (org:heldBy AS ?p1) BIND (?s AS ?o1)
-  {_NEW}
-}}""", f"""
-SELECT DISTINCT ?s ?p ?o ?s1 ?p1 ?o1 ?s2 ?p2 ?o2 WHERE {{
-  ?s a dg:PostHolding ; dg:post ?post . ?post org:role ?o . BIND (org:role AS ?p)
-  BIND (?s AS ?s1) BIND (dg:post AS ?p1) BIND (?post AS ?o1) BIND (?post AS ?s2) BIND (org:role AS ?p2) BIND (?o AS ?o2)
-  {_NEW}
-}}""", f"""
-SELECT DISTINCT ?s ?p ?o ?s1 ?p1 ?o1 WHERE {{
-  ?o org:hasSite ?s . BIND (org:siteOf AS ?p) BIND (?o AS ?s1) BIND (org:hasSite AS ?p1) BIND (?s AS ?o1)
-  {_NEW}
-}}""")
+# The shortcut rules, in order: a later rule reads what an earlier one added.
+_SHORTCUT_RULES = ("shortcut-provides", "shortcut-site-within-site", "shortcut-held-by", "shortcut-holds",
+                   "shortcut-role", "shortcut-site-of")
 
 
 def _shortcuts(store: ox.Store) -> int:
     """The shortcut triples of the n-ary provisions and post holdings (and the sites within their
     sites, and the inverse), each with a statement node derived from the statements it follows from."""
     added = 0
-    for rule in _SHORTCUT_RULES:  # in order: a later rule reads what an earlier one added
+    for rule in _SHORTCUT_RULES:
         triples = []
         for row in _select(store, rule):
             node, facts = _statement(row["s"], row["p"], row["o"])
@@ -187,17 +154,6 @@ def _shortcuts(store: ox.Store) -> int:
                     triples.append((node, _DERIVED_FROM, statement_iri(row["s" + n], row["p" + n], row["o" + n])))
         added += _add(store, triples)
     return added
-
-
-_CONTINUITY = """
-SELECT DISTINCT ?a ?b WHERE {
-  { ?a a org:Organization } UNION { ?a a dg:RegistryOrganisation }
-  OPTIONAL {
-    { ?a dg:sameOrganisationAs ?b }
-    UNION { ?event org:originalOrganization ?a ; org:resultingOrganization ?b .
-            { ?event a dg:Renaming } UNION { ?event a dg:StatusChange } }
-  }
-}"""
 
 
 def _lineages(store: ox.Store) -> Iterator[Triple]:
@@ -210,7 +166,7 @@ def _lineages(store: ox.Store) -> Iterator[Triple]:
             x = parent[x]
         return x
 
-    for row in _select(store, _CONTINUITY):
+    for row in _select(store, "continuity"):
         a = root(row["a"].value)
         if isinstance(row["b"], ox.NamedNode):
             b = root(row["b"].value)
@@ -222,18 +178,13 @@ def _lineages(store: ox.Store) -> Iterator[Triple]:
         yield lineage, _TYPE, _LINEAGE_CLASS
 
 
-_INSTANTS = """
-SELECT ?period ?edge ?date WHERE {
-  ?period a dg:NamePeriod .
-  { ?period dg:start ?date BIND ("start" AS ?edge) } UNION { ?period dg:end ?date BIND ("end" AS ?edge) }
-}"""
 _TIME_PROPERTY = {vocab.XSD + "gYear": "inXSDgYear", vocab.XSD + "gYearMonth": "inXSDgYearMonth",
                   vocab.XSD + "date": "inXSDDate"}
 
 
 def _instants(store: ox.Store) -> Iterator[Triple]:
     """OWL-Time instants for the dates of name periods, at the precision of the dates."""
-    for row in _select(store, _INSTANTS):
+    for row in _select(store, "instants"):
         property_ = _TIME_PROPERTY.get(row["date"].datatype.value)
         if property_ is None or not isinstance(row["period"], ox.NamedNode):
             continue
@@ -244,12 +195,6 @@ def _instants(store: ox.Store) -> Iterator[Triple]:
         yield instant, ox.NamedNode(vocab.TIME + property_), row["date"]
 
 
-_NAME_DATES = """
-SELECT ?period ?start ?end ?observed ?notBefore WHERE {
-  ?period a dg:NamePeriod .
-  OPTIONAL { ?period dg:start ?start } OPTIONAL { ?period dg:end ?end }
-  OPTIONAL { ?period dg:observed ?observed } OPTIONAL { ?period dg:notBefore ?notBefore }
-}"""
 WINDOW = {"possibly_from": DG + "possiblyInForceFrom", "possibly_until": DG + "possiblyInForceUntil",
           "certainly_from": DG + "certainlyInForceFrom", "certainly_until": DG + "certainlyInForceUntil"}
 _WINDOW_TERMS = {side: ox.NamedNode(term) for side, term in WINDOW.items()}
@@ -265,7 +210,7 @@ def _date(term) -> str | None:
 
 def _windows(store: ox.Store) -> Iterator[Triple]:
     """Each name period's window (`dates.Window`): the one rule for the name in force on a date."""
-    for row in _select(store, _NAME_DATES):
+    for row in _select(store, "name-dates"):
         window = dates.Window.of(*(_date(row[v]) for v in ("start", "end", "observed", "notBefore")))
         for side, term in _WINDOW_TERMS.items():
             day = getattr(window, side)
@@ -273,7 +218,6 @@ def _windows(store: ox.Store) -> Iterator[Triple]:
                 yield row["period"], term, ox.Literal(day, datatype=_DAY)
 
 
-_EVENT_DATES = """SELECT DISTINCT ?event ?date WHERE { ?event a dg:Event ; dg:date ?date }"""
 _TIME = {name: ox.NamedNode(vocab.TIME + name) for name in (
     "hasTime", "inDateTime", "DateTimeDescription", "unitType", "year", "month", "day", "unitYear", "unitMonth", "unitDay")}
 _UNIT = {4: "unitYear", 7: "unitMonth", 10: "unitDay"}
@@ -282,7 +226,7 @@ _STARTED = ox.NamedNode(vocab.PROV + "startedAtTime")
 
 def _event_times(store: ox.Store) -> Iterator[Triple]:
     """OWL-Time (and, for a day, PROV-O) terms for each dated event, at the precision of its date."""
-    for row in _select(store, _EVENT_DATES):
+    for row in _select(store, "event-dates"):
         event, date = row["event"], _date(row["date"])
         property_ = _TIME_PROPERTY.get(row["date"].datatype.value)
         if date is None or property_ is None or not isinstance(event, ox.NamedNode):

@@ -6,44 +6,18 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from derbygraph import vocab
+from derbygraph import resources, vocab
 
 from . import reading
 
 DG, RDF = vocab.DG, vocab.RDF
 
 
-def _select(store: ox.Store, query: str):
-    return store.query(vocab.sparql_prologue() + query)
+def _select(store: ox.Store, query: str, **values: str):
+    """The rows of the query `query`.rq beside this module (`resources.sparql`)."""
+    return store.query(resources.sparql(__file__, query, **values))
 
 
-# Each statement of a quoted node with each of its node's quotations (and the words of each): the
-# candidates the reading rule (`derbygraph.build.reading`, `_supports`) decides between.
-CANDIDATES = """SELECT DISTINCT ?s ?p ?o ?q ?exact WHERE {
-  %s ?s dg:evidence ?q . ?q oa:hasSelector/oa:exact ?exact }"""
-# The words that name a thing: a quotation holds a statement about it when it holds one of them.
-NAMES = """SELECT DISTINCT ?x ?label WHERE {
-  ?s dg:evidence [] ; ?p ?x . FILTER (isIRI(?x))
-  { ?x rdfs:label|skos:prefLabel|skos:altLabel|dg:name|dg:acronym|foaf:name|skos:notation ?label }
-  UNION { ?x dg:hasNamePeriod/(dg:name|skos:altLabel) ?label }
-  UNION { ?x a ?type . ?type rdfs:label|skos:altLabel ?label
-          FILTER (STRSTARTS(STR(?type), STR(dg:)) && ?type NOT IN (dg:Event, dg:ChangeEvent) && EXISTS { ?x dg:date [] }) }
-}"""
-# The words each thing named as an object rests on itself: a quotation that shares them carries both.
-SPANS = """SELECT DISTINCT ?x ?exact WHERE {
-  ?s dg:evidence [] ; ?p ?x . FILTER (isIRI(?x)) ?x dg:evidence/oa:hasSelector/oa:exact ?exact }"""
-# An event named as an object is held by its date and the words of its kind.
-EVENT_DATES = "SELECT ?x ?date WHERE { ?s dg:evidence [] ; ?p ?x . ?x dg:date ?date }"
-# Statements that rest on a rule the dataset states (data/rules.ttl), not on words.
-# (of a node, by dg:byRule, or of every node of a class, by dg:forClass), and the subject of each
-# quotation's document, for the rules that hold only of it.
-RULES = """SELECT DISTINCT ?s ?p ?rule ?ofSubject ?class WHERE {
-  { ?s dg:byRule ?rule } UNION { ?s a ?class . ?rule dg:forClass ?class }
-  ?rule dg:gives ?p . OPTIONAL { ?rule dg:objectIsDocumentSubject ?ofSubject } }"""
-RULE_WORDS = "SELECT ?rule ?words WHERE { ?rule dg:whenWords ?words }"
-# The subject of each quotation's document, and the other bodies of its lineage.
-DOCUMENT_SUBJECTS = """SELECT DISTINCT ?q ?subject WHERE {
-  ?s dg:evidence ?q . ?q oa:hasSource/dct:subject ?about . ?about (dg:inLineage/^dg:inLineage)? ?subject }"""
 _TYPE_IRI, _SAYS_NO_DATE = RDF + "type", {DG + "dateStated", DG + "valueStated"}
 
 
@@ -79,14 +53,14 @@ def support(store: ox.Store, statements: str) -> tuple[dict, dict]:
     quotation, or a `dg:supports` marker, supports nothing its words do not hold. `statements`: the
     graph pattern of the statements to read (`derive.STATEMENTS`)."""
     names: dict[str, set[str]] = {}
-    for row in _select(store, NAMES):
+    for row in _select(store, "support-names"):
         names.setdefault(row["x"].value, set()).add(row["label"].value)
-    event_dates = {row["x"].value: row["date"].value for row in _select(store, EVENT_DATES)}
+    event_dates = {row["x"].value: row["date"].value for row in _select(store, "support-event-dates")}
     spans: dict[str, set[str]] = {}
-    for row in _select(store, SPANS):
+    for row in _select(store, "support-spans"):
         spans.setdefault(row["x"].value, set()).add(row["exact"].value)
     rules: dict[tuple, list] = {}
-    for row in _select(store, RULES):
+    for row in _select(store, "support-rules"):
         of_subject = row["ofSubject"] is not None and row["ofSubject"].value == "true"
         # a rule for a class gives the type of that class, not every type its nodes have
         if row["class"] is not None and row["p"].value == _TYPE_IRI:
@@ -94,14 +68,14 @@ def support(store: ox.Store, statements: str) -> tuple[dict, dict]:
         else:
             rules.setdefault((row["s"], row["p"].value), []).append((row["rule"], of_subject))
     when_words: dict = {}
-    for row in _select(store, RULE_WORDS):
+    for row in _select(store, "support-rule-words"):
         when_words.setdefault(row["rule"], []).append(row["words"].value)
     subjects: dict = {}
-    for row in _select(store, DOCUMENT_SUBJECTS):
+    for row in _select(store, "support-document-subjects"):
         subjects.setdefault(row["q"], set()).add(row["subject"])
     held: dict[tuple, list] = {}
     ruled: dict[tuple, set] = {}
-    for s, p, o, q, exact in _select(store, CANDIDATES % statements):
+    for s, p, o, q, exact in _select(store, "support-candidates", statements=statements):
         key = (s, p, o)
         if _supports(p.value, o, exact.value, names, event_dates, spans):
             held.setdefault(key, []).append(q)

@@ -53,17 +53,6 @@ ASSERTED_FROM = 0.9  # only a unique exact-name match joins two lineages
 # names.score gives a match that misses a word at most 0.65, one that finds every word at least 0.7.
 LISTED_FIT = 0.7
 
-_DOCUMENT_NAMES = """
-SELECT ?org ?period ?name ?start ?end WHERE {
-  ?org dg:hasNamePeriod ?period .
-  ?period dg:name|skos:altLabel ?name .
-  OPTIONAL { ?period dg:start ?start } OPTIONAL { ?period dg:end ?end }
-}"""
-_DOCUMENT_EVENTS = """
-SELECT ?event ?type ?date ?role ?org WHERE {
-  VALUES ?role { org:originalOrganization org:resultingOrganization dg:transferredFrom dg:transferredTo dg:subject }
-  ?event dg:date ?date ; a ?type ; ?role ?org .
-}"""
 CONTINUING = {DG + "Renaming", DG + "StatusChange", DG + "FoundationTrustAuthorisation"}
 GIVING = {vocab.ORG + "originalOrganization", DG + "transferredFrom", DG + "subject"}
 
@@ -78,7 +67,7 @@ def _documents(files: Iterable[Path]) -> ox.Store:
 def document_names(store: ox.Store) -> list[tuple[str, str, str, str | None, str | None]]:
     """(organisation, name period, name, start, end) for every name in the document data."""
     found = []
-    for row in store.query(vocab.sparql_prologue() + _DOCUMENT_NAMES, use_default_graph_as_union=True):
+    for row in store.query(resources.sparql(__file__, "document-names"), use_default_graph_as_union=True):
         if not isinstance(row["org"], ox.NamedNode) or row["org"].value.startswith(ODS):
             continue
         found.append((row["org"].value, row["period"].value, row["name"].value,
@@ -331,7 +320,7 @@ def _lineages(events: list[dict]) -> dict[str, str]:
 def _by_structure(proposals: Proposals, registry: Registry, rows: list[Row], linked: dict[str, str],
                   store: ox.Store, names: list) -> None:
     events = []
-    for row in store.query(vocab.sparql_prologue() + _DOCUMENT_EVENTS, use_default_graph_as_union=True):
+    for row in store.query(resources.sparql(__file__, "document-events"), use_default_graph_as_union=True):
         events.append({k: row[k].value for k in ("event", "type", "date", "role", "org")})
     lineage = _lineages(events)
     groups: dict[tuple[str, str], list[Row]] = defaultdict(list)

@@ -81,6 +81,11 @@ class Dataset:
             return quad.object
         return None
 
+    def text(self, subject: Term, predicate: str) -> str | None:
+        """One value of the property as text (a literal's lexical form, an IRI's string), or None."""
+        found = self.value(subject, predicate)
+        return found.value if found is not None else None
+
     def has_type(self, subject: Term, cls: str) -> bool:
         return any(True for _ in self.store.quads_for_pattern(subject, iri(vocab.RDF + "type"), iri(cls), DEFAULT))
 

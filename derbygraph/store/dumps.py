@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from derbygraph import vocab
+from derbygraph import resources, vocab
 from derbygraph.store import formats, storefolder
 from derbygraph.store.dataset import Dataset, iri
 
@@ -128,16 +128,18 @@ def statistics(dataset: Dataset) -> dict:
 
 def count_statistics(dataset: Dataset) -> dict:
     """The counts VoID publishes, counted by the engine (the build writes them into the folder)."""
-    row = next(iter(dataset.query("""SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects)
-        (COUNT(DISTINCT ?p) AS ?properties) (COUNT(DISTINCT ?o) AS ?objects) WHERE { ?s ?p ?o }""")))
+    row = next(iter(dataset.query(resources.sparql(__file__, "statistics"))))
     found = {key: int(row[key].value) for key in ("triples", "subjects", "properties", "objects")}
-    for key, query in (
-            ("classes", "SELECT ?key (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?key } GROUP BY ?key ORDER BY ?key"),
-            ("propertyCounts", "SELECT ?key (COUNT(*) AS ?n) WHERE { ?s ?key ?o } GROUP BY ?key ORDER BY ?key")):
-        found[key] = [[r["key"].value, int(r["n"].value)] for r in dataset.query(query) if isinstance(r["key"], ox.NamedNode)]
-    size = "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{}> {{ ?s ?p ?o }} }}"  # counted by the engine, not in Python
-    found["graphs"] = sorted([graph.value, int(next(iter(dataset.query(size.format(graph.value))))["n"].value)]
-                             for graph in dataset.store.named_graphs() if isinstance(graph, ox.NamedNode))
+    for key, query in (("classes", "statistics-classes"), ("propertyCounts", "statistics-properties")):
+        found[key] = [[r["key"].value, int(r["n"].value)] for r in dataset.query(resources.sparql(__file__, query))
+                      if isinstance(r["key"], ox.NamedNode)]
+
+    def size(graph: ox.NamedNode) -> int:
+        rows = dataset.query(resources.sparql(__file__, "statistics-graph", graph=str(graph)))
+        return int(next(iter(rows))["n"].value)
+
+    found["graphs"] = sorted([graph.value, size(graph)] for graph in dataset.store.named_graphs()
+                             if isinstance(graph, ox.NamedNode))
     found["quads"] = sum(n for _, n in found["graphs"]) + sum(  # every quad, as `len(dataset)` counts them
         1 for graph in dataset.store.named_graphs() if isinstance(graph, ox.BlankNode)
         for _ in dataset.store.quads_for_pattern(None, None, None, graph))

@@ -30,11 +30,11 @@ def search():
         limit = min(max(int(request.args.get("limit", 10)), 1), 100)
     except ValueError:
         raise BadInput("limit must be a whole number") from None
-    dataset = current_app.config["DATASET"]
+    dataset, at = current_app.config["DATASET"], request.args.get("at") or None
     return jsonify([
         {"iri": hit.iri, "label": dataset.label(iri(hit.iri)), "names": NameIndex.of(dataset).names_of(hit.iri),
-         "score": hit.score, "field": hit.field, "matched": hit.matched}
-        for hit in find(dataset, text, limit)
+         "score": hit.score, "field": hit.field, "matched": hit.matched} | ({"then": hit.then} if at else {})
+        for hit in find(dataset, text, limit, at)
     ])
 
 

@@ -27,7 +27,7 @@ from derbygraph.store import formats
 from derbygraph.store.dataset import iri
 from derbygraph.store.dumps import DUMPS, dump_file
 
-from .results import local_href, short
+from .results import local_href
 
 blueprint = Blueprint("linked", __name__)
 
@@ -53,11 +53,11 @@ def _rdf_response(triples: list[ox.Triple], fmt: formats.Format) -> Response:
 def _term_view(dataset, term) -> dict:
     """How a value is shown: its label, and a link when it is a resource."""
     if isinstance(term, ox.NamedNode):
-        return {"text": dataset.label(term) if term.value.startswith(vocab.BASE) else short(term.value),
+        return {"text": dataset.label(term) if term.value.startswith(vocab.BASE) else vocab.shorten(term.value),
                 "href": local_href(term.value) or term.value, "iri": term.value}
     if isinstance(term, ox.BlankNode):
         return {"text": "(details)", "href": None, "iri": None}
-    note = term.language or (short(term.datatype.value) if term.datatype.value != vocab.XSD + "string" else None)
+    note = term.language or (vocab.shorten(term.datatype.value) if term.datatype.value != vocab.XSD + "string" else None)
     return {"text": term.value, "href": None, "iri": None, "note": note}
 
 
@@ -90,7 +90,7 @@ def _facts(dataset, node) -> tuple[list[dict], list[dict], list[dict]]:
 
 
 def _property_view(dataset, predicate: str) -> dict:
-    label = dataset.label(iri(predicate)) if dataset.objects(iri(predicate), vocab.RDFS + "label") else short(predicate)
+    label = dataset.label(iri(predicate)) if dataset.objects(iri(predicate), vocab.RDFS + "label") else vocab.shorten(predicate)
     return {"text": label, "href": local_href(predicate) or predicate, "iri": predicate}
 
 
@@ -168,7 +168,7 @@ def ontology():
 def _link(value: str) -> dict:
     if value.startswith(vocab.DG):
         return {"text": value[len(vocab.DG):], "href": "#" + value[len(vocab.DG):]}
-    return {"text": short(value), "href": value}
+    return {"text": vocab.shorten(value), "href": value}
 
 
 @blueprint.get("/context.jsonld")

@@ -150,8 +150,8 @@ def _found_by_fields(text: str) -> list[dict]:
 
 
 def _wording(answer: dict) -> dict:
-    """Everything the lineage page names in words rather than codes: event types and relations,
-    roles and the bodies of the lineage (sources are credited by the `cited` template global)."""
+    """Everything the lineage page names in words rather than codes: event types and relations, roles
+    and the kinds of events (sources are credited by the `cited` template global)."""
     dataset = current_app.config["DATASET"]
 
     def label(local: str) -> str | None:
@@ -162,8 +162,7 @@ def _wording(answer: dict) -> dict:
     types = {t: label(t) for t in {e["type"] for e in events} |
              {link["relation"] for link in answer["predecessors"] + answer["successors"]}}
     roles = {p["role"]: timeline.role_words(p["role"], label(p["role"])) for e in events for p in e["participants"]}
-    bodies = {n["organisation"]: dataset.label(iri(n["organisation"])) for n in answer["names"]}
-    return {"types": {t: timeline.words(t, text) for t, text in types.items()}, "roles": roles, "bodies": bodies,
+    return {"types": {t: timeline.words(t, text) for t, text in types.items()}, "roles": roles,
             "kinds": {e["iri"]: timeline.event_kind(e["type"]) for e in events}}
 
 

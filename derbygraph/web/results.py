@@ -38,19 +38,12 @@ def local_href(iri: str) -> str | None:
     return None
 
 
-def short(iri: str) -> str:
-    for prefix, namespace in vocab.PREFIXES.items():
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
-    return iri
-
-
 def _cell(binding: dict) -> Cell:
     if binding["type"] == "uri":
-        return Cell(short(binding["value"]), local_href(binding["value"]) or binding["value"])
+        return Cell(vocab.shorten(binding["value"]), local_href(binding["value"]) or binding["value"])
     if binding["type"] == "bnode":
         return Cell("_:" + binding["value"])
-    note = binding.get("xml:lang") or (short(binding["datatype"]) if "datatype" in binding else None)
+    note = binding.get("xml:lang") or (vocab.shorten(binding["datatype"]) if "datatype" in binding else None)
     return Cell(binding["value"], note=note)
 
 

@@ -93,9 +93,7 @@ def test_a_linked_code_is_named_as_the_documents_name_it_then(service):
 def test_snapshot_names_only_on_their_date(answered, service):
     """The registry names a code only on the snapshot's date: at these dates only the codes linked
     to the documents have names."""
-    if NameIndex.of(service.dataset).name_at(ORG_NS + "RW6", "2005-04-01") is not None:
-        pytest.xfail("NameIndex.name_at still treats a snapshot name as in force before its observed date "
-                     "(the meaning issue, #26, owns that rule)")
+    assert NameIndex.of(service.dataset).name_at(ORG_NS + "RW6", "2005-04-01") is None  # observed 2021-09-30 only
     _, answer, _ = answered
     linked = set(service.facts.lineage)
     named = {t["code"] for r in answer["rows"] for t in r["targets"] if t["name"]}

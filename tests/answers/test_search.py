@@ -92,7 +92,7 @@ class Names:
     def __init__(self, matches):
         self.matches = matches
 
-    def search(self, query, limit):
+    def search(self, query, limit, at=None):
         return self.matches[:limit]
 
 

@@ -11,61 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from derbygraph import vocab
+from derbygraph import resources, vocab
 from derbygraph.store.dataset import Dataset
 
-_EDGES = """
-SELECT ?from ?to ?date ?type ?record ?line ?text ?file WHERE {
-  ?event dg:date ?date ; prov:wasDerivedFrom ?record ; a ?type .
-  VALUES ?type { dg:Succession dg:Merger dg:SiteSuccession }
-  ?event org:originalOrganization|dg:originalSite ?a .
-  ?event org:resultingOrganization|dg:resultingSite ?b .
-  ?a prov:wasDerivedFrom ?record ; skos:notation ?from .
-  ?b skos:notation ?to .
-  ?record a dg:RegistryRecord ; dg:line ?line ; prov:value ?text ; dct:source/dct:identifier ?file .
-}"""
-# (The kinds' and parents' codes are joined in memory: a third faster than in the query.)
-_CODES = """
-SELECT ?code ?org ?k ?parent WHERE {
-  ?org dg:registryKind ?k ; skos:notation ?code .
-  OPTIONAL { ?org org:siteOf ?parent }
-}"""
-_KINDS = "SELECT DISTINCT ?k ?kind WHERE { ?k skos:notation ?kind ; ^dg:registryKind [] }"
-# A value of the snapshot that cites its own row (the registry importer reifies each).
-_ROW_FACTS = """
-SELECT ?code ?p ?value ?line ?file WHERE {
-  VALUES ?p { dg:opened dg:closed }
-  ?statement rdf:subject ?org ; rdf:predicate ?p ; rdf:object ?value ; prov:wasDerivedFrom ?record .
-  ?org dg:registryKind ?k ; skos:notation ?code .
-  ?record dg:line ?line ; dct:source/dct:identifier ?file .
-}"""
-_OBSERVED_NAMES = """
-SELECT ?code ?name ?observed ?line ?file WHERE {
-  ?period dg:observed ?observed ; dg:name ?name ; prov:wasDerivedFrom ?record .
-  ?org dg:hasNamePeriod ?period ; dg:registryKind ?k ; skos:notation ?code .
-  ?record dg:line ?line ; dct:source/dct:identifier ?file .
-}"""
-# A listing's undated name for a code (the registry importer's `--listing`): a statement of that
-# listing, never a name in force.
-_LISTED_NAMES = """
-SELECT ?code ?name ?line ?file ?rate WHERE {
-  ?listed a dg:ListedName ; dg:name ?name ; prov:wasDerivedFrom ?record .
-  ?org dg:hasNamePeriod ?listed ; dg:registryKind ?k ; skos:notation ?code .
-  ?record dg:line ?line ; dct:source/dct:identifier ?file .
-  OPTIONAL { ?listed dg:errorRate ?rate }
-}"""
-_LINEAGES = """
-SELECT ?code ?member WHERE {
-  ?member dg:inLineage ?lineage . ?org dg:inLineage ?lineage . FILTER(?member != ?org)
-  ?org dg:registryKind ?k ; skos:notation ?code .
-}"""
-_FILES = """
-SELECT ?file ?name ?sha ?license ?rights WHERE {
-  ?file a dg:RegistryFile ; dct:identifier ?name .
-  OPTIONAL { ?file spdx:checksum/spdx:checksumValue ?sha }
-  OPTIONAL { ?file dct:license ?license } OPTIONAL { ?file dct:rights ?rights }
-}"""
-SPDX_PREFIX = "PREFIX spdx: <http://spdx.org/rdf/terms#>\n"
 # The kinds of change, as the edge table names them.
 CHANGES = {vocab.DG + "Succession": "succession", vocab.DG + "Merger": "merger",
            vocab.DG + "SiteSuccession": "site succession"}
@@ -127,17 +75,17 @@ class RegistryFacts:
     """The registry's codes, successions and snapshot values, read once from a Dataset."""
 
     def __init__(self, dataset: Dataset):
-        prologue = vocab.sparql_prologue() + SPDX_PREFIX
-        kinds = {row["k"].value: row["kind"].value for row in dataset.query(prologue + _KINDS)}
+        kinds = {row["k"].value: row["kind"].value for row in dataset.query(resources.sparql(__file__, "kinds"))}
         found_codes = [(row["code"].value, row["org"].value, kinds[row["k"].value],
-                        row["parent"].value if row["parent"] else None) for row in dataset.query(prologue + _CODES)]
+                        row["parent"].value if row["parent"] else None)
+                       for row in dataset.query(resources.sparql(__file__, "codes"))]
         code_of = {iri: code for code, iri, _, _ in found_codes}
         self.codes: dict[str, Code] = {}
         for code, iri, kind, parent in found_codes:
             self.codes.setdefault(code, Code(code, iri, kind, code_of.get(parent)))
         found: dict[tuple, dict] = defaultdict(dict)
         changes: dict[tuple, str] = {}
-        for row in dataset.query(prologue + _EDGES):
+        for row in dataset.query(resources.sparql(__file__, "edges")):
             key = (row["from"].value, row["to"].value, row["date"].value)
             record = Row(row["file"].value, int(row["line"].value), row["text"].value, row["record"].value)
             found[key][record] = None
@@ -157,23 +105,23 @@ class RegistryFacts:
             self.arrivals[step.target].append(step)
         self.opened: dict[str, Dated] = {}
         self.closed: dict[str, Dated] = {}
-        for row in dataset.query(prologue + _ROW_FACTS):
+        for row in dataset.query(resources.sparql(__file__, "snapshot-dates")):
             held = self.opened if row["p"].value.endswith("opened") else self.closed
             held[row["code"].value] = Dated(row["value"].value, Row(row["file"].value, int(row["line"].value)))
         self.observed_names: dict[str, Dated] = {}
-        for row in dataset.query(prologue + _OBSERVED_NAMES):
+        for row in dataset.query(resources.sparql(__file__, "observed-names")):
             self.observed_names[row["code"].value] = Dated(
                 row["name"].value, Row(row["file"].value, int(row["line"].value)), row["observed"].value)
         self.listed_names: dict[str, Dated] = {}
-        for row in dataset.query(prologue + _LISTED_NAMES):
+        for row in dataset.query(resources.sparql(__file__, "listed-names")):
             self.listed_names[row["code"].value] = Dated(
                 row["name"].value, Row(row["file"].value, int(row["line"].value)),
                 error_rate=row["rate"].value if row["rate"] else None)
         self.lineage: dict[str, list[str]] = defaultdict(list)
-        for row in dataset.query(prologue + _LINEAGES):
+        for row in dataset.query(resources.sparql(__file__, "lineages")):
             self.lineage[row["code"].value].append(row["member"].value)
         self.files: list[dict] = []
-        for row in dataset.query(prologue + _FILES):
+        for row in dataset.query(resources.sparql(__file__, "files")):
             self.files.append({"file": row["name"].value, "iri": row["file"].value,
                                "sha256": row["sha"].value if row["sha"] else None,
                                "licence": row["license"].value if row["license"] else None,

@@ -6,7 +6,7 @@ date order, up to the date: a succession on or before the date is followed, and 
 reached on day D only its successions on or after D are (the registry's history runs forward).
 A code with no succession by then maps to itself. A code that ends in two or more codes is a
 split, counted as the declared policy says (`shares.py`). Each row carries the path, the rows it
-rests on, the names in force on the date (from the app's one rule, `NameIndex.name_at`, over the
+rests on, the names in force on the date (from the app's one rule, `names.in_force`, over the
 code's lineage) and notes from all the evidence (`notes.py`).
 
 The facts come from the Dataset in a few whole queries, once per service (`facts.py`); the walk
@@ -122,14 +122,12 @@ class CrosswalkService:
     # --- names ---------------------------------------------------------------------------------
 
     def name_on(self, code: str, to: str) -> tuple[str | None, str | None]:
-        """(the name `code` bore on `to`, or None with the reason): the app's one rule for a name in
-        force, asked of the code's own body and then of the other bodies of its lineage."""
-        names = NameIndex.of(self.dataset)
-        found = self.facts.codes[code] if code in self.facts.codes else None
-        for body in ([found.iri] if found else []) + sorted(self.facts.lineage.get(code, [])):
-            name = names.name_at(body, to)
-            if name:
-                return name, None
+        """(the name `code` bore on `to`, or None with the reason): the app's one rule for the name in
+        force (`names.in_force`), over the code's own body and the other bodies of its lineage."""
+        bodies = [self.facts.codes[code].iri] if code in self.facts.codes else []
+        name = NameIndex.of(self.dataset).name_in(bodies + self.facts.lineage.get(code, []), to)
+        if name:
+            return name, None
         said = []
         observed = self.facts.observed_names.get(code)
         if observed is not None:

@@ -32,11 +32,6 @@ _SAME_KIND = {"Opened": "Establishment", "Closed": "Dissolution"}
 _GIVING_ROLES = {"originalOrganization", "transferredFrom", "originalSite"}
 
 
-def _literal(dataset: Dataset, node, predicate: str) -> str | None:
-    found = dataset.value(node, predicate)
-    return found.value if found is not None else None
-
-
 def linked(dataset: Dataset, members: list[str]) -> set[str]:
     """The registry codes of a lineage that are linked to one of its organisations of the documents:
     reported under "reconciliation", not as names of their own (the registry's date for a code is the
@@ -62,11 +57,11 @@ def candidates(dataset: Dataset, members: list[str], neighbours: dict[str, list[
         for entry in side:
             for node in dataset.subjects(DG + "registryOrganisation", iri(entry["iri"])):
                 document = dataset.value(node, DG + "documentOrganisation")
-                if document is None or document.value not in known or _literal(dataset, node, DG + "linkAsserted") != "false":
+                if document is None or document.value not in known or dataset.text(node, DG + "linkAsserted") != "false":
                     continue
                 found.append({"registry": entry["iri"], "code": entry.get("code"), "document": document.value,
-                              "label": dataset.label(node), "confidence": float(_literal(dataset, node, DG + "confidence") or 0),
-                              "method": _literal(dataset, node, DG + "matchMethod"),
+                              "label": dataset.label(node), "confidence": float(dataset.text(node, DG + "confidence") or 0),
+                              "method": dataset.text(node, DG + "matchMethod"),
                               "evidence": sorted(o.value for o in dataset.objects(node, DG + "matchEvidence"))})
     proposed = {c["registry"] for c in found}
     onward = {n.get("via") for side in neighbours.values() for n in side}  # a code others are reached through stays
@@ -96,9 +91,9 @@ def reconciliation(dataset: Dataset, members: list[str], linked: set[str], event
             document = dataset.value(node, DG + "documentOrganisation")
             if document is not None and document.value in members:
                 links.append(_link(dataset, node, iri(member), document, first_start(document.value)))
-        code = _literal(dataset, iri(member), vocab.SKOS + "notation") or member.rsplit("/", 1)[-1]
+        code = dataset.text(iri(member), vocab.SKOS + "notation") or member.rsplit("/", 1)[-1]
         for which, verb in ((DG + "opened", "opened"), (DG + "closed", "closed")):  # the code's own dates
-            date = _literal(dataset, iri(member), which)
+            date = dataset.text(iri(member), which)
             if date and (at is None or not dates.after(date, at)):
                 openings.append({"iri": member, "date": date, "type": verb.capitalize(),
                                  "label": f"ODS {code} {verb} (registry trust file)"})
@@ -139,13 +134,13 @@ def _link(dataset: Dataset, node, registry, document, first: str | None) -> dict
         if not dataset.has_type(origin, DG + "RegistryRecord"):
             sources += evidence.sources(dataset, origin)  # the document's name, with its quotations
     sources += evidence.records(dataset, node)
-    opened, closed = _literal(dataset, registry, DG + "opened"), _literal(dataset, registry, DG + "closed")
-    code = _literal(dataset, registry, vocab.SKOS + "notation")
+    opened, closed = dataset.text(registry, DG + "opened"), dataset.text(registry, DG + "closed")
+    code = dataset.text(registry, vocab.SKOS + "notation")
     entry = {
         "registry": {"iri": registry.value, "code": code, "label": dataset.label(registry),
-                     "name": _literal(dataset, registry, vocab.SKOS + "altLabel"), "opened": opened, "closed": closed},
+                     "name": dataset.text(registry, vocab.SKOS + "altLabel"), "opened": opened, "closed": closed},
         "document": {"iri": document.value, "label": dataset.label(document), "start": first},
-        "method": _literal(dataset, node, DG + "matchMethod"),
+        "method": dataset.text(node, DG + "matchMethod"),
         "matched": sorted(o.value for o in dataset.objects(node, DG + "matchedName")),
         "sources": sources,
     }

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pyoxigraph as ox
 
 from derbygraph import dates, vocab
 from derbygraph.answers import evidence
-from derbygraph.build.derive import WINDOW
+from derbygraph.answers.members import members
+from derbygraph.answers.names import in_force, window_of
 from derbygraph.store.dataset import Dataset, iri
 
 from . import comparison
@@ -37,6 +39,15 @@ def _local_name(value: str) -> str:
     return value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
+class Named(NamedTuple):
+    """A name period as the one rule reads it (`derbygraph.answers.names.in_force`)."""
+
+    name: str | None
+    start: str | None
+    window: dates.Window
+    entry: dict | None = None  # the answer's entry for it, where the answer shows it
+
+
 @dataclass
 class History:
     """The lineage of one organisation, read from `dataset`: the whole graph, or the neighbourhood
@@ -47,18 +58,15 @@ class History:
     # --- identity -----------------------------------------------------------------------
 
     def members(self, org: str) -> list[str]:
-        """Every body of the lineage `org` belongs to, oldest first (`dg:inLineage`, derived once by
-        the build); a site or other non-organisation stands alone."""
-        lineage = self.dataset.value(iri(org), DG + "inLineage")
-        found = {org} if lineage is None else {m.value for m in self.dataset.subjects(DG + "inLineage", lineage)}
-        return sorted(found, key=lambda m: (self._first_day(m) or "", m))
+        """Every body of the lineage `org` belongs to, oldest first (`derbygraph.answers.members`)."""
+        return members(self.dataset, org)
 
     def _periods(self, org: str) -> list[ox.NamedNode | ox.BlankNode]:
         return self.dataset.objects(iri(org), DG + "hasNamePeriod")
 
     def _first_start(self, org: str) -> str | None:
         """The first start of its names, at the precision the source gives."""
-        starts = [self._literal(p, DG + "start") for p in self._periods(org)]
+        starts = [self.dataset.text(p, DG + "start") for p in self._periods(org)]
         return min((s for s in starts if s), default=None)
 
     def _first_day(self, org: str) -> str | None:
@@ -67,14 +75,13 @@ class History:
         return min((s for s in starts if s), default=None)
 
     def _window(self, period) -> dates.Window:
-        """When the name is in force, as the build derived it (`derbygraph.build.derive`): the one rule."""
-        return dates.Window(**{side: self._literal(period, term) for side, term in WINDOW.items()})
+        return window_of(self.dataset, period)
+
+    def _named(self, period) -> Named:
+        text = self.dataset.text
+        return Named(text(period, DG + "name"), text(period, DG + "start"), self._window(period))
 
     # --- pieces -----------------------------------------------------------------------------
-
-    def _literal(self, node, predicate: str) -> str | None:
-        found = self.dataset.value(node, predicate)
-        return found.value if found is not None else None
 
     def event_type(self, event) -> str:
         """The event's most specific derbygraph class; among equals, the one the data states."""
@@ -90,7 +97,7 @@ class History:
         named as it was then."""
         found = []
         roles = self.dataset.subjects(vocab.RDFS + "subPropertyOf", iri(DG + "participant"))
-        date = self._literal(event, DG + "date")
+        date = self.dataset.text(event, DG + "date")
         for role in roles + [iri(r) for r in SITE_ROLES]:
             for quad in self.dataset.asserted(event, role):
                 entry = {"iri": quad.object.value, "label": self.name_then(quad.object, event, role.value, date),
@@ -106,15 +113,10 @@ class History:
         link = DG + ("endedWith" if role == ORG + "originalOrganization" else "beganWith")
         for links in (link, DG + "endedWith", DG + "beganWith"):
             for period in periods:
-                if event in self.dataset.objects(period, links) and self._literal(period, DG + "name"):
-                    return self._literal(period, DG + "name")
-        if date is not None:  # the latest begun of the names in force then (two may share a year)
-            named = [(self._window(p).possibly_from, self._literal(p, DG + "name")) for p in periods
-                     if self._window(p).may_hold(date)]
-            named = [(start, name) for start, name in named if name]
-            if named:
-                return max(named)[1]
-        return self.dataset.label(org)
+                if event in self.dataset.objects(period, links) and self.dataset.text(period, DG + "name"):
+                    return self.dataset.text(period, DG + "name")
+        then = in_force([n for n in map(self._named, periods) if n.name], date) if date is not None else None
+        return then.name if then is not None else self.dataset.label(org)
 
     def events_of(self, members: list[str]) -> list:
         """Events in which any member took part, or that began or ended one of its names."""
@@ -135,62 +137,56 @@ class History:
         members = self.members(org)
         linked = comparison.linked(self.dataset, members)
 
-        names = []
+        names, shown = [], []  # shown: each dated name as the one rule reads it, with its entry in `names`
         for member in members:
             if member in linked:
                 continue
             for period in self._periods(member):
-                start, end = self._literal(period, DG + "start"), self._literal(period, DG + "end")
+                start, end = self.dataset.text(period, DG + "start"), self.dataset.text(period, DG + "end")
                 # a name seen only in a snapshot (dg:observed, no start) holds for the snapshot's date alone;
                 # one an undated listing states (dg:ListedName) holds on no date
-                observed = self._literal(period, DG + "observed") if start is None else None
-                not_before = self._literal(period, DG + "notBefore") if start is None else None
+                observed = self.dataset.text(period, DG + "observed") if start is None else None
+                not_before = self.dataset.text(period, DG + "notBefore") if start is None else None
                 listed = self.dataset.has_type(period, DG + "ListedName")
                 if at is not None and (listed or not self._window(period).may_hold(at)):
                     continue
-                names.append({"label": self._literal(period, DG + "name") or self.dataset.label(period),
-                              "start": start, "end": end, "organisation": member,
-                              "sources": evidence.sources(self.dataset, period)}
-                             | ({"observed": observed} if observed else {})
-                             | ({"bounds": {"notBefore": not_before, "notAfter": None}} if not_before else {})
-                             | ({"listed": {"by": self._literal(period, DG + "listedIn"), "undated": True,
-                                            "errorRate": _number(self._literal(period, DG + "errorRate"))}}
-                                if listed else {}))
+                entry = {"label": self.dataset.text(period, DG + "name") or self.dataset.label(period),
+                         "start": start, "end": end, "organisation": member,
+                         "sources": evidence.sources(self.dataset, period)} \
+                    | ({"observed": observed} if observed else {}) \
+                    | ({"bounds": {"notBefore": not_before, "notAfter": None}} if not_before else {}) \
+                    | ({"listed": {"by": self.dataset.text(period, DG + "listedIn"), "undated": True,
+                                   "errorRate": _number(self.dataset.text(period, DG + "errorRate"))}}
+                       if listed else {})
+                names.append(entry)
+                if not listed:
+                    shown.append(Named(entry["label"], start, self._window(period), entry))
         names.sort(key=lambda n: (n["start"] or n.get("observed") or (n.get("bounds") or {}).get("notBefore") or "",
                                   n["label"]))  # ISO dates sort as text
 
-        predecessors, successors = [], []
-        found = self.events_of(members)
-        direct = list(found)
-        transfers = [t for event in found if self.dataset.has_type(event, TRANSFER)
+        direct = self.events_of(members)  # the events the lineage's own bodies took part in
+        transfers = [t for event in direct if self.dataset.has_type(event, TRANSFER)
                      for t in self._transfers(event, set(members))]
-        for event in found:
-            if any(self.dataset.has_type(event, c) for c in LINKING):
-                self._links(event, self._literal(event, DG + "date"), set(members), predecessors, successors)
-        # Predecessors of predecessors, successors of successors.
-        seen = set(members) | {p["iri"] for p in predecessors + successors}
-        for links, backwards in ((predecessors, True), (successors, False)):
-            self._follow(links, seen, backwards, found)
-        # How a predecessor ended, or a successor began, at the time of the link belongs here too.
-        # (and how a body that passed services to this lineage ended then: "which was dissolved")
+        predecessors, successors = self._links(direct, set(members))
+        # Predecessors of predecessors, successors of successors, and the events that link them.
+        seen = frozenset(members) | {p["iri"] for p in predecessors + successors}
+        predecessors, before, seen = self._follow(predecessors, seen, backwards=True)
+        successors, after, _ = self._follow(successors, seen, backwards=False)
+        # How a predecessor ended, or a successor began, at the time of the link belongs here too
+        # (and how a body that passed services to this lineage ended then: "which was dissolved").
         givers = [t for t in transfers if t["direction"] == "from"]
-        for links, roles, kinds in ((predecessors + givers, GIVING, ENDING), (successors, RECEIVING, BEGINNING)):
-            for link in links:
-                for role in roles:
-                    found += [e for e in self.dataset.subjects(role, iri(link["iri"])) if e not in found
-                              and any(self.dataset.has_type(e, c) for c in kinds)
-                              and (self._literal(e, DG + "date") is None  # undated: may be then
-                                   or dates.same_time(self._literal(e, DG + "date"), link["date"]))]
+        ends = self._ends(predecessors + givers, GIVING, ENDING) + self._ends(successors, RECEIVING, BEGINNING)
+        shown_events = list(dict.fromkeys(direct + before + after + ends))
 
         events = []
-        for event in found:
-            date = self._literal(event, DG + "date")
+        for event in shown_events:
+            date = self.dataset.text(event, DG + "date")
             if at is not None and (date is None or dates.after(date, at)):
                 continue
             entry = {"iri": event.value, "date": date, "type": self.event_type(event),
                      "label": self.dataset.label(event), "participants": self.participants(event),
                      "sources": evidence.sources(self.dataset, event)}
-            bounds = {b: self._literal(event, DG + b) for b in ("notBefore", "notAfter")}
+            bounds = {b: self.dataset.text(event, DG + b) for b in ("notBefore", "notAfter")}
             if date is None and any(bounds.values()):  # the words give only a bound
                 entry["bounds"] = bounds
             events.append(entry)
@@ -200,7 +196,7 @@ class History:
             successors = [p for p in successors if p["date"] is None or not dates.after(p["date"], at)]
             transfers = [t for t in transfers if t["date"] is None or not dates.after(t["date"], at)]
 
-        current = self._current_name(members, names, at)
+        current = self._current_name(members, names, shown, at)
         answer = {
             "organisation": {"iri": current["organisation"], "label": current["label"]},
             "query": query,
@@ -227,21 +223,26 @@ class History:
             entry["code"] = code.value
         return entry
 
-    def _links(self, event, date, members: set[str], predecessors: list, successors: list) -> None:
-        givers = {o.value for r in GIVING for o in self.dataset.objects(event, r)}
-        receivers = {o.value for r in RECEIVING for o in self.dataset.objects(event, r)}
-        for others, into in ((givers - members, predecessors), (receivers - members, successors)):
-            if not (givers if into is successors else receivers) & members:
+    def _links(self, events: list, members: set[str]) -> tuple[list[dict], list[dict]]:
+        """(predecessors, successors): the other bodies of the changes among `events` that link a
+        member to them, each once."""
+        predecessors, successors = [], []
+        for event in events:
+            if not any(self.dataset.has_type(event, c) for c in LINKING):
                 continue
-            for other in sorted(others):
-                entry = self._entry(other, event, date)
-                if entry not in into:
-                    into.append(entry)
+            date = self.dataset.text(event, DG + "date")
+            givers = {o.value for r in GIVING for o in self.dataset.objects(event, r)}
+            receivers = {o.value for r in RECEIVING for o in self.dataset.objects(event, r)}
+            for others, into, linked in ((givers - members, predecessors, receivers),
+                                         (receivers - members, successors, givers)):
+                if linked & members:
+                    into += [e for e in (self._entry(o, event, date) for o in sorted(others)) if e not in into]
+        return predecessors, successors
 
     def _transfers(self, event, members: set[str]) -> list[dict]:
         """The other body of a transfer of services to or from the lineage, named as it was then:
         services came `from` it, or went `to` it. Neither is the other's predecessor."""
-        date = self._literal(event, DG + "date")
+        date = self.dataset.text(event, DG + "date")
         givers = {o.value for o in self.dataset.objects(event, DG + "transferredFrom")}
         receivers = {o.value for o in self.dataset.objects(event, DG + "transferredTo")}
         services = sorted(self.dataset.label(s) for s in self.dataset.objects(event, DG + "transferredService"))
@@ -253,42 +254,63 @@ class History:
             for other in sorted(others):
                 found.append({"iri": other, "label": self.name_then(iri(other), event, role, date),
                               "direction": direction, "date": date, "event": event.value,
-                              "services": services or [self._literal(event, DG + "servicesDescription") or "services"]})
+                              "services": services or [self.dataset.text(event, DG + "servicesDescription")
+                                                       or "services"]})
         return found
 
-    def _follow(self, links: list, seen: set[str], backwards: bool, found: list) -> None:
-        """Add the predecessors of each predecessor (or successors of each successor), transitively,
-        each with the organisation it links to (`via`), and the events that link them."""
+    def _follow(self, first: list[dict], seen: frozenset[str],
+                backwards: bool) -> tuple[list[dict], list, frozenset[str]]:
+        """(links, events, seen): `first` and the predecessors of each predecessor (or successors of
+        each successor), transitively, each with the organisation it links to (`via`); the events
+        that link them; and the bodies seen, `seen` with every lineage reached (a body met here is
+        no neighbour of the other direction)."""
         towards, away = (RECEIVING, GIVING) if backwards else (GIVING, RECEIVING)
-        todo = [link["iri"] for link in links]
+        links, events, reached = list(first), [], set(seen)
+        todo = [link["iri"] for link in first]
         while todo:
             node = todo.pop(0)
             lineage = self.members(node)
-            seen.update(lineage)  # its other names and bodies are the same lineage, not its neighbours
+            reached.update(lineage)  # its other names and bodies are the same lineage, not its neighbours
             for member in lineage:
                 for role in towards:
                     for event in self.dataset.subjects(role, iri(member)):
                         if not any(self.dataset.has_type(event, c) for c in LINKING):
                             continue
-                        others = {o.value for r in away for o in self.dataset.objects(event, r)} - seen
+                        others = {o.value for r in away for o in self.dataset.objects(event, r)} - reached
                         if not others:
                             continue
-                        date = self._literal(event, DG + "date")
+                        date = self.dataset.text(event, DG + "date")
                         for other in sorted(others):
-                            seen.add(other)
+                            reached.add(other)
                             todo.append(other)
                             links.append(self._entry(other, event, date) | {"via": node})
-                        if event not in found:
-                            found.append(event)
+                        if event not in events:
+                            events.append(event)
+        return links, events, frozenset(reached)
 
-    def _current_name(self, members: list[str], names: list[dict], at: str | None) -> dict:
-        names = [n for n in names if not n.get("listed")]  # what a listing says is no name in force
-        if names:
-            open_names = [n for n in names if n["end"] is None]
-            return (open_names or names)[-1]
+    def _ends(self, links: list[dict], roles: tuple[str, ...], kinds: tuple[str, ...]) -> list:
+        """The changes of the kinds `kinds` in which a linked body took one of `roles` at the time of
+        its link (or undated: it may have been then)."""
+        return [event for link in links for role in roles for event in self.dataset.subjects(role, iri(link["iri"]))
+                if any(self.dataset.has_type(event, c) for c in kinds)
+                and (self.dataset.text(event, DG + "date") is None
+                     or dates.same_time(self.dataset.text(event, DG + "date"), link["date"]))]
+
+    def _current_name(self, members: list[str], names: list[dict], shown: list[Named], at: str | None) -> dict:
+        """The name the heading gives: on `at`, the name in force then (the one rule); else the one in
+        force now (or the last); with neither, the body of then by its code or label."""
+        if at is not None:
+            then = in_force(shown, at)
+            if then is not None:
+                return then.entry
+        else:
+            names = [n for n in names if not n.get("listed")]  # what a listing says is no name in force
+            if names:
+                open_names = [n for n in names if n["end"] is None]
+                return (open_names or names)[-1]
         # no name in force on `at`: the last body begun by then (one with no dated name may be)
         begun = [m for m in members if at is None or not dates.after(self._first_day(m) or "", at)]
         last = (begun or members)[-1]
         # no name held on `at`: a registry code says only its code, not a name seen at another time
-        code = self._literal(iri(last), vocab.SKOS + "notation") if at is not None else None
+        code = self.dataset.text(iri(last), vocab.SKOS + "notation") if at is not None else None
         return {"organisation": last, "label": code or self.dataset.label(iri(last))}

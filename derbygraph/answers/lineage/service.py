@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from derbygraph import dates, vocab
+from derbygraph.answers.members import members
 from derbygraph.answers.names import NameIndex
 from derbygraph.errors import BadInput, NotFound
 from derbygraph.store.dataset import Dataset, iri
@@ -15,15 +16,6 @@ from derbygraph.store.memory import QuadIndex
 from . import history, neighbourhood
 
 DG = vocab.DG
-
-# The bodies of one lineage with the first day each may have borne a name (the window the build
-# derived, `derbygraph.build.derive`): the order of the lineage.
-_MEMBERS = """PREFIX dg: <https://w3id.org/derbygraph/ontology#>
-SELECT ?member ?start WHERE {
-  { $org dg:inLineage/^dg:inLineage ?member } UNION { BIND ($org AS ?member) }
-  OPTIONAL { ?member dg:hasNamePeriod/dg:possiblyInForceFrom ?start }
-}"""
-
 
 class UnknownOrganisation(NotFound):
     """No organisation matches the name; carries suggestions for the user."""
@@ -61,13 +53,8 @@ class LineageService:
         return match.iri if match is not None else None
 
     def members(self, org: str) -> list[str]:
-        """Every body of the lineage `org` belongs to, oldest first (one query): the build derived
-        them once (`dg:inLineage`, see derbygraph.build.derive); a site or other non-organisation stands alone."""
-        first: dict[str, str] = {}
-        for row in self.dataset.query(_MEMBERS.replace("$org", str(iri(org)))):
-            member, start = row["member"].value, row["start"].value if row["start"] is not None else None
-            first[member] = min(filter(None, (first.get(member), start)), default="")
-        return sorted(first, key=lambda m: (first[m], m))
+        """Every body of the lineage `org` belongs to, oldest first (`derbygraph.answers.members`)."""
+        return members(self.dataset, org)
 
     def lineage(self, query: str, at: str | None = None) -> dict:
         """The contract's lineage JSON for the organisation `query` names, as of `at` if given."""

@@ -17,37 +17,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from derbygraph import dates, vocab
+from derbygraph import dates, resources, vocab
 from derbygraph.answers.names import NameIndex
-
-_ORGANISATIONS = """
-SELECT ?org ?lineage ?same ?opened ?closed ?succeeded ?code ?kind WHERE {
-  ?org a org:Organization .
-  OPTIONAL { ?org dg:inLineage ?lineage }
-  OPTIONAL { ?org dg:sameOrganisationAs ?same }
-  OPTIONAL { ?org dg:opened ?opened } OPTIONAL { ?org dg:closed ?closed }
-  OPTIONAL {  # a code with no close date ends at its first succession (RW2, succeeded by RXM in 2002)
-    SELECT ?org (MIN(STR(?date)) AS ?succeeded) WHERE {
-      ?change org:originalOrganization ?org ; dg:date ?date .
-      FILTER NOT EXISTS { ?change org:resultingOrganization ?org }
-    } GROUP BY ?org }
-  OPTIONAL { ?org skos:notation ?code }
-  OPTIONAL { ?org dg:registryKind/skos:prefLabel ?kind }
-}"""
-# Changes a body comes out of (resulting) or goes into (original): its life's bounds. A service
-# transfer or a contract names a body that lives on either side, so it bounds nothing. An undated
-# change's bound counts where it bounds the life (dissolved "not after 2002": ended by 2002).
-_CHANGES = """
-SELECT ?org ?date ?role WHERE {
-  VALUES ?type { dg:Establishment dg:Renaming dg:StatusChange dg:Dissolution dg:Merger dg:Succession }
-  VALUES ?role { org:originalOrganization org:resultingOrganization }
-  ?event a ?type ; ?role ?org .
-  { ?event dg:date ?date BIND ("date" AS ?bound) } UNION { ?event dg:notAfter ?date BIND ("end" AS ?bound) }
-  UNION { ?event dg:notBefore ?date BIND ("start" AS ?bound) }
-  FILTER (?bound = "date" || (?bound = "end" && ?role = org:originalOrganization)
-          || (?bound = "start" && ?role = org:resultingOrganization))
-  FILTER NOT EXISTS { ?event org:originalOrganization ?org ; org:resultingOrganization ?org }
-}"""
 
 
 @dataclass(frozen=True)
@@ -96,7 +67,7 @@ class Bodies:
         self._read()
 
     def _read(self) -> None:
-        rows = list(self.dataset.query(vocab.sparql_prologue() + _ORGANISATIONS))
+        rows = list(self.dataset.query(resources.sparql(__file__, "organisations")))
         same: dict[str, str] = {}
         registry = vocab.ID + "ods/"
         for row in rows:  # a registry code asserted the same as a documents' body is that body
@@ -142,7 +113,7 @@ class Bodies:
                         open_ended.add(key)
                 if period.end:
                     ends[key].append(period.end)
-        for row in self.dataset.query(vocab.sparql_prologue() + _CHANGES):
+        for row in self.dataset.query(resources.sparql(__file__, "changes")):
             key = self._of.get(row["org"].value)
             if key is not None and key == row["org"].value:
                 (starts if row["role"].value.endswith("resultingOrganization") else ends)[key].append(row["date"].value)

@@ -21,10 +21,11 @@ the date (fit >= 0.9) and leads the next body by at least `MATCH_LEAD` points.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import pyoxigraph as ox
 
-from derbygraph import vocab
+from derbygraph import dates, vocab
 from derbygraph.answers.names import NameIndex
 from derbygraph.answers.search import FieldIndex, compact
 from derbygraph.matching import EXACT_AT, RESOLVE_AT, Entry
@@ -51,6 +52,14 @@ POSTCODE_SIMILARITY = 0.9
 SCANNED = 400  # names weighed per cell, best first
 
 
+class Held(NamedTuple):
+    """When a matched name (or code) was in force: its dates as the source gives them, and its window."""
+
+    start: str | None
+    end: str | None
+    window: dates.Window
+
+
 @dataclass(frozen=True)
 class Query:
     text: str
@@ -66,7 +75,7 @@ class Candidate:
     similarity: float
     fit: str | None  # a key of FIT; None without a date
     matched: Entry | None
-    held: tuple[str | None, str | None] | None = None  # when the matched name was in force, if known
+    held: Held | None = None  # when the matched name was in force, if known
     code: bool | None = None
     postcode: bool | None = None
     named: float | None = None  # how well the cell's text named it, before a code given raised it
@@ -175,7 +184,7 @@ class Matcher:
         if not when.dated:
             name = entry.name if entry.kind in ("name", "label") and not entry.name.isupper() else self._label(body)
             return [Candidate(body, name, similarity, None, entry, held)]
-        alive = when.holds(body.start, body.end) if body.dated else None
+        alive = any(body.alive_at(at) for at in when.each) if body.dated else None
         if alive is False:
             found = [Candidate(body, self._label(body), similarity, "outside", entry, held)]
             for other in self._in_force(body, when):
@@ -183,9 +192,9 @@ class Matcher:
             return found
         if held is None:
             fit = "dates unknown"
-        elif when.holds(*held):
+        elif when.holds(held.window):
             fit = "in force"
-        elif when.near(*held, NEAR_YEARS):
+        elif when.near(held.window, NEAR_YEARS):
             fit = "near"
         else:
             fit = "other name"
@@ -201,28 +210,27 @@ class Matcher:
                 return found[:1]
         return []
 
-    def _dates_of(self, index: NameIndex, body: Body, entry: Entry) -> tuple | None:
-        """When the matched name was in force: its own period's dates; for a label or spelling,
-        those of the body's dated name that it spells; for a code, the code's. None if unknown."""
+    def _dates_of(self, index: NameIndex, body: Body, entry: Entry) -> Held | None:
+        """When the matched name was in force: its own period's; for a label or spelling, that of
+        the body's dated name that it spells; for a code, the code's open dates. None if unknown."""
         if entry.start is not None:
-            return entry.start, entry.end
+            return Held(entry.start, entry.end, entry.window)
         if entry.kind == "code":
             for code in body.codes:
                 if code.code.lower() == entry.name.lower() and code.opened:
-                    return code.opened, code.closed
+                    return Held(code.opened, code.closed, dates.Window.of(code.opened, code.closed))
             return None
         for member in body.members:
             for period in index.periods_of(member):
                 if period.start is not None and period.core == entry.core:
-                    return period.start, period.end
+                    return Held(period.start, period.end, period.window)
         return None
 
     def _name_then(self, index: NameIndex, body: Body, when: When) -> str:
         for at in (when.at, *when.years):
-            for member in body.members:
-                name = index.name_at(member, at)
-                if name:
-                    return name
+            name = index.name_in(body.members, at)
+            if name:
+                return name
         return self._label(body)
 
     def _label(self, body: Body) -> str:
@@ -251,6 +259,5 @@ class Matcher:
         return "; ".join(said)
 
 
-def _span(held: tuple) -> str:
-    start, end = held
-    return f"{start or '?'}–{end or 'now'}"
+def _span(held: Held) -> str:
+    return f"{held.start or '?'}–{held.end or 'now'}"

@@ -48,14 +48,19 @@ class When:
     def dated(self) -> bool:
         return self.at is not None
 
-    def holds(self, start: str | None, end: str | None) -> bool:
-        """A period [start, end) may hold on this date (for a range, on any of its years)."""
-        return any(dates.in_force(at, start, end) for at in (self.years or (self.at,)))
+    @property
+    def each(self) -> tuple[str, ...]:
+        """The dates to try: this one, or every year of a range."""
+        return self.years or (self.at,)
 
-    def near(self, start: str | None, end: str | None, years: int) -> bool:
-        """The period held within `years` years of this date."""
+    def holds(self, window: dates.Window) -> bool:
+        """The window (a name's, as the build derived it) may hold on this date (for a range, on any of its years)."""
+        return any(window.may_hold(at) for at in self.each)
+
+    def near(self, window: dates.Window, years: int) -> bool:
+        """The window may hold within `years` years of this date."""
         year = int(self.at[:4])
-        return any(dates.in_force(str(y), start, end) for y in range(year - years, year + years + 1))
+        return any(window.may_hold(str(y)) for y in range(year - years, year + years + 1))
 
 
 UNDATED = When(None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from derbygraph import vocab
+from derbygraph import resources, vocab
 from derbygraph.errors import BadInput
 from derbygraph.store.dataset import iri
 
@@ -29,16 +29,6 @@ REGISTRY_KIND_CLASSES = {"trust": (DG + "NHSTrust", DG + "NHSBody"), "pct": (DG 
                          "merged": (DG + "NHSBody",)}
 FOUNDATION = (DG + "NHSFoundationTrust", DG + "NHSBody")  # a registry trust whose name says so
 
-_KINDS = """
-SELECT DISTINCT ?type ?label ?comment WHERE {
-  VALUES ?top { org:Organization org:Site }
-  ?type rdfs:subClassOf* ?top ; rdfs:label ?label .
-  FILTER (STRSTARTS(STR(?type), STR(dg:)) && EXISTS { ?thing a ?type })
-  OPTIONAL { ?type rdfs:comment ?comment }
-} ORDER BY ?label"""
-_SUBCLASSES = """
-SELECT ?type ?super WHERE { ?type rdfs:subClassOf ?super . FILTER (STRSTARTS(STR(?type), STR(dg:))) }"""
-
 
 class UnknownType(BadInput):
     """A type id the service does not offer."""
@@ -54,7 +44,7 @@ class Kinds:
     def offered(self) -> list[dict]:
         """The kinds of organisation and site the data holds: the service's types."""
         found = {}
-        for row in self.dataset.query(vocab.sparql_prologue() + _KINDS):
+        for row in self.dataset.query(resources.sparql(__file__, "types")):
             found.setdefault(row["type"].value, {"id": row["type"].value, "name": row["label"].value,
                                                  **({"description": row["comment"].value} if row["comment"] else {})})
         return sorted(found.values(), key=lambda k: k["name"])
@@ -63,7 +53,7 @@ class Kinds:
     def _supers(self) -> dict[str, set[str]]:
         """Every dg: class's superclasses (itself included), as the ontology states them."""
         direct: dict[str, set[str]] = {}
-        for row in self.dataset.query(vocab.sparql_prologue() + _SUBCLASSES):
+        for row in self.dataset.query(resources.sparql(__file__, "subclasses")):
             direct.setdefault(row["type"].value, set()).add(row["super"].value)
         closed = {}
         for kind in direct:

@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from derbygraph import dates, vocab
+from derbygraph import vocab
 from derbygraph.answers import evidence
 from derbygraph.answers.lineage import LineageService
-from derbygraph.answers.names import SITES, NameIndex
+from derbygraph.answers.names import SITES, NameIndex, window_of
 from derbygraph.errors import BadInput
 from derbygraph.store.dataset import Dataset, iri
 
@@ -298,10 +298,9 @@ class ReconcileService:
             if at is None:
                 return [{"str": self.dataset.label(iri(body))}]
             for other in [found] + [b for b in self.bodies.in_force(found, at) if b is not found]:
-                for member in other.members:
-                    then = self._index_of(member).name_at(member, at)
-                    if then:
-                        return [{"str": then}]
+                then = self._index_of(other.members[0]).name_in(other.members, at)
+                if then:
+                    return [{"str": then}]
             return []
         if pid == "successor":
             return [{"id": entity_id(s), "name": self.dataset.label(iri(s))} for s in self.current(body)]
@@ -332,7 +331,7 @@ class ReconcileService:
         found = []
         for member in self.matcher.body(body).members:
             for period in self.dataset.objects(iri(member), DG + "hasNamePeriod"):
-                start, end = (self.dataset.value(period, DG + w) for w in ("start", "end"))
-                if at is None or (start is not None and dates.in_force(at, start.value, end.value if end else None)):
+                if at is None or (self.dataset.value(period, DG + "start") is not None
+                                  and window_of(self.dataset, period).may_hold(at)):
                     found += [s for s in evidence.sources(self.dataset, period) if s not in found]
         return found

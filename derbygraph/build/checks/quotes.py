@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import RDF
 
-from derbygraph import vocab
+from derbygraph import resources, vocab
 from derbygraph.build.coverage import Coverage
 from derbygraph.build.reasoning import to_rdflib
 from derbygraph.resources import document_file
@@ -54,18 +54,9 @@ def check_quotes(graph: rdflib.Graph, sources_dir: Path, locator: Locator) -> li
     return _in_order(problems)
 
 
-_QUOTED = """
-CONSTRUCT { ?d a dg:SourceDocument ; dct:identifier ?name ; dg:sha256 ?digest .
-            ?q oa:hasSource ?d2 ; oa:hasSelector ?s . ?s oa:exact ?exact }
-WHERE {
-  { ?d a dg:SourceDocument OPTIONAL { ?d dct:identifier ?name } OPTIONAL { ?d dg:sha256 ?digest } }
-  UNION { ?q oa:hasSource ?d2 OPTIONAL { ?q oa:hasSelector ?s OPTIONAL { ?s oa:exact ?exact } } }
-}"""
-
-
 def quoted(store: ox.Store) -> rdflib.Graph:
     """Just what the quote check reads: documents, quotations and their exact words."""
-    return to_rdflib(store.query(vocab.sparql_prologue() + _QUOTED))
+    return to_rdflib(store.query(resources.sparql(__file__, "quoted")))
 
 
 def check_coverage(found: Coverage, locator: Locator) -> list[Problem]:
@@ -75,26 +66,14 @@ def check_coverage(found: Coverage, locator: Locator) -> list[Problem]:
                               locator, kind=f"no quotation's words hold {_short(p)}") for s, p, o in found.unquoted])
 
 
-# A dg:supports marker is a claim: the quotation's words must hold a statement of that property of
-# its node (the build read them, `derbygraph.build.derive`), or a stated rule must give it.
-_UNHELD_MARKERS = """
-SELECT DISTINCT ?s ?p ?exact WHERE {
-  ?s dg:evidence ?q . ?q dg:supports ?p ; oa:hasSelector/oa:exact ?exact .
-  FILTER NOT EXISTS { GRAPH <%s> { ?st rdf:subject ?s ; rdf:predicate ?p ; dg:restsOn ?q } }
-  FILTER NOT EXISTS { GRAPH <%s> { ?st rdf:subject ?s ; rdf:predicate ?p ; dg:restsOnRule [] } }
-}""" % (vocab.GRAPH_DERIVED, vocab.GRAPH_DERIVED)
-
-
 def check_markers(store: ox.Store, locator: Locator) -> list[Problem]:
     """A problem for each dg:supports marker whose quotation's words hold no statement it claims."""
     return _in_order([_report(rdflib.URIRef(row["s"].value),
                               f"dg:supports claims {_short(row['p'])} on the quote \"{row['exact'].value}\", "
                               f"but its words do not hold it", locator, kind="a dg:supports claim its words do not hold")
-                      for row in store.query(vocab.sparql_prologue() + _UNHELD_MARKERS)])
+                      for row in store.query(resources.sparql(__file__, "unheld-markers"))])
 
 
 def _short(term) -> str:
-    text = str(term)
-    for prefix, namespace in vocab.PREFIXES.items():
-        text = text.replace(f"<{namespace}", f"{prefix}:")
-    return text.replace(">", "") if text.startswith(tuple(f"{p}:" for p in vocab.PREFIXES)) else text
+    """A term of a message: an IRI as its prefixed name (`vocab.shorten`), a literal as N-Triples writes it."""
+    return vocab.shorten(term.value) if isinstance(term, ox.NamedNode) else str(term)
