@@ -10,6 +10,7 @@ tests in one process, so its module fixtures start once.
 from __future__ import annotations
 
 import fcntl
+import http.client
 import json
 import os
 import shutil
@@ -121,8 +122,19 @@ class Server:
         self.stop()
         raise AssertionError("server did not start within 90 s")
 
-    def get(self, path: str, headers: dict | None = None, data: bytes | None = None, method: str | None = None):
-        """(status, headers, body) of one request; errors are answers too."""
+    def get(self, path: str, headers: dict | None = None, data: bytes | None = None, method: str | None = None,
+            client: str | None = None):
+        """(status, headers, body) of one request; errors are answers too. `client`: another
+        loopback address to send it from (127.0.0.2...), as another client would."""
+        if client is not None:
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60, source_address=(client, 0))
+            try:
+                connection.request(method or ("POST" if data is not None else "GET"), path, body=data,
+                                   headers=headers or {})
+                response = connection.getresponse()
+                return response.status, response.headers, response.read()
+            finally:
+                connection.close()
         request = urllib.request.Request(self.url + path, data=data, headers=headers or {}, method=method)
         try:
             with urllib.request.urlopen(request, timeout=60) as response:

@@ -52,9 +52,10 @@ def many_files():
 def test_clients_that_never_read_their_answers_hold_no_worker(server):
     silent = []
     try:
-        for _ in range(6):  # three times the workers
+        for number in range(6):  # three times the workers, each a client of its own (one client has a share)
             sock = socket.socket()
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window: the answer stays unsent
+            sock.bind((f"127.0.1.{number + 1}", 0))
             sock.connect(("127.0.0.1", server.port))
             sock.sendall(f"GET {sparql_path(LARGE, format='xml')} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
             silent.append(sock)
@@ -110,9 +111,10 @@ def test_a_request_head_that_never_ends_is_cut_at_its_deadline(server):
 def test_runaways_fill_the_queue_then_a_new_query_is_refused_within_the_bounded_wait(server):
     outcomes = []
 
-    def runaway():
-        outcomes.append(server.get(sparql_path(RUNAWAY))[0])
-    threads = [threading.Thread(target=runaway) for _ in range(16)]
+    def runaway(client: str):
+        outcomes.append(server.get(sparql_path(RUNAWAY), client=client)[0])
+    # each from a client of its own: one client may hold only its share of the slots
+    threads = [threading.Thread(target=runaway, args=(f"127.0.1.{number + 1}",)) for number in range(16)]
     for thread in threads:
         thread.start()
     time.sleep(1)

@@ -21,7 +21,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from derbygraph import vocab
+from derbygraph import deadline, vocab
 from derbygraph.answers.names import NameIndex
 from derbygraph.matching import core, words
 
@@ -123,7 +123,7 @@ class FieldIndex:
         if not wanted:
             return []
         found: dict[tuple[str, str, str], bool] = {}
-        for number, token in enumerate(wanted):
+        for number, token in enumerate(deadline.checked(wanted)):
             here: dict[tuple[str, str, str], bool] = {}
             for word in self._words_like(token):
                 for key in self._addresses[word]:
