@@ -44,6 +44,7 @@ class Config:
     area_slots: int = 1                # requests of one area (AREAS) running at once: the GIL runs one anyway
     area_queue: int = 16               # more of one area that may wait for a slot (queue_wait); past them a fast 503
     answer_timeout: float = 5.0        # seconds one of them may work (`deadline`); then it stops: 503 with Retry-After
+    download_timeout: float = 60.0     # seconds a whole table may take instead (the crosswalk of every code: ~10 s)
     max_text: int = 500                # characters of one parameter: a name, a search, an id, a prefix
     max_words: int = 32                # words in one name or search
     max_batch: int = 20                # reconciliation queries in one batch (OpenRefine sends 10)

@@ -130,6 +130,23 @@ def test_runaways_fill_the_queue_then_a_new_query_is_refused_within_the_bounded_
     assert outcomes.count(503) >= 14, outcomes  # two ran into the time limit, the rest waited their 5 s
 
 
+def test_one_client_holds_at_most_its_share_of_the_query_slots_while_another_clients_query_runs(server):
+    """Two workers: one client may have one query running or waiting (half the workers)."""
+    outcome = []
+    hog = threading.Thread(target=lambda: outcome.append(server.get(sparql_path(RUNAWAY), client="127.0.2.1")[0]))
+    hog.start()
+    time.sleep(1)
+    started = time.monotonic()
+    status, headers, body = server.get(sparql_path(QUICK), client="127.0.2.1")
+    assert status == 503 and headers.get("Retry-After") and b"yours" in body, (status, body)
+    assert time.monotonic() - started < 3.0  # at once, not after the 5 s a queued query may wait
+    status, _, body = server.get(sparql_path(QUICK), {"Accept": "application/sparql-results+json"}, client="127.0.2.2")
+    assert status == 200 and b"true" in body  # another client's query runs meanwhile
+    hog.join()
+    assert outcome == [503]  # the runaway itself: stopped at the time limit
+    assert server.get(sparql_path(QUICK), client="127.0.2.1")[0] == 200  # its share is free again
+
+
 @contextlib.contextmanager
 def serving_in_process(dataset, **limits):
     """The server of `derbygraph serve` (waitress as made by `server.make_server`) over `dataset`

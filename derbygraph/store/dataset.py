@@ -151,6 +151,8 @@ class Dataset:
     def memo(self, make: Callable[["Dataset"], T]) -> T:
         """What an answer derives from the whole dataset (a name index, say): `make(dataset)`,
         made once per dataset and kept with it, so the store floor knows no answer."""
+        if make in self._memos:  # the common case, asked thousands of times by some answers
+            return self._memos[make]
         with deadline.paused(), self._memo_lock:  # made for every later request, not this one's
             if make not in self._memos:
                 self._memos[make] = make(self)

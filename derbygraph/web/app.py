@@ -29,6 +29,8 @@ JSON_PATHS = ("/api/", "/reconcile")
 # nothing to bound (static files). Any other endpoint is a page.
 ENDPOINT_AREAS = {"api.lineage": "lineage", "api.search": "search", "api.why": "api", "crosswalk.api": "api",
                   "crosswalk.api_csv": "api", "sparql.endpoint": None, "static": None}
+# Endpoints that make a whole table (every registry code mapped): given `Config.download_timeout`.
+DOWNLOADS = {"crosswalk.api", "crosswalk.api_csv", "crosswalk.batch", "crosswalk.edges", "crosswalk.page"}
 # Parameters bounded by their own limits rather than `Config.max_text`: SPARQL text, and the
 # reconciliation API's JSON (checked entry by entry).
 LONG_PARAMETERS = {"query", "queries", "extend"}
@@ -96,7 +98,7 @@ def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Fla
         if area is not None and request.url_rule is not None:
             admissions[area].enter()
             g.admission = admissions[area]
-            g.deadline = deadline.start(config.answer_timeout)
+            g.deadline = deadline.start(config.download_timeout if endpoint in DOWNLOADS else config.answer_timeout)
 
     @app.teardown_request
     def leave(_error):
