@@ -40,7 +40,8 @@ ERROR_FORMATS = [formats.Format("text", "text/plain"), formats.Format("json", "a
 
 def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Flask:
     """The derbygraph web app over `dataset`; `executor` runs SPARQL (in-process by default)."""
-    from derbygraph.store.executor import Admission, InProcessExecutor
+    from derbygraph.store.admission import Admission
+    from derbygraph.store.executor import InProcessExecutor
 
     from . import (
         api,
