@@ -147,6 +147,21 @@ def test_one_client_holds_at_most_its_share_of_the_query_slots_while_another_cli
     assert server.get(sparql_path(QUICK), client="127.0.2.1")[0] == 200  # its share is free again
 
 
+def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client():
+    proxied = Server("--workers", "2", "--query-timeout", "6", "--trusted-proxy", "127.0.0.1")
+    try:
+        hog = threading.Thread(target=proxied.get, args=(sparql_path(RUNAWAY), {"X-Forwarded-For": "203.0.113.7"}))
+        hog.start()
+        time.sleep(1)
+        assert proxied.get(sparql_path(QUICK), {"X-Forwarded-For": "203.0.113.7"})[0] == 503  # its share is taken
+        assert proxied.get(sparql_path(QUICK), {"X-Forwarded-For": "203.0.113.8"})[0] == 200  # another client's
+        # a peer that is not the proxy is itself, whatever it claims
+        assert proxied.get(sparql_path(QUICK), {"X-Forwarded-For": "203.0.113.7"}, client="127.0.0.2")[0] == 200
+        hog.join()
+    finally:
+        proxied.stop()
+
+
 @contextlib.contextmanager
 def serving_in_process(dataset, **limits):
     """The server of `derbygraph serve` (waitress as made by `server.make_server`) over `dataset`
