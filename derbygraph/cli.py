@@ -334,6 +334,12 @@ def export(fmt: str, asserted: bool, output: str | None, data, store) -> None:
               help="Query worker processes.")
 @click.option("--query-timeout", default=DEFAULT.timeout, show_default=True, type=click.FloatRange(0.1, 3600),
               help="Seconds before a SPARQL query is stopped.")
+@click.option("--answer-timeout", default=DEFAULT.answer_timeout, show_default=True, type=click.FloatRange(0.01, 3600),
+              help="Seconds any other request (reconcile, search, lineage, pages) may work before it is stopped.")
+@click.option("--client-share", default=None, type=click.IntRange(1, 4096), metavar="N",
+              help="SPARQL requests one client address may have running or waiting.  [default: half the workers]")
+@click.option("--trusted-proxy", metavar="ADDR",
+              help="The reverse proxy's address: its X-Forwarded-For names the client (for --client-share).")
 @click.option("--worker-memory", default=DEFAULT.worker_memory >> 20, show_default=True, metavar="MIB",
               type=click.IntRange(64, 1 << 20), help="Heap of one query worker in MiB; past it the query is stopped.")
 @click.option("--queue", default=DEFAULT.queue, show_default=True, type=click.IntRange(0, 1024),
@@ -342,7 +348,8 @@ def export(fmt: str, asserted: bool, output: str | None, data, store) -> None:
               help="Folder of the source documents: source pages show their text, quoted spans marked.")
 @click.option("--base-url", metavar="URL", help="The public address (behind a proxy) for links, redirects and "
               "VoID; by default the address bound. The Host header is never used.")
-def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeout: float, worker_memory: int,
+def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeout: float, answer_timeout: float,
+          client_share: int | None, trusted_proxy: str | None, worker_memory: int,
           queue: int, sources_dir: str | None, base_url: str | None) -> None:
     """The web app (SPARQL endpoint, lineage, linked data) on a production WSGI server."""
     from derbygraph.store.dataset import Dataset
@@ -354,7 +361,9 @@ def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeo
         fail(f"{sources_dir}: no such folder")
     if base_url and not base_url.startswith(("http://", "https://")):
         fail(f"--base-url {base_url!r}: give an http:// or https:// address")
-    config = DEFAULT.replace(workers=workers, timeout=query_timeout, worker_memory=worker_memory << 20, queue=queue,
+    config = DEFAULT.replace(workers=workers, timeout=query_timeout, answer_timeout=answer_timeout,
+                             client_share=client_share, trusted_proxy=trusted_proxy,
+                             worker_memory=worker_memory << 20, queue=queue,
                              sources_dir=sources_dir,
                              base_url=base_url.rstrip("/") if base_url else None)
     try:

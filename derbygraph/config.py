@@ -38,10 +38,13 @@ class Config:
     workers: int = 4                   # query worker processes
     worker_memory: int = 1024 * MiB    # heap of one worker (RLIMIT_DATA); a worker past it is replaced
     queue: int = 32                    # SPARQL requests that may wait for a worker; more get a fast 503
+    client_share: int | None = None    # of those, the most one client (address) may hold; None: half the workers
     queue_wait: float = 5.0            # seconds a request waits for a worker or a slot; then 503 with Retry-After
     # Requests that are not SPARQL (reconciliation, the JSON API, pages, downloads).
     area_slots: int = 1                # requests of one area (AREAS) running at once: the GIL runs one anyway
     area_queue: int = 16               # more of one area that may wait for a slot (queue_wait); past them a fast 503
+    answer_timeout: float = 5.0        # seconds one of them may work (`deadline`); then it stops: 503 with Retry-After
+    download_timeout: float = 60.0     # seconds a whole table may take instead (the crosswalk of every code: ~10 s)
     max_text: int = 500                # characters of one parameter: a name, a search, an id, a prefix
     max_words: int = 32                # words in one name or search
     max_batch: int = 20                # reconciliation queries in one batch (OpenRefine sends 10)
@@ -49,6 +52,7 @@ class Config:
     max_json_depth: int = 16           # arrays and objects inside each other in a JSON parameter
     max_source_bytes: int = 16 * MiB   # one file of --sources, read once at start-up
     # The HTTP server.
+    trusted_proxy: str | None = None   # a reverse proxy's address, whose X-Forwarded-For names the client
     base_url: str | None = None        # public address for links, redirects and VoID; None: the bound one
     sources_dir: str | None = None     # the source documents' folder: their texts shown on source pages
     connection_limit: int = 10_000     # open connections; past it the oldest idle or unfinished ones are closed
@@ -63,6 +67,11 @@ class Config:
     def sparql_slots(self) -> int:
         """SPARQL requests admitted at once: running on a worker, or waiting for one."""
         return self.workers + self.queue
+
+    @property
+    def client_queries(self) -> int:
+        """SPARQL requests one client may have running or waiting at once."""
+        return self.client_share or max(1, self.workers // 2)
 
     @property
     def threads(self) -> int:

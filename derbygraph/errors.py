@@ -22,6 +22,13 @@ class QueryError(UserError):
         self.retry_after = retry_after
 
 
+class OutOfTime(UserError):
+    """Work that ran past the time its request was given (`deadline`), and stopped: the app
+    answers 503 with Retry-After, so the asker knows to ask for less or come back."""
+
+    retry_after = 5
+
+
 class BadInput(UserError, ValueError):
     """A value that cannot mean anything (an IRI that is not one, a date that is no date): the
     asker's to correct. The app answers 400, the CLI one line and exit 1."""

@@ -22,10 +22,18 @@ from typing import Any, Iterator
 
 import needs
 
-# `oxigraph` (of the test extra) is also found beside this Python, in a virtual environment not activated.
-PROGRAMS = {"oxigraph": shutil.which("oxigraph", path=os.pathsep.join([str(Path(sys.executable).parent),
-                                                                      os.environ.get("PATH", os.defpath)])),
-            "virtuoso": shutil.which("virtuoso-t")}
+
+def _program(name: str) -> str | None:
+    """A server program on PATH, or beside this Python (`pip install '.[test]'` puts `oxigraph` in
+    the environment's scripts, which a venv's pytest run without activating it does not have on PATH)."""
+    return shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+
+
+PROGRAMS = {"oxigraph": _program("oxigraph"), "virtuoso": _program("virtuoso-t")}
+# `oxigraph serve` as the README runs it: threads with a 64 MiB stack, so that the deepest query
+# the check admits (Config.max_nesting) is safe there; and a query timeout of its own.
+OXIGRAPH_STACK = {"RUST_MIN_STACK": str(64 << 20)}
+OXIGRAPH_TIMEOUT = 60
 INSTALL = {"oxigraph": "pip install -e '.[test]'", "virtuoso": "apt-get install virtuoso-opensource"}
 BACKENDS = ("embedded", *sorted(PROGRAMS))
 
@@ -82,9 +90,13 @@ def walled(command: list[str], own_port: int | None = None) -> list[str]:
 
 
 @contextlib.contextmanager
-def oxigraph(folder: Path, port: int, walls: bool = True) -> Iterator[Engine]:
-    command = [require("oxigraph"), "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"]
-    process = subprocess.Popen(walled(command) if walls else command,
+def oxigraph(folder: Path | None, port: int, walls: bool = True, env: dict | None = None) -> Iterator[Engine]:
+    """`oxigraph serve` on `port`, as the README runs it, its store in `folder` (None: in memory);
+    `env`: other variables instead of its stack size."""
+    command = [require("oxigraph"), "serve", *(["--location", str(folder)] if folder else []),
+               "--bind", f"127.0.0.1:{port}", "--timeout-s", str(OXIGRAPH_TIMEOUT)]
+    environment = {**os.environ, **(OXIGRAPH_STACK if env is None else env)}
+    process = subprocess.Popen(walled(command) if walls else command, env=environment,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -10,6 +10,7 @@ tests in one process, so its module fixtures start once.
 from __future__ import annotations
 
 import fcntl
+import http.client
 import json
 import os
 import shutil
@@ -133,9 +134,19 @@ class Server:
         raise AssertionError(f"server did not start within {self.START_SECONDS} s")
 
     def get(self, path: str, headers: dict | None = None, data: bytes | None = None, method: str | None = None,
-            follow: bool = True):
+            follow: bool = True, client: str | None = None):
         """(status, headers, body) of one request; errors are answers too, and so are redirects
-        unless `follow`."""
+        unless `follow`. `client`: another loopback address to send it from (127.0.0.2...), as
+        another client would."""
+        if client is not None:
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60, source_address=(client, 0))
+            try:
+                connection.request(method or ("POST" if data is not None else "GET"), path, body=data,
+                                   headers=headers or {})
+                response = connection.getresponse()
+                return response.status, response.headers, response.read()
+            finally:
+                connection.close()
         request = urllib.request.Request(self.url + path, data=data, headers=headers or {}, method=method)
         opener = urllib.request.urlopen if follow else NOT_FOLLOWING.open
         try:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from derbygraph import dates, resources
+from derbygraph import dates, deadline, resources
 from derbygraph.answers.members import members
 from derbygraph.build.derive import WINDOW
 from derbygraph.matching import (
@@ -173,7 +173,7 @@ class NameIndex:
         `every_word`, with each of its words); and the typos."""
         each: list[set[int]] = []
         typos: dict[str, frozenset[str]] = {}
-        for token in set(core(words(query))) or set(words(query)):
+        for token in deadline.checked(set(core(words(query))) or set(words(query))):
             found = set(self._by_token.get(token, ()))
             if len(token) >= 3:  # prefixes: "derb" finds "derbyshire"
                 at = bisect.bisect_left(self._sorted_tokens, token)
@@ -194,7 +194,8 @@ class NameIndex:
         its own, for a caller that weighs each name's dates (reconciliation)."""
         tokens = words(query)
         candidates, typos = self._candidates(query)
-        found = ((self.entries[number], score(tokens, self.entries[number], typos)) for number in candidates)
+        found = ((self.entries[number], score(tokens, self.entries[number], typos))
+                 for number in deadline.checked(candidates))
         return sorted((f for f in found if f[1] > 0), key=lambda f: (-f[1], f[0].org, f[0].name))
 
     def search(self, query: str, limit: int = 10, at: str | None = None, resolvable: bool = False) -> list[Match]:
@@ -211,7 +212,7 @@ class NameIndex:
         # below RESOLVE_AT for n <= 2 words: then only the names holding every word can resolve,
         # and they are all there is to score (a two-word name among 100,000 is a few entries).
         candidates, typos = self._candidates(query, every_word=resolvable and len(core(tokens)) <= 2)
-        for number in candidates:
+        for number in deadline.checked(candidates):
             entry = self.entries[number]
             value = score(tokens, entry, typos)
             if value <= 0:

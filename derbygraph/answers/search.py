@@ -21,7 +21,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from derbygraph import dates, resources, vocab
+from derbygraph import dates, deadline, resources, vocab
 from derbygraph.answers.names import NameIndex, lineage_name_at
 from derbygraph.matching import core, words
 
@@ -117,7 +117,7 @@ class FieldIndex:
         if not wanted:
             return []
         found: dict[tuple[str, str, str], bool] = {}
-        for number, token in enumerate(wanted):
+        for number, token in enumerate(deadline.checked(wanted)):
             here: dict[tuple[str, str, str], bool] = {}
             for word in self._words_like(token):
                 for key in self._addresses[word]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from derbygraph import resources, vocab
+from derbygraph import deadline, resources, vocab
 from derbygraph.errors import BadInput, NotFound
 
 
@@ -103,6 +103,7 @@ class WhyService:
     def explain(self, terms: tuple, seen: frozenset = frozenset()) -> dict:
         """The statement with its basis: its sources, or what it was derived from (each explained
         in turn), or the file of this dataset that writes it."""
+        deadline.check()  # a few queries per statement; a long derivation stops at the deadline
         answer = self._statement(*terms)
         if answer["asserted"]:
             if any("record" not in source for source in answer["sources"]):

@@ -14,7 +14,7 @@ from typing import Callable, Iterator, TypeVar
 
 import pyoxigraph as ox
 
-from derbygraph import vocab
+from derbygraph import deadline, vocab
 
 from . import storefolder
 from .storefolder import StoreError
@@ -156,7 +156,9 @@ class Dataset:
     def memo(self, make: Callable[["Dataset"], T]) -> T:
         """What an answer derives from the whole dataset (a name index, say): `make(dataset)`,
         made once per dataset and kept with it, so the store floor knows no answer."""
-        with self._memo_lock:
+        if make in self._memos:  # the common case, asked thousands of times by some answers
+            return self._memos[make]
+        with deadline.paused(), self._memo_lock:  # made for every later request, not this one's
             if make not in self._memos:
                 self._memos[make] = make(self)
             return self._memos[make]

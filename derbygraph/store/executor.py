@@ -12,10 +12,13 @@ bottleneck, and the hand-off is as short as the guarantees allow: an answer that
 piece comes back in one message with its description, freeing the worker at once, and is sent
 with its length so that the connection stays open (measured: benchmarks/throughput.py).
 
-Admission: at most `Config.sparql_slots` requests are running or waiting for a worker; the next
-gets a 503 with Retry-After at once, and one that waits `Config.queue_wait` seconds without a
-worker gets it then, so SPARQL can never take the server threads that pages and the API answer on.
-The same `Admission` keeps each area of the app (`config.AREAS`) to its own share of threads.
+Admission (`admission.Admission.for_queries`): at most `Config.sparql_slots` requests are running
+or waiting for a worker, at most `Config.client_queries` of them one client's.
+
+A remote store (`serve --endpoint`) runs its queries itself, but the check still parses them
+here: a query longer than `querycheck.REMEMBERED_LENGTH` is checked by a worker of a pool with
+no store (`WorkerPool(None, ...)`, `check`), so parsing a megabyte never holds the interpreter
+that pages and lineage answer on.
 """
 
 from __future__ import annotations
@@ -34,10 +37,10 @@ from derbygraph.config import Config
 from derbygraph.errors import QueryError
 
 from . import querycheck, sparqlgrammar
+from .admission import RETRY_AFTER, Admission
 from .sparql import Answer, execute
 
 PIECE = 256 * 1024  # bytes per message from a worker
-RETRY_AFTER = 5     # seconds a refused request is told to wait
 STOPPING = "the server is stopping; the query was not answered (try again when it is back)"
 
 
@@ -68,68 +71,42 @@ class Reply:
             self.pieces.close()
 
 
-class Admission:
-    """At most `admitted` requests of one kind inside at once, of which at most `running` run
-    (None: whatever frees them, such as the query workers, decides); one that would wait more
-    than `wait` seconds, or find no room at all, is refused with 503 and Retry-After."""
-
-    def __init__(self, what: str, admitted: int, running: int | None = None, wait: float = 0.0):
-        self.what, self.admitted, self.wait = what, admitted, wait
-        self._admitted = threading.BoundedSemaphore(admitted)
-        self._running = threading.BoundedSemaphore(running) if running is not None else None
-
-    @classmethod
-    def for_queries(cls, config: Config) -> "Admission":
-        return cls("queries", config.sparql_slots)
-
-    def enter(self) -> None:
-        if not self._admitted.acquire(blocking=False):
-            raise self.busy(f"{self.admitted} {self.what} running or waiting")
-        if self._running is not None and not self._running.acquire(timeout=self.wait):
-            self._admitted.release()
-            raise self.busy(f"waited {self.wait:g} s for a turn")
-
-    def leave(self) -> None:
-        if self._running is not None:
-            self._running.release()
-        self._admitted.release()
-
-    def busy(self, why: str) -> QueryError:
-        return QueryError(f"the server is busy with {self.what} ({why}); try again in a few seconds", 503,
-                          retry_after=RETRY_AFTER)
-
-
 class InProcessExecutor:
     """Runs queries in the calling process: for a dataset held in memory (tests, `derbygraph
-    query`) or a remote store, which enforces its own limits (ours cut the request off)."""
+    query`) or a remote store, which enforces its own limits (ours cut the request off). With
+    `checkers` (a `WorkerPool` with no store), long queries are checked in its workers."""
 
-    def __init__(self, dataset, config: Config):
+    def __init__(self, dataset, config: Config, checkers: "WorkerPool | None" = None):
         self.dataset = dataset
         self.config = config
+        self.checkers = checkers
         self.admission = Admission.for_queries(config)
         sparqlgrammar.prepare()
 
-    def run(self, query: str, **options) -> Reply:
-        query = querycheck.check(query, self.config)  # from here on, the text printed from its reading
-        self.admission.enter()
+    def run(self, query: str, client: str | None = None, **options) -> Reply:
+        # from here on, the text printed from its reading
+        query = self.checkers.check(query, client) if self.checkers else querycheck.check(query, self.config)
+        self.admission.enter(client)
         try:
             return Reply(execute(self.dataset.store, query, config=self.config, **options))
         finally:
-            self.admission.leave()
+            self.admission.leave(client)
 
     def close(self) -> None:
-        pass
+        if self.checkers is not None:
+            self.checkers.close()
 
 
-def _serve_queries(connection, store_path: str, config: Config) -> None:
-    """A worker's life: lock itself in, open the store, then answer (query, options) messages."""
+def _serve_queries(connection, store_path: str | None, config: Config) -> None:
+    """A worker's life: lock itself in, open the store (if it has one), then answer (query,
+    options) messages."""
     from . import sandbox
     from .dataset import Dataset
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the server's to handle
     try:
         sandbox.lock_in(config.worker_memory)
-        store = Dataset.open_store(Path(store_path))
+        store = Dataset.open_store(Path(store_path)) if store_path else None
         sparqlgrammar.prepare()  # the parser, built before the worker says it is ready
     except Exception as error:  # noqa: BLE001 - said to the server, which says it to the client
         connection.send(("failed", str(error)))
@@ -160,6 +137,9 @@ def _answer_queries(connection, store, config: Config) -> None:
         try:
             if len(query) > querycheck.REMEMBERED_LENGTH:  # the server checked a shorter one itself
                 query = querycheck.check(query, config)
+            if options is None:  # only the check was asked for: a remote store runs the query
+                connection.send(("ok", query))
+                continue
             answer = execute(store, query, config=config, **options)
         except QueryError as error:
             connection.send(("refused", (str(error), error.status)))
@@ -238,11 +218,12 @@ class _Worker:
 
 
 class WorkerPool:
-    """A fixed number of sandboxed query worker processes over a store on disk."""
+    """A fixed number of sandboxed query worker processes over a store on disk; with no store
+    (None), workers that only check long queries for a remote store (`check`)."""
 
-    def __init__(self, store_path: Path, config: Config):
+    def __init__(self, store_path: Path | None, config: Config):
         self.config = config
-        self._store_path = str(store_path)
+        self._store_path = str(store_path) if store_path else None
         self._context = multiprocessing.get_context("spawn")  # no fork of a process holding a store
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self.admission = Admission.for_queries(config)
@@ -265,7 +246,25 @@ class WorkerPool:
                 self._workers.remove(worker)
         return self._start()
 
-    def run(self, query: str, **options) -> Reply:
+    def run(self, query: str, client: str | None = None, **options) -> Reply:
+        """The answer to `query`, run by a worker, for `client` (its address, for its share)."""
+        worker, (answer, length) = self._turn(query, options, client)
+        if length == len(answer.body):  # all in one piece: the worker is free now
+            self._release(worker, client, replace=False)
+            return Reply(answer)
+        return Reply(answer, _Pieces(self, worker, client), length)
+
+    def check(self, query: str, client: str | None = None) -> str:
+        """The text of `query` printed from its checked reading (QueryError if refused), for a
+        remote store to run: a long query is read by a worker, under the same admission."""
+        if len(query) <= querycheck.REMEMBERED_LENGTH:
+            return querycheck.check(query, self.config)
+        worker, text = self._turn(query, None, client)
+        self._release(worker, client, replace=False)
+        return text
+
+    def _turn(self, query: str, options: dict | None, client: str | None):
+        """A worker, still held, and what it said to (query, options)."""
         # A short query is checked here (well under a millisecond, and remembered), so a refusal
         # never waits for a worker. A long one is checked by the worker (`_answer_queries`, by the
         # same test of length), where its parse (seconds for a megabyte) takes nothing from the
@@ -274,26 +273,23 @@ class WorkerPool:
             query = querycheck.check(query, self.config)
         if self.closed:
             raise QueryError(STOPPING, 503, retry_after=RETRY_AFTER)
-        self.admission.enter()
+        self.admission.enter(client)
         try:
             worker = self._idle.get(timeout=self.config.queue_wait)
         except queue.Empty:
-            self.admission.leave()
+            self.admission.leave(client)
             raise self.admission.busy(f"every query worker stayed busy for {self.config.queue_wait:g} s") from None
         if not worker.ready():
             worker = self._replace(worker)
         try:
-            answer, length = self._ask(worker, query, options)
+            return worker, self._ask(worker, query, options)
         except BaseException as error:
-            self._release(worker, replace=not isinstance(error, QueryError) or error.status in (503, 507))
+            self._release(worker, client, replace=not isinstance(error, QueryError) or error.status in (503, 507))
             raise
-        if length == len(answer.body):  # all in one piece: the worker is free now
-            self._release(worker, replace=False)
-            return Reply(answer)
-        return Reply(answer, _Pieces(self, worker), length)
 
-    def _ask(self, worker: _Worker, query: str, options: dict) -> tuple[Answer, int]:
-        """The answer with its first piece, and the length of its whole body."""
+    def _ask(self, worker: _Worker, query: str, options: dict | None):
+        """The answer with its first piece and the length of its whole body; with no options,
+        the query's checked text."""
         try:
             worker.wait_started()
             worker.connection.send((query, options))
@@ -311,12 +307,12 @@ class WorkerPool:
             raise QueryError(*payload)
         return payload
 
-    def _release(self, worker: _Worker, replace: bool) -> None:
+    def _release(self, worker: _Worker, client: str | None, replace: bool) -> None:
         if self.closed:  # stopping: no worker is started again
             worker.kill()
         else:
             self._idle.put(self._replace(worker) if replace else worker)
-        self.admission.leave()
+        self.admission.leave(client)
 
     closed = False
 
@@ -339,8 +335,8 @@ class _Pieces:
     the last piece is read, or when the response is closed before that (the client went away):
     the worker is then replaced rather than drained."""
 
-    def __init__(self, pool: WorkerPool, worker: _Worker):
-        self.pool, self.worker = pool, worker
+    def __init__(self, pool: WorkerPool, worker: _Worker, client: str | None):
+        self.pool, self.worker, self.client = pool, worker, client
         self.finished = self.released = False
 
     def __iter__(self) -> Iterator[bytes]:
@@ -360,4 +356,4 @@ class _Pieces:
     def close(self) -> None:
         if not self.released:
             self.released = True
-            self.pool._release(self.worker, replace=not self.finished)
+            self.pool._release(self.worker, self.client, replace=not self.finished)

@@ -12,11 +12,11 @@ from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
 
-from derbygraph import __version__, resources
+from derbygraph import __version__, deadline, resources
 from derbygraph.answers.lineage import LineageService
 from derbygraph.answers.sources import document_texts
 from derbygraph.config import AREAS, DEFAULT, Config
-from derbygraph.errors import BadInput, NotFound, QueryError
+from derbygraph.errors import BadInput, NotFound, OutOfTime, QueryError
 from derbygraph.store import formats
 from derbygraph.store.dataset import Dataset
 
@@ -29,6 +29,8 @@ JSON_PATHS = ("/api/", "/reconcile")
 # nothing to bound (static files). Any other endpoint is a page.
 ENDPOINT_AREAS = {"api.lineage": "lineage", "api.search": "search", "api.why": "api", "crosswalk.api": "api",
                   "crosswalk.api_csv": "api", "sparql.endpoint": None, "static": None}
+# Endpoints that make a whole table (every registry code mapped): given `Config.download_timeout`.
+DOWNLOADS = {"crosswalk.api", "crosswalk.api_csv", "crosswalk.batch", "crosswalk.edges", "crosswalk.page"}
 # Parameters bounded by their own limits rather than `Config.max_text`: SPARQL text, and the
 # reconciliation API's JSON (checked entry by entry).
 LONG_PARAMETERS = {"query", "queries", "extend"}
@@ -38,7 +40,8 @@ ERROR_FORMATS = [formats.Format("text", "text/plain"), formats.Format("json", "a
 
 def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Flask:
     """The derbygraph web app over `dataset`; `executor` runs SPARQL (in-process by default)."""
-    from derbygraph.store.executor import Admission, InProcessExecutor
+    from derbygraph.store.admission import Admission
+    from derbygraph.store.executor import InProcessExecutor
 
     from . import (
         api,
@@ -86,7 +89,8 @@ def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Fla
 
     @app.before_request
     def admitted():
-        """Each parameter within its bounds, then a turn in the request's area (or a fast 503)."""
+        """Each parameter within its bounds, then a turn in the request's area (or a fast 503),
+        and from then on a deadline its work stops at (`deadline`)."""
         for name, value in request.args.items(multi=True):
             if name not in LONG_PARAMETERS:
                 bounded_text(name, value, config)
@@ -95,11 +99,13 @@ def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Fla
         if area is not None and request.url_rule is not None:
             admissions[area].enter()
             g.admission = admissions[area]
+            g.deadline = deadline.start(config.download_timeout if endpoint in DOWNLOADS else config.answer_timeout)
 
     @app.teardown_request
     def leave(_error):
         admission = g.pop("admission", None)
         if admission is not None:
+            deadline.stop(g.pop("deadline"))
             admission.leave()
 
     @app.after_request
@@ -123,6 +129,12 @@ def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Fla
         response = error_response(str(error), error.status)
         if error.retry_after:
             response.headers["Retry-After"] = str(error.retry_after)
+        return response
+
+    @app.errorhandler(OutOfTime)
+    def out_of_time(error: OutOfTime):
+        response = error_response(str(error), 503)
+        response.headers["Retry-After"] = str(error.retry_after)
         return response
 
     @app.errorhandler(BadInput)

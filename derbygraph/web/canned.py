@@ -43,7 +43,8 @@ def canned_query(name: str):
         return render_template("query.html", dataset=dataset, canned=canned, values=values, query=canned.text,
                                result=None, error=str(error), downloads=[], queries=queries.catalogue()), error.status
     if suffix:  # a download: the answer as /sparql gives it, a cut one marked as cut
-        return answer_response(current_app.config["EXECUTOR"].run(text, format_name=SUFFIXES[suffix]))
+        return answer_response(current_app.config["EXECUTOR"].run(text, client=request.remote_addr,
+                                                                       format_name=SUFFIXES[suffix]))
     result = run_for_page(text)
     form = "graph" if result.graph is not None else "solutions"
     return render_template("query.html", dataset=dataset, canned=canned, values=values, query=text, result=result,

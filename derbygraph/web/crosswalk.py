@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 
+from derbygraph import deadline
 from derbygraph.answers.crosswalk import (
     CrosswalkService,
     SplitPolicy,
@@ -40,8 +41,12 @@ METADATA_TYPE = "application/csvm+json"
 
 
 def _service() -> CrosswalkService:
-    """One service per app: it reads the registry's facts once, on first use."""
-    return current_app.extensions.setdefault("derbygraph.answers.crosswalk", CrosswalkService(current_app.config["DATASET"]))
+    """One service per app: it reads the registry's facts once, on first use (with the
+    request's clock paused: they are read for every later request)."""
+    found = current_app.extensions.setdefault("derbygraph.answers.crosswalk", CrosswalkService(current_app.config["DATASET"]))
+    with deadline.paused():
+        found.facts  # noqa: B018 - cached on first read
+    return found
 
 
 def _arg(name: str) -> str | None:

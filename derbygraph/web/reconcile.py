@@ -13,6 +13,7 @@ import json
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 
+from derbygraph import deadline
 from derbygraph.answers.reconcile.service import BadReconcileRequest, ReconcileService
 from derbygraph.config import Config
 
@@ -31,8 +32,10 @@ def prepare(app) -> ReconcileService:
     so the first reconcile request does not hold the interpreter while lineage waits."""
     found = app.extensions.get("reconcile")
     if found is None:
-        found = app.extensions["reconcile"] = ReconcileService(app.config["DATASET"], app.config["LINEAGE"])
-        found.warm()
+        with deadline.paused():  # built for every later request, not this one's
+            found = ReconcileService(app.config["DATASET"], app.config["LINEAGE"])
+            found.warm()
+        app.extensions["reconcile"] = found
     return found
 
 

@@ -6,7 +6,7 @@ import json
 import urllib.parse
 from dataclasses import dataclass, field
 
-from flask import current_app
+from flask import current_app, request
 
 from derbygraph import vocab
 from derbygraph.errors import QueryError
@@ -51,7 +51,7 @@ def run_for_page(query: str) -> PageResult:
     """Answer `query` for display; an error becomes a message on the page, never a failure."""
     try:
         reply = current_app.config["EXECUTOR"].run(
-            query, accept="application/sparql-results+json, text/turtle;q=0.9")
+            query, client=request.remote_addr, accept="application/sparql-results+json, text/turtle;q=0.9")
         body = reply.read()
     except QueryError as error:
         return PageResult(error=str(error))

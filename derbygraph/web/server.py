@@ -101,7 +101,9 @@ def run(dataset: Dataset, listener: socket.socket, config: Config) -> None:
     disk, or passed through to a remote store (which keeps its own limits; ours cut it off)."""
     host, port = listener.getsockname()[:2]
     config = config.replace(base_url=config.base_url or f"http://{_url_host(host)}:{port}")
-    pool = WorkerPool(dataset.path, config) if dataset.path else InProcessExecutor(dataset, config)
+    # A remote store runs the queries; workers with no store check the long ones (off this interpreter).
+    pool = WorkerPool(dataset.path, config) if dataset.path else \
+        InProcessExecutor(dataset, config, checkers=WorkerPool(None, config))
     server = None
     try:
         NameIndex.of(dataset)  # built while the workers start, not on the first search
@@ -197,7 +199,11 @@ def make_server(app, listener: socket.socket, config: Config, stopping=None) -> 
         sockets=[listener], threads=config.threads, connection_limit=config.connection_limit,
         channel_timeout=config.channel_timeout, cleanup_interval=1, asyncore_use_poll=True,
         outbuf_high_watermark=config.max_answer_bytes + config.send_buffer, outbuf_overflow=config.send_buffer,
-        max_request_body_size=config.max_body_bytes, ident="derbygraph")
+        max_request_body_size=config.max_body_bytes, ident="derbygraph",
+        # Behind a proxy every request comes from it: its X-Forwarded-For names the client (the
+        # per-client share of query workers), and only that header of it is believed.
+        **({"trusted_proxy": config.trusted_proxy, "trusted_proxy_headers": {"x-forwarded-for"},
+            "clear_untrusted_proxy_headers": True} if config.trusted_proxy else {}))
     dispatcher = ThreadedTaskDispatcher()
     dispatcher.set_thread_count(config.threads)
     server = _Server(app, {}, True, listener, dispatcher=dispatcher, adj=adjustments, bind_socket=False,

@@ -85,7 +85,7 @@ def endpoint():
     if not query.strip():
         raise QueryError("the query is empty", 400)
     reply = current_app.config["EXECUTOR"].run(
-        query, accept=request.headers.get("Accept"), format_name=format_name,
+        query, client=request.remote_addr, accept=request.headers.get("Accept"), format_name=format_name,
         default_graphs=params.getlist("default-graph-uri") or None,
         named_graphs=params.getlist("named-graph-uri") or None)
     return answer_response(reply)

@@ -15,6 +15,9 @@ import backends
 import pytest
 from conftest import free_port, run_cli
 
+from derbygraph.config import DEFAULT
+from derbygraph.store import querycheck
+
 
 def _ask(engine: backends.Engine, query: str) -> bytes:
     url = engine.query + "?" + urllib.parse.urlencode({"query": query})
@@ -49,6 +52,23 @@ def test_a_walled_engine_reaches_nothing_and_keeps_serving(name, listener, tmp_p
             _ask(engine, query)
         assert b"true" in _ask(engine, "ASK { }")  # still answering, after every SERVICE
     assert listener.hits == []
+
+
+def test_the_deepest_query_the_check_admits_is_safe_on_oxigraph_run_as_the_readme_says():
+    """The text `serve --endpoint` sends for 1,000 nested groups (Config.max_nesting, admitted):
+    `oxigraph serve` (in memory) on its default 2 MiB threads dies of it (the witness); with the
+    README's RUST_MIN_STACK (`backends.OXIGRAPH_STACK`) it answers, and goes on answering. (On a
+    RocksDB store, `--location`, oxigraph 0.5.13 answered every admitted shape even on 2 MiB.)"""
+    backends.require("oxigraph")
+    deepest = DEFAULT.max_nesting
+    sent = querycheck.check("SELECT * WHERE " + "{ " * deepest + "?s ?p ?o " + "} " * deepest, DEFAULT)
+    with backends.oxigraph(None, free_port(), env={}) as engine:
+        with pytest.raises(OSError):  # the connection closed without an answer
+            urllib.request.urlopen(engine.query + "?" + urllib.parse.urlencode({"query": sent}), timeout=60).read()
+    with backends.oxigraph(None, free_port()) as engine:
+        answered = urllib.request.urlopen(engine.query + "?" + urllib.parse.urlencode({"query": sent}), timeout=60)
+        assert answered.status == 200
+        assert b"true" in _ask(engine, "ASK { }")
 
 
 def test_walled_with_no_such_program_is_one_line():

@@ -52,9 +52,10 @@ def many_files():
 def test_clients_that_never_read_their_answers_hold_no_worker(server):
     silent = []
     try:
-        for _ in range(6):  # three times the workers
+        for number in range(6):  # three times the workers, each a client of its own (one client has a share)
             sock = socket.socket()
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window: the answer stays unsent
+            sock.bind((f"127.0.1.{number + 1}", 0))
             sock.connect(("127.0.0.1", server.port))
             sock.sendall(f"GET {sparql_path(LARGE, format='xml')} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
             silent.append(sock)
@@ -110,9 +111,10 @@ def test_a_request_head_that_never_ends_is_cut_at_its_deadline(server):
 def test_runaways_fill_the_queue_then_a_new_query_is_refused_within_the_bounded_wait(server):
     outcomes = []
 
-    def runaway():
-        outcomes.append(server.get(sparql_path(RUNAWAY))[0])
-    threads = [threading.Thread(target=runaway) for _ in range(16)]
+    def runaway(client: str):
+        outcomes.append(server.get(sparql_path(RUNAWAY), client=client)[0])
+    # each from a client of its own: one client may hold only its share of the slots
+    threads = [threading.Thread(target=runaway, args=(f"127.0.1.{number + 1}",)) for number in range(16)]
     for thread in threads:
         thread.start()
     time.sleep(1)
@@ -126,6 +128,38 @@ def test_runaways_fill_the_queue_then_a_new_query_is_refused_within_the_bounded_
     for thread in threads:
         thread.join()
     assert outcomes.count(503) >= 14, outcomes  # two ran into the time limit, the rest waited their 5 s
+
+
+def test_one_client_holds_at_most_its_share_of_the_query_slots_while_another_clients_query_runs(server):
+    """Two workers: one client may have one query running or waiting (half the workers)."""
+    outcome = []
+    hog = threading.Thread(target=lambda: outcome.append(server.get(sparql_path(RUNAWAY), client="127.0.2.1")[0]))
+    hog.start()
+    time.sleep(1)
+    started = time.monotonic()
+    status, headers, body = server.get(sparql_path(QUICK), client="127.0.2.1")
+    assert status == 503 and headers.get("Retry-After") and b"yours" in body, (status, body)
+    assert time.monotonic() - started < 3.0  # at once, not after the 5 s a queued query may wait
+    status, _, body = server.get(sparql_path(QUICK), {"Accept": "application/sparql-results+json"}, client="127.0.2.2")
+    assert status == 200 and b"true" in body  # another client's query runs meanwhile
+    hog.join()
+    assert outcome == [503]  # the runaway itself: stopped at the time limit
+    assert server.get(sparql_path(QUICK), client="127.0.2.1")[0] == 200  # its share is free again
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client():
+    proxied = Server("--workers", "2", "--query-timeout", "6", "--trusted-proxy", "127.0.0.1")
+    try:
+        hog = threading.Thread(target=proxied.get, args=(sparql_path(RUNAWAY), {"X-Forwarded-For": "203.0.113.7"}))
+        hog.start()
+        time.sleep(1)
+        assert proxied.get(sparql_path(QUICK), {"X-Forwarded-For": "203.0.113.7"})[0] == 503  # its share is taken
+        assert proxied.get(sparql_path(QUICK), {"X-Forwarded-For": "203.0.113.8"})[0] == 200  # another client's
+        # a peer that is not the proxy is itself, whatever it claims
+        assert proxied.get(sparql_path(QUICK), {"X-Forwarded-For": "203.0.113.7"}, client="127.0.0.2")[0] == 200
+        hog.join()
+    finally:
+        proxied.stop()
 
 
 @contextlib.contextmanager

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 
-from derbygraph import dates
+from derbygraph import dates, deadline
 from derbygraph.errors import BadInput
 
 from .facts import cite
@@ -41,7 +41,7 @@ def map_csv(service: CrosswalkService, text: str, to: str, code_column: str, dat
         raise BadInput(f"the CSV already has column(s) {', '.join(clash)}, which the mapping appends: rename them")
     at_code, at_date = header.index(code_column), header.index(date_column) if date_column else None
     rows = []
-    for values in reader:
+    for values in deadline.checked(reader):
         if not any(v.strip() for v in values):
             continue
         values += [""] * (len(header) - len(values))

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from derbygraph import dates
+from derbygraph import dates, deadline
 from derbygraph.answers.names import NameIndex
 from derbygraph.errors import BadInput, NotFound
 from derbygraph.store.dataset import Dataset
@@ -151,7 +151,7 @@ class CrosswalkService:
         became = self.code(became) if became is not None else None
         sources = [self.code(code)] if code is not None else sorted(self.facts.codes)
         rows = []
-        for source in sources:
+        for source in deadline.checked(sources):
             if kind is not None and self.facts.codes[source].kind != kind:
                 continue
             targets, path, _ = self.walk_from(source, to)

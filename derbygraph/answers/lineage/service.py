@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from derbygraph import dates, vocab
+from derbygraph import dates, deadline, vocab
 from derbygraph.answers.members import members
 from derbygraph.answers.names import NameIndex
 from derbygraph.errors import BadInput, NotFound
@@ -71,5 +71,6 @@ class LineageService:
         if self._constants is None:
             self._constants = neighbourhood.constants(self.dataset)
         lineage = history.History(neighbourhood.neighbourhood(self.dataset, iri(found), self._constants))
+        deadline.check()  # a few whole queries so far; the answer is worked out in Python
         answer = lineage.answer(found, query, at)
         return answer, (lineage.answer(found, query) if at is not None else answer)

@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import pyoxigraph as ox
 
-from derbygraph import dates, vocab
+from derbygraph import dates, deadline, vocab
 from derbygraph.answers.names import NameIndex
 from derbygraph.answers.search import FieldIndex, compact
 from derbygraph.matching import EXACT_AT, RESOLVE_AT, Entry
@@ -126,7 +126,7 @@ class Matcher:
     def candidates(self, query: Query, indexes: list[NameIndex], wanted, limit: int) -> list[Candidate]:
         """The best candidate of each body `wanted(body)` accepts, best first."""
         best: dict[str, Candidate] = {}
-        for index, entry, similarity in self._names(query, indexes):
+        for index, entry, similarity in deadline.checked(self._names(query, indexes)):
             body = self.body(entry.org)
             if not wanted(body):
                 continue

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from derbygraph import vocab
+from derbygraph import deadline, vocab
 from derbygraph.answers import evidence
 from derbygraph.answers.lineage import LineageService
 from derbygraph.answers.names import SITES, NameIndex, window_of
@@ -125,7 +125,7 @@ class ReconcileService:
         if not isinstance(queries, dict):
             raise BadReconcileRequest("queries must be a JSON object of named queries, sent form-encoded as "
                                       'queries={"q0": {"query": "..."}} or as the JSON body itself')
-        return {key: {"result": self.candidates(query, key)} for key, query in queries.items()}
+        return {key: {"result": self.candidates(query, key)} for key, query in deadline.checked(queries.items())}
 
     def candidates(self, query: dict, key: str = "q") -> list[dict]:
         if not isinstance(query, dict):
@@ -283,7 +283,7 @@ class ReconcileService:
                 raise BadReconcileRequest("ids must be entity identifiers (text)")
             known = self.exists(identifier)
             rows[identifier] = {pid: self._values(entity_iri(identifier), pid, at) if known else []
-                                for pid, at in wanted}
+                                for pid, at in deadline.checked(wanted)}
         meta = [{"id": pid, "name": EXTEND_PROPERTIES[pid][0]} for pid, _ in wanted]
         return {"meta": meta, "rows": rows}
 
@@ -313,6 +313,7 @@ class ReconcileService:
             return []
         seen, todo, found = set(), [body], []
         while todo:
+            deadline.check()
             answer = self.lineage.lineage(todo.pop())
             here = answer["organisation"]["iri"]
             if here in seen:
