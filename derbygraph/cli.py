@@ -301,6 +301,13 @@ def _lineage_text(answer: dict) -> str:
                 if link.get("candidates"):
                     maybe = " or ".join(f"{c.get('code') or c['iri']} ({c['confidence']:.0%})" for c in link["candidates"])
                     lines.append(f"{'':14}may be {maybe}: a proposal, not a link")
+    proposals = (answer.get("reconciliation") or {}).get("candidates", [])
+    if proposals:
+        lines.append("\nProposed links to the registry (not asserted)")
+        for proposal in proposals:
+            lines.append(f"  {proposal['label']} ({proposal['confidence']:.0%})")
+            lines += [f"{'':14}“{s['quote']}” ({s['title']}{', line ' + str(s['line']) if s.get('line') else ''})"
+                      for s in proposal["sources"]]
     return "\n".join(lines)
 
 

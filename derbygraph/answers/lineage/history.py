@@ -213,11 +213,15 @@ class History:
         }
         reconciliation = comparison.reconciliation(self.dataset, members, linked, events,
                                                    {e.value for e in direct}, at, self._first_start)
-        if reconciliation is not None:  # only where the lineage joins the registry and the documents
+        own = comparison.proposed(self.dataset, members)
+        if reconciliation is not None:  # where the lineage joins the registry and the documents
             neighbours = {key: answer[key] for key in ("predecessors", "successors", "transfers")}
-            reconciliation["candidates"] = comparison.candidates(self.dataset, members, neighbours)
+            beside = comparison.candidates(self.dataset, members, neighbours)
+            reconciliation["candidates"] = own + [c for c in beside if c not in own]
             answer |= neighbours
             answer["reconciliation"] = reconciliation
+        elif own:  # or where a link between them is proposed for one of its bodies (RKX may be a body of the documents)
+            answer["reconciliation"] = {"links": [], "comparisons": [], "candidates": own}
         return answer
 
     def _entry(self, other: str, event, date) -> dict:
