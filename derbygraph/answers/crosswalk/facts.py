@@ -54,6 +54,13 @@ SELECT ?code ?name ?line ?file ?rate WHERE {
   ?record dg:line ?line ; dct:source/dct:identifier ?file .
   OPTIONAL { ?listed dg:errorRate ?rate }
 }"""
+# Where the third listing and etr.csv name a code otherwise, as the importer recorded it (both rows).
+_DISAGREEMENTS = """
+SELECT ?code ?said ?line ?file WHERE {
+  ?d a dg:SourceDisagreement ; dct:subject ?org ; dg:disagreement ?said ; prov:wasDerivedFrom ?record .
+  ?org dg:registryKind ?k ; skos:notation ?code .
+  ?record dg:line ?line ; dct:source/dct:identifier ?file .
+}"""
 _LINEAGES = """
 SELECT ?code ?member WHERE {
   ?member dg:inLineage ?lineage . ?org dg:inLineage ?lineage . FILTER(?member != ?org)
@@ -169,6 +176,10 @@ class RegistryFacts:
             self.listed_names[row["code"].value] = Dated(
                 row["name"].value, Row(row["file"].value, int(row["line"].value)),
                 error_rate=row["rate"].value if row["rate"] else None)
+        self.disagreements: dict[str, tuple[str, tuple[Row, ...]]] = {}  # code -> (what differs, both rows)
+        for row in dataset.query(prologue + _DISAGREEMENTS):
+            said, rows = self.disagreements.get(row["code"].value, (row["said"].value, ()))
+            self.disagreements[row["code"].value] = (said, rows + (Row(row["file"].value, int(row["line"].value)),))
         self.lineage: dict[str, list[str]] = defaultdict(list)
         for row in dataset.query(prologue + _LINEAGES):
             self.lineage[row["code"].value].append(row["member"].value)
