@@ -285,6 +285,8 @@ def _lineage_text(answer: dict) -> str:
     for name in answer["names"]:
         when = f"{'undated, as listed':>23}" if name.get("listed") else f"{name['start'] or '?':>10} – {name['end'] or 'now':<10}"
         lines.append(f"  {when}  {name['label']}")
+        if (name.get("listed") or {}).get("disagrees"):
+            lines.append(f"{'':27}the sources disagree: {name['listed']['disagrees']['said']}")
     lines.append("\nEvents")
     for event in answer["events"]:
         lines.append(f"  {event['date'] or 'undated':>10}  {event['type']}: {event['label']}")

@@ -277,6 +277,30 @@ def test_rkx_shows_the_body_of_the_documents_it_may_be(registry_dataset, registr
     assert f"(Third listing of NHS trusts (trust-listing.csv), line {listed[0]})" in text
 
 
+def test_a_lineage_says_where_the_listing_and_etr_disagree(registry_dataset, registry_store, registry_files):
+    """RAX: etr.csv names it 'KINGSTON HOSPITAL NHS FOUNDATION TRUST', the undated listing 'Kingston and
+    richmond NHS Foundation Trust'; the listed name says so, with both rows (JSON, page, command line)."""
+    import html
+
+    from derbygraph.web.app import create_app
+
+    etr = file_line(registry_files / "etr.csv", ("RAX",))
+    listed = file_line(registry_files / "trust-listing.csv", ("RAX",))
+    client = create_app(registry_dataset).test_client()
+    answer = client.get("/api/lineage?org=RAX").get_json()
+    [name] = [n for n in answer["names"] if n.get("listed")]
+    said = "trust-listing.csv names RAX 'Kingston and richmond NHS Foundation Trust'; etr.csv names it " \
+           "'KINGSTON HOSPITAL NHS FOUNDATION TRUST'"
+    assert name["listed"]["disagrees"]["said"] == said
+    assert {(s["title"], s["line"], s["quote"]) for s in name["listed"]["disagrees"]["sources"]} == {
+        ("NHS ODS etr.csv", *etr), ("Third listing of NHS trusts (trust-listing.csv)", *listed)}
+    assert not [n for n in client.get("/api/lineage?org=RKX").get_json()["names"] if "disagrees" in n["listed"]]
+    page = html.unescape(client.get("/lineage?org=RAX").get_data(as_text=True))
+    assert f"The sources disagree: {said}." in page and etr[1] in page
+    text = run_cli("lineage", "RAX", "--store", registry_store, check=True).stdout
+    assert f"the sources disagree: {said}" in text
+
+
 def test_where_the_listing_and_etr_disagree_is_stated(registry_dataset):
     said = {row["code"].value: row["said"].value for row in registry_dataset.query(vocab.sparql_prologue() + """
         SELECT ?code ?said WHERE { ?d a dg:SourceDisagreement ; dg:disagreement ?said ; prov:wasDerivedFrom ?row .

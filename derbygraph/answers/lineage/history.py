@@ -154,7 +154,8 @@ class History:
                              | ({"observed": observed} if observed else {})
                              | ({"bounds": {"notBefore": not_before, "notAfter": None}} if not_before else {})
                              | ({"listed": {"by": self._literal(period, DG + "listedIn"), "undated": True,
-                                            "errorRate": _number(self._literal(period, DG + "errorRate"))}}
+                                            "errorRate": _number(self._literal(period, DG + "errorRate"))}
+                                 | self._disagreement(member)}
                                 if listed else {}))
         names.sort(key=lambda n: (n["start"] or n.get("observed") or (n.get("bounds") or {}).get("notBefore") or "",
                                   n["label"]))  # ISO dates sort as text
@@ -223,6 +224,15 @@ class History:
         elif own:  # or where a link between them is proposed for one of its bodies (RKX may be a body of the documents)
             answer["reconciliation"] = {"links": [], "comparisons": [], "candidates": own}
         return answer
+
+    def _disagreement(self, member: str) -> dict:
+        """Where the listing names the body otherwise than the registry's snapshot: what each says, with
+        both rows (`{"disagrees": {"said", "sources"}}`), or nothing."""
+        for node in self.dataset.subjects(vocab.DCT + "subject", iri(member)):
+            if self.dataset.has_type(node, DG + "SourceDisagreement"):
+                return {"disagrees": {"said": self._literal(node, DG + "disagreement"),
+                                      "sources": evidence.records(self.dataset, node)}}
+        return {}
 
     def _entry(self, other: str, event, date) -> dict:
         entry = {"iri": other, "label": self.dataset.label(iri(other)), "relation": self.event_type(event), "date": date}
