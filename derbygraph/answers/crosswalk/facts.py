@@ -159,6 +159,7 @@ class RegistryFacts:
         self.first = min((s.date for s in every), default=None)
         self.last = max((s.date for s in every), default=None)
         self.last_rows = tuple(r for s in every if s.date == self.last for r in s.rows)  # the files' latest
+        self.first_rows = tuple(r for s in every if s.date == self.first for r in s.rows)  # ... and earliest
         self.arrivals: dict[str, list[Step]] = defaultdict(list)  # code -> the successions that reach it
         for step in sorted(every, key=lambda s: (s.date, s.source)):
             self.arrivals[step.target].append(step)
