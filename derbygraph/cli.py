@@ -281,6 +281,8 @@ def _lineage_text(answer: dict) -> str:
     for name in answer["names"]:
         when = f"{'undated, as listed':>23}" if name.get("listed") else f"{name['start'] or '?':>10} – {name['end'] or 'now':<10}"
         lines.append(f"  {when}  {name['label']}")
+        if (name.get("listed") or {}).get("disagrees"):
+            lines.append(f"{'':27}the sources disagree: {name['listed']['disagrees']['said']}")
     lines.append("\nEvents")
     for event in answer["events"]:
         lines.append(f"  {event['date'] or 'undated':>10}  {event['type']}: {event['label']}")
@@ -297,6 +299,13 @@ def _lineage_text(answer: dict) -> str:
                 if link.get("candidates"):
                     maybe = " or ".join(f"{c.get('code') or c['iri']} ({c['confidence']:.0%})" for c in link["candidates"])
                     lines.append(f"{'':14}may be {maybe}: a proposal, not a link")
+    proposals = (answer.get("reconciliation") or {}).get("candidates", [])
+    if proposals:
+        lines.append("\nProposed links to the registry (not asserted)")
+        for proposal in proposals:
+            lines.append(f"  {proposal['label']} ({proposal['confidence']:.0%})")
+            lines += [f"{'':14}“{s['quote']}” ({s['title']}{', line ' + str(s['line']) if s.get('line') else ''})"
+                      for s in proposal["sources"]]
     return "\n".join(lines)
 
 

@@ -6,7 +6,8 @@
   documents' class for it (`kinds.classes`).
 - etr.csv is a snapshot: a name it gives is a `dg:NamePeriod` with no start (the registry does not
   say when a name began) and `dg:observed` the snapshot's date; it ends (`dg:end`) no later than the
-  code's close date or the first succession recorded after the snapshot. The code's own open and
+  day after the code's close date (a close date is the code's last day) or the first succession
+  recorded after the snapshot. The code's own open and
   close dates are `dg:opened`/`dg:closed` of the organisation; its other columns (national grouping,
   high-level health geography, parent code, region, address, postcode) are data of the organisation.
 - one event per (date, successor) at `.../id/ods/event/{date}-{SUCCESSOR}`: a `dg:Merger` when two
@@ -168,10 +169,12 @@ def _list(items: list[str], noun: str) -> str:
 
 
 def name_end(trust: Trust, observed: str | None, successions: list[str]) -> str | None:
-    """The day a snapshot name certainly no longer held: the code closed, or was succeeded after
-    the snapshot (a succession before it did not end the name the snapshot still shows)."""
+    """The day a snapshot name certainly no longer held: the day after the code's close date (its
+    last day: RW6 closes on 2021-09-30, the day etr.csv observes its name, and its successors take
+    over on 2021-10-01), or a succession after the snapshot (one before it did not end the name the
+    snapshot still shows)."""
     later = [d for d in successions if observed is None or dates.after(d, observed)]
-    return min([d for d in (trust.closed, *later) if d], default=None)
+    return min([d for d in (dates.next_day(trust.closed) if trust.closed else None, *later) if d], default=None)
 
 
 def in_force(date: str, observed: str | None, end: str | None) -> bool:
@@ -272,7 +275,8 @@ def _trust(out: Builder, subject: str, trust: Trust, title: str | None, observed
     out.add(period, RDFS + "comment", lit(
         "The name the NHS ODS trust file, a snapshot, gives this code (the registry's capitals as skos:altLabel). "
         "The file does not say when the name began, so it has no dg:start; dg:observed is the snapshot's date, "
-        "and dg:end the day the code closed or was next succeeded, by which the name no longer held.",
+        "and dg:end the day after the code's close date (its last day) or the day it was next succeeded, by which "
+        "the name no longer held.",
         language="en"))
     out.add(period, DG + "name", lit(title))
     out.add(period, SKOS + "altLabel", lit(trust.name))

@@ -20,6 +20,7 @@ from flask import (
 
 from derbygraph import deadline
 from derbygraph.answers.crosswalk import (
+    BadSplits,
     CrosswalkService,
     SplitPolicy,
     Table,
@@ -50,8 +51,9 @@ def _service() -> CrosswalkService:
 
 
 def _arg(name: str) -> str | None:
-    """A parameter given at most once: `code=RKX&code=RW2` is refused, not half read."""
-    values = request.args.getlist(name)
+    """A parameter given at most once (in the query, or a field of a posted form): `code=RKX&code=RW2`
+    is refused, not half read."""
+    values = request.values.getlist(name)
     if len(values) > 1:
         raise BadInput(f"give {name} once (it was given {len(values)} times): ask once per {name}, or send the "
                        f"codes as a CSV with POST /api/crosswalk")
@@ -65,9 +67,8 @@ def _to() -> str:
     return to
 
 
-def _answer(to: str) -> dict:
-    return _service().crosswalk(to, code=_arg("code"), kind=_arg("kind"), splits=SplitPolicy.parse(_arg("splits")),
-                                became=_arg("became"))
+def _answer(to: str, splits: SplitPolicy) -> dict:
+    return _service().crosswalk(to, code=_arg("code"), kind=_arg("kind"), splits=splits, became=_arg("became"))
 
 
 def _csv(table: Table, metadata_url: str) -> Response:
@@ -81,59 +82,111 @@ def _metadata(table: Table, csv_url: str) -> Response:
                     mimetype=METADATA_TYPE)
 
 
-def _asked() -> str:
-    """The mapping's parameters as asked, for the links between a CSV and its metadata."""
-    return urlencode([(name, value) for name in ASKED if (value := _arg(name))])
+def _asked(names: tuple[str, ...], splits: SplitPolicy) -> list[tuple[str, str]]:
+    """The question's parameters as asked, for the links between a CSV and its metadata; the split
+    policy as it was applied (`weights=NAME` for a posted weights file)."""
+    return [(name, value) for name in names
+            if (value := str(splits) if name == "splits" and splits.name == "weights" else _arg(name))]
+
+
+def _mapping(splits: SplitPolicy):
+    """The crosswalk answer counted by `splits`: JSON, or CSV by Accept, `format=csv` or `.csv`."""
+    to = _to()
+    name = "csv" if request.path.endswith(".csv") else request.args.get("format")
+    fmt = formats.negotiate(TABLES, request.headers.get("Accept"), name)
+    answer = _answer(to, splits)
+    if fmt.name == "csv":
+        query = urlencode(_asked(ASKED, splits))
+        return _csv(crosswalk_table(answer), url_for("crosswalk.api_metadata", _external=True) + "?" + query)
+    return jsonify(answer)
 
 
 @blueprint.get("/api/crosswalk")
 @blueprint.get("/api/crosswalk.csv", endpoint="api_csv")
 def api():
-    to = _to()
-    name = "csv" if request.path.endswith(".csv") else request.args.get("format")
-    fmt = formats.negotiate(TABLES, request.headers.get("Accept"), name)
-    answer = _answer(to)
-    if fmt.name == "csv":
-        return _csv(crosswalk_table(answer), url_for("crosswalk.api_metadata", _external=True) + "?" + _asked())
-    return jsonify(answer)
+    return _mapping(SplitPolicy.parse(_arg("splits")))
 
 
 @blueprint.get("/api/crosswalk.csv-metadata.json", endpoint="api_metadata")
 def api_metadata():
-    answer = _answer(_to())
-    return _metadata(crosswalk_table(answer), url_for("crosswalk.api_csv", _external=True) + "?" + _asked())
+    splits = SplitPolicy.declared(_arg("splits"))
+    answer = _answer(_to(), splits)
+    return _metadata(crosswalk_table(answer), url_for("crosswalk.api_csv", _external=True) + "?"
+                     + urlencode(_asked(ASKED, splits)))
 
 
 @blueprint.post("/api/crosswalk")
-def batch():
-    """A user's CSV (the request body) mapped row by row, as the command line's --input does."""
-    table = _batch()
-    query = urlencode([(n, v) for n in ("to", "code_column", "date_column", "splits") if (v := _arg(n))]
+@blueprint.post("/api/crosswalk.csv", endpoint="posted_csv")
+def posted():
+    """A user's CSV mapped row by row, as the command line's --input does: the CSV as a `text/csv`
+    body, or as the `csv` part of a multipart form whose `weights` part is the analyst's weights
+    (code,weight, read as the command line reads --splits weights=FILE). A form with weights and no
+    `csv` part gives the crosswalk itself, counted by them."""
+    if request.mimetype == "multipart/form-data":
+        given, weights = _part("csv"), _part("weights")
+    elif request.mimetype in ("text/csv", "text/plain"):
+        given, weights = ("the CSV", request.get_data()), None
+    else:
+        raise BadInput("send the CSV as the request body with Content-Type: text/csv, or as a multipart/form-data "
+                       "form with the CSV as its `csv` part and your weights (code,weight) as its `weights` part")
+    splits = _posted_splits(weights)
+    if given is None:
+        if _arg("code_column"):
+            raise BadInput("the form has no `csv` part: send the CSV to map as the form's `csv` part")
+        return _mapping(splits)
+    table = _batch(_text(*given), splits)
+    query = urlencode(_asked(("to", "code_column", "date_column", "splits"), splits)
                       + [("header", Table("", "", table.columns[:-5]).csv().rstrip("\r\n"))])
     return _csv(table, url_for("crosswalk.batch_metadata", _external=True) + "?" + query)
 
 
-def _batch(text: str | None = None) -> Table:
+def _part(name: str) -> tuple[str, bytes] | None:
+    """(its name, its bytes) of a form part given at most once: a file, or a plain field (a file
+    input left empty is no part)."""
+    files = [f for f in request.files.getlist(name) if f.filename or f.content_length]
+    fields = request.form.getlist(name)
+    if len(files) + len(fields) > 1:
+        raise BadInput(f"send the form's `{name}` part once (it was sent {len(files) + len(fields)} times)")
+    if files:
+        return _basename(files[0].filename) or name, files[0].read()
+    return (name, fields[0].encode("utf-8")) if fields else None
+
+
+def _basename(filename: str | None) -> str:
+    """A sent file's own name, without the folders a browser may include."""
+    return (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+
+
+def _text(name: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadInput(f"{name} is not UTF-8 text") from None
+
+
+def _posted_splits(weights: tuple[str, bytes] | None) -> SplitPolicy:
+    """The split policy asked; with a weights part, its shares come from that file."""
+    asked = _arg("splits")
+    if weights is None:
+        return SplitPolicy.parse(asked)
+    if asked not in (None, "weights"):
+        raise BadSplits(f"a weights file was sent but splits={asked}: ask splits=weights (or leave splits out) to "
+                        "count splits by it, or send no weights")
+    return SplitPolicy.weighted(_text(*weights), weights[0])
+
+
+def _batch(text: str, splits: SplitPolicy) -> Table:
     code_column = _arg("code_column")
     if not code_column:
         raise BadInput("give the column holding the codes as ?code_column=NAME (and the CSV as the request body)")
-    if text is None:
-        if request.mimetype not in ("text/csv", "text/plain"):
-            raise BadInput("send the CSV as the request body with Content-Type: text/csv")
-        try:
-            text = request.get_data().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise BadInput("the CSV is not UTF-8 text") from None
     to = _service().target_date(_to())
-    return map_csv(_service(), text, to, code_column, _arg("date_column"), SplitPolicy.parse(_arg("splits")),
-                   filename=f"mapped-{to}.csv")
+    return map_csv(_service(), text, to, code_column, _arg("date_column"), splits, filename=f"mapped-{to}.csv")
 
 
 @blueprint.get("/api/crosswalk/batch-metadata.json", endpoint="batch_metadata")
 def batch_metadata():
     """The metadata of a mapped CSV: it depends on the input's header and the question, not its rows."""
-    header = _arg("header") or ""
-    table = _batch(header + "\r\n")
+    table = _batch((_arg("header") or "") + "\r\n", SplitPolicy.declared(_arg("splits")))
     return _metadata(table, table.filename)
 
 
@@ -151,7 +204,7 @@ def edges_metadata():
 def page():
     """Pick a date and a kind; see the first rows and download the whole table as CSV."""
     to = _arg("to") or ""
-    answer = _answer(to) if to else None
+    answer = _answer(to, SplitPolicy.parse(_arg("splits"))) if to else None
     return render_template("crosswalk.html", dataset=current_app.config["DATASET"], kinds=_service().kinds(), to=to,
                            kind=_arg("kind") or "", code=_arg("code") or "", splits=_arg("splits") or "all",
                            answer=answer, preview=PREVIEW)

@@ -164,3 +164,16 @@ def test_the_page_offers_the_download(registry_server):
     assert status == 400 and "is not a real date" in body.decode()
     status, _, body = registry_server.get("/crosswalk")
     assert status == 200 and "<form" in body.decode()
+
+
+def test_a_date_before_the_first_successions_says_so(service, succ_rows):
+    """1992-02-01 is in the files' first year but before its first successions (1992-04-01): the
+    mapping is answered, each row noting it; 1991 is refused (test_crosswalk_tables)."""
+    first = min(row[3] for row in succ_rows)
+    count = sum(1 for row in succ_rows if row[3] == first)
+    [row] = service.crosswalk("1992-02-01", code="RKX")["rows"]
+    assert row["path"] == [] and [t["code"] for t in row["targets"]] == ["RKX"]
+    assert f"1992-02-01 is before the files' first successions ({count} rows of succ.csv dated " \
+           f"{first[:4]}-{first[4:6]}-{first[6:]}, none earlier)" in " | ".join(row["notes"])
+    [later] = service.crosswalk("1992-04-01", code="RKX")["rows"]
+    assert not any("before the files' first" in n for n in later["notes"])

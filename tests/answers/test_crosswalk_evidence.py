@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import re
 from collections import defaultdict
 
 import pytest
@@ -38,13 +39,21 @@ def files(registry_files):
     with (registry_files / "succ.csv").open(newline="") as stream:
         succ = [(n, row[0], row[1], day(row[3])) for n, row in enumerate(csv.reader(stream), start=1)]
     with (registry_files / "trust-listing.csv").open(newline="") as stream:
-        listed = {row[0]: n for n, row in enumerate(csv.reader(stream), start=1) if n > 1}  # under its header
+        listing = {row[0]: (n, row[1]) for n, row in enumerate(csv.reader(stream), start=1)
+                   if n > 1}  # under its header
+    listed = {code: n for code, (n, _) in listing.items()}
+
+    def words(name: str) -> list[str]:  # case carries nothing
+        return re.findall(r"[a-z0-9]+", name.lower().replace("&", " and "))
+
+    differ = {code: (n, name) for code, (n, name) in listing.items()
+              if etr.get(code, {}).get("name") and words(name) != words(etr[code]["name"])}
     mentions, onward = defaultdict(list), defaultdict(list)
     for line, predecessor, successor, date in succ:
         mentions[predecessor].append((date, line))
         mentions[successor].append((date, line))
         onward[predecessor].append((date, successor, line))
-    return {"etr": etr, "listed": listed, "mentions": mentions, "onward": onward}
+    return {"etr": etr, "listed": listed, "differ": differ, "mentions": mentions, "onward": onward}
 
 
 @pytest.fixture(scope="module")
@@ -116,14 +125,39 @@ def test_closures_are_told_from_the_close_dates(answered, files):
                 assert not any("with no successor" in n for n in about), about
 
 
-@pytest.mark.parametrize("code, closed, successor", [
-    ("RW6", "2021-09-30", "R0A"), ("RD3", "2020-09-30", "R0D"), ("RDZ", "2020-09-30", "R0D"),
-    ("RT3", "2021-01-31", "RJ1"), ("RTV", "2021-05-31", "RW4"), ("RXH", "2021-03-31", "RYR")])
-def test_a_close_date_and_a_next_day_successor_are_one_change(service, code, closed, successor):
-    [row] = service.crosswalk(closed, code=code)["rows"]
+CLOSED_WITH_NEXT_DAY_SUCCESSORS = ["RW6", "RD3", "RDZ", "RT3", "RTV", "RXH"]  # etr.csv's six close dates
+
+
+@pytest.mark.parametrize("code", CLOSED_WITH_NEXT_DAY_SUCCESSORS)
+def test_a_close_date_and_a_next_day_successor_are_one_change(service, files, code):
+    """On its close date (its last day) the code maps to itself (named where etr.csv observed its name
+    that day), and the note names every successor of the next day (RW6's two) as one change."""
+    known = files["etr"][code]
+    next_day = (datetime.date.fromisoformat(known["closed"]) + datetime.timedelta(1)).isoformat()
+    successors = sorted((successor, line) for date, successor, line in files["onward"][code] if date == next_day)
+    [row] = service.crosswalk(known["closed"], code=code)["rows"]
     assert [t["code"] for t in row["targets"]] == [code]
+    if known["closed"] == OBSERVED:  # RW6: its last day is the snapshot's, the one day its name is known to hold
+        assert row["name"].lower() == known["name"].lower()
+    else:
+        assert row["name"] is None
     [note] = [n for n in row["notes"] if "last day" in n]
-    assert f"its successor {successor} takes over" in note and "one change" in note and "no successor" not in note
+    who = " and ".join(s for s, _ in successors)
+    assert f"its successor{'s' if len(successors) > 1 else ''} {who} take" in note and "one change" in note
+    assert cite("succ.csv", [line for _, line in successors]) in note and "no successor" not in note
+    [after] = service.crosswalk(next_day, code=code)["rows"]
+    assert {t["code"] for t in after["targets"]} >= {s for s, _ in successors} and after["name"] is None
+
+
+def test_an_unnamed_code_says_why(answered, files):
+    """The code's own name column, empty on the date, has its reason in the notes (RKX at 2005 is
+    no longer, and the listing's undated name is no name in force)."""
+    to, answer, _ = answered
+    unnamed = [row for row in answer["rows"] if row["name"] is None]
+    assert unnamed
+    for row in unnamed:
+        code = row["code"]
+        assert any(n.startswith(f"no name known for {code} on {to}") for n in row["notes"]), (code, row["notes"])
 
 
 def test_a_code_with_no_successor_and_no_closure_gives_its_last_evidence(answered, files):
@@ -217,3 +251,23 @@ def test_a_listed_name_is_shown_as_the_listings_never_as_the_name(service, files
         "undated": True}
     assert "no name known for RKX on 2001-04-01; trust-listing.csv (undated, error rate 0.0509) lists it as " \
            f"'Community Healthcare Service (North Derbyshire) NHS Trust' (trust-listing.csv line {line})" in row["notes"]
+
+
+def test_where_the_listing_and_etr_disagree_the_crosswalk_says_so(answered, files):
+    """The eleven codes the third listing names otherwise than etr.csv (RAX: 'Kingston and richmond',
+    etr.csv 'KINGSTON HOSPITAL'): every row that is or reaches one says so, with both rows."""
+    to, answer, _ = answered
+    assert len(files["differ"]) == 11 and "RAX" in files["differ"]
+    seen = set()
+    for row in answer["rows"]:
+        for code in {row["code"]} | {t["code"] for t in row["targets"]}:
+            said = [n for n in row["notes"] if n.startswith(f"the sources disagree: trust-listing.csv names {code} ")]
+            if code not in files["differ"]:
+                assert not said, (row["code"], said)
+                continue
+            listed_line, listed_name = files["differ"][code]
+            [note] = said
+            assert f"{code} {listed_name!r}; etr.csv names it {files['etr'][code]['name']!r}" in note
+            assert f"(etr.csv line {files['etr'][code]['line']}; trust-listing.csv line {listed_line})" in note
+            seen.add(code)
+    assert seen == set(files["differ"])

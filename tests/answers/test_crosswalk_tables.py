@@ -87,6 +87,19 @@ def test_a_csv_is_mapped_row_by_row(registry_store, sources, tmp_path):
     assert metadata["https://w3id.org/derbygraph/ontology#splitPolicy"].startswith("equal")
 
 
+def test_a_row_longer_than_its_header_says_what_it_leaves_out(registry_store, tmp_path):
+    """A spreadsheet's stray cell is not kept (no column holds it) and the row says so; the empty
+    cell of a trailing comma is no loss. RKX became RXM on 2002-04-01 (succ.csv)."""
+    given = tmp_path / "messy.csv"
+    given.write_text("\ufeffcode,n\r\n rkx ,1,stray\r\nRKX,2,\r\n", encoding="utf-8")
+    result = run_cli("crosswalk", "--to", "2013-04-01", "--input", str(given), "--code-column", "code",
+                     "--store", registry_store, check=True)
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["code"], r["n"], r["target_code"]) for r in rows] == [(" rkx ", "1", "RXM"), ("RKX", "2", "RXM")]
+    assert rows[0]["note"].startswith("the row has 3 cells and the header 2 columns: 'stray' past the header not kept")
+    assert "past the header" not in rows[1]["note"]
+
+
 def test_weights_come_from_the_analysts_file(registry_store, tmp_path):
     given, weights = tmp_path / "in.csv", tmp_path / "weights.csv"
     given.write_text("code\nRW6\n", encoding="utf-8")
@@ -203,3 +216,106 @@ def test_http_refuses_a_bad_posted_csv(registry_server, query, body, says):
     status, answer = registry_server.json(f"/api/crosswalk?{query}", data=body.encode(),
                                           headers={"Content-Type": "text/csv"})
     assert status == 400 and says in answer["error"], answer
+
+
+# --- weights over HTTP: the analyst's file as a part of a multipart form ------------------------------
+
+WEIGHTS = "code,weight\nR0A,3\nRM3,1\n"  # RW6 split into R0A and RM3 on 2021-10-01 (succ.csv lines 9772, 9773)
+
+
+def form(fields: dict | None = None, **parts: str | bytes | None) -> tuple[bytes, dict]:
+    """A multipart/form-data body: `fields` as plain fields, `parts` as files named for their parts
+    (`csv` -> in.csv, `weights` -> weights.csv; None: a file input left empty, as a browser sends it)."""
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    files = {name: FileStorage(io.BytesIO(b"" if value is None else value if isinstance(value, bytes) else value.encode()),
+                               filename="" if value is None else "in.csv" if name == "csv" else f"{name}.csv",
+                               content_type="text/csv")
+             for name, value in parts.items()}
+    boundary, body = encode_multipart({**(fields or {}), **files})
+    return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+def test_http_maps_a_posted_csv_with_posted_weights_as_the_cli_does(registry_server, registry_store, sources, tmp_path):
+    body, headers = form(csv="code,admissions\nRW6,8\nRKX,10\n", weights=WEIGHTS)
+    status, response_headers, answer = registry_server.get("/api/crosswalk?to=2024-04-01&code_column=code",
+                                                           data=body, headers=headers)
+    assert status == 200, answer
+    rows = list(csv.DictReader(io.StringIO(answer.decode())))
+    assert [(r["code"], r["target_code"], r["share"]) for r in rows] == [
+        ("RW6", "R0A", "0.75"), ("RW6", "RM3", "0.25"), ("RKX", "RXM", "1.0")]
+    given, weights, out = tmp_path / "in.csv", tmp_path / "weights.csv", tmp_path / "out.csv"
+    given.write_text("code,admissions\nRW6,8\nRKX,10\n", encoding="utf-8")
+    weights.write_text(WEIGHTS, encoding="utf-8")
+    run_cli("crosswalk", "--to", "2024-04-01", "--input", str(given), "--code-column", "code", "--splits",
+            f"weights={weights}", "-o", str(out), "--store", registry_store, check=True)
+    assert answer == out.read_bytes()
+    metadata, local, name = fetch_metadata(registry_server, described_by(response_headers), tmp_path, answer)
+    assert metadata["https://w3id.org/derbygraph/ontology#splitPolicy"].startswith("weights=weights.csv: ")
+    check_metadata(local, answer.decode(), name, sources, "2024-04-01")
+
+
+def test_posted_weights_alone_count_the_crosswalk(registry_server, registry_store, tmp_path):
+    body, headers = form(weights=WEIGHTS)
+    status, answer = registry_server.json("/api/crosswalk?to=2024-04-01&code=RW6", data=body, headers=headers)
+    assert status == 200, answer
+    assert answer["splits"] == "weights=weights.csv" and answer["split_policy"].startswith("weights=weights.csv: ")
+    assert {t["code"]: t["share"] for t in answer["rows"][0]["targets"]} == {"R0A": 0.75, "RM3": 0.25}
+    status, response_headers, table = registry_server.get("/api/crosswalk.csv?to=2024-04-01&code=RW6", data=body,
+                                                           headers=headers)
+    assert status == 200 and [r["share"] for r in csv.DictReader(io.StringIO(table.decode()))] == ["0.75", "0.25"]
+    link = described_by(response_headers)
+    assert "splits=weights%3Dweights.csv" in link
+    status, _, metadata = registry_server.get(link.removeprefix(registry_server.url))
+    assert status == 200 and json.loads(metadata)["https://w3id.org/derbygraph/ontology#splitPolicy"].startswith(
+        "weights=weights.csv")
+
+
+@pytest.mark.parametrize("weights, says", [
+    ("code,weight\nR0A,three\n", "weights.csv line 2: a weight must be a number"),
+    ("code,weight\nR0A,-1\n", "weights.csv line 2: a weight cannot be negative"),
+    ("", "weights.csv: the weights file is empty"), (b"code,weight\nR0A,\xff\n", "weights.csv is not UTF-8 text"),
+])
+def test_posted_weights_are_checked_as_the_cli_checks_them(registry_server, registry_store, tmp_path, weights, says):
+    body, headers = form(csv="code\nRW6\n", weights=weights)
+    status, answer = registry_server.json("/api/crosswalk?to=2024-04-01&code_column=code", data=body, headers=headers)
+    assert status == 400 and answer["error"] == says, answer
+    if isinstance(weights, str):
+        given, file = tmp_path / "in.csv", tmp_path / "weights.csv"
+        given.write_text("code\nRW6\n", encoding="utf-8")
+        file.write_text(weights, encoding="utf-8")
+        cli = run_cli("crosswalk", "--to", "2024-04-01", "--input", str(given), "--code-column", "code", "--splits",
+                      f"weights={file}", "--store", registry_store)
+        assert cli.returncode == 1 and cli.stderr.strip().endswith(says.removeprefix("weights.csv"))
+
+
+def test_posted_weights_refuse_what_they_cannot_mean(registry_server):
+    ask = "/api/crosswalk?to=2024-04-01&code_column=code"
+    body, headers = form(csv="code\nRW6\n", weights=WEIGHTS)
+    status, answer = registry_server.json(ask + "&splits=equal", data=body, headers=headers)
+    assert status == 400 and "a weights file was sent but splits=equal" in answer["error"]
+    status, answer = registry_server.json(ask + "&splits=weights", data=b"code\nRW6\n",
+                                          headers={"Content-Type": "text/csv"})
+    assert status == 400 and "`weights` part" in answer["error"]
+    body, headers = form(weights=WEIGHTS)
+    status, answer = registry_server.json(ask, data=body, headers=headers)
+    assert status == 400 and "no `csv` part" in answer["error"]
+    status, answer = registry_server.json(ask, data=b"code=RW6",
+                                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 400 and "multipart/form-data" in answer["error"]
+
+
+def test_the_page_maps_a_file_from_a_browsers_form(registry_server):
+    """The /crosswalk page's form posts the file, the question and an empty weights input as a browser
+    does; the answer is the mapped CSV. RW6 split into R0A and RM3 on 2021-10-01 (succ.csv)."""
+    status, _, page = registry_server.get("/crosswalk")
+    page = page.decode()
+    assert status == 200 and 'enctype="multipart/form-data"' in page and 'name="weights"' in page
+    body, headers = form({"to": "2024-04-01", "code_column": "code", "date_column": "", "splits": "all"},
+                         csv="code\nRW6\n", weights=None)
+    status, response_headers, answer = registry_server.get("/api/crosswalk", data=body, headers=headers)
+    assert status == 200, answer
+    assert response_headers["Content-Disposition"] == 'attachment; filename="mapped-2024-04-01.csv"'
+    rows = list(csv.DictReader(io.StringIO(answer.decode())))
+    assert [(r["target_code"], r["share"], r["split"]) for r in rows] == [("R0A", "", "true"), ("RM3", "", "true")]

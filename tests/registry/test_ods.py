@@ -235,6 +235,72 @@ def test_the_lineage_page_shows_a_listed_name_as_the_listings(registry_dataset):
     assert api["names"][0]["listed"]["undated"] is True
 
 
+def file_line(path: Path, fields: tuple[str, ...]) -> tuple[int, str]:
+    """(line number, text) of the one line of a registry file that begins with these fields."""
+    start = ",".join(f'"{f}"' for f in fields)
+    [found] = [(n, line.rstrip("\r\n")) for n, line in enumerate(path.open(encoding="utf-8"), start=1)
+               if line.startswith(start + ",")]
+    return found
+
+
+NORTH = vocab.ID + "org/community-health-care-north-derbyshire-nhs-trust"
+
+
+def test_rkx_shows_the_body_of_the_documents_it_may_be(registry_dataset, registry_store, registry_files):
+    """RKX's own lineage (JSON, page, command line) and that body's: the link the third listing and the
+    structure propose, with its confidence and the rows and quotations it rests on, never as a link."""
+    from derbygraph.web.app import create_app
+
+    listed = file_line(registry_files / "trust-listing.csv", ("RKX",))
+    merged = file_line(registry_files / "succ.csv", ("RKX", "RXM"))
+    client = create_app(registry_dataset).test_client()
+    for org in ("RKX", "Community Health Care (North Derbyshire) NHS Trust"):
+        answer = client.get("/api/lineage", query_string={"org": org}).get_json()
+        [proposal] = answer["reconciliation"]["candidates"]
+        assert (proposal["code"], proposal["document"], proposal["confidence"]) == ("RKX", NORTH, 0.8), org
+        assert answer["reconciliation"]["links"] == []  # proposed, not asserted: the lineages stay apart
+        rows = {(s["title"], s["line"], s["quote"]) for s in proposal["sources"] if s.get("line")}
+        assert rows == {("Third listing of NHS trusts (trust-listing.csv)", *listed), ("NHS ODS succ.csv", *merged)}
+        assert any("Community Health Care (North Derbyshire) NHS Trust which was dissolved" in s["quote"]
+                   for s in proposal["sources"])
+        assert any(e.startswith("listing: undated") for e in proposal["evidence"])
+        assert len(proposal["sources"]) == len({(s["iri"], s["quote"]) for s in proposal["sources"]})
+    assert "reconciliation" not in client.get("/api/lineage?org=RJF").get_json()  # a closed trust with no proposal
+    import html
+
+    page = html.unescape(client.get("/lineage?org=RKX").get_data(as_text=True))
+    section = page[page.index('id="reconciliation"'):]
+    assert "ODS RKX may be Community Health Care (North Derbyshire) NHS Trust of the documents (80%, proposed, not linked" \
+        in section and listed[1] in section and merged[1] in section
+    text = run_cli("lineage", "RKX", "--store", registry_store, check=True).stdout
+    assert "ODS RKX may be Community Health Care (North Derbyshire) NHS Trust of the documents (80%)" in text
+    assert f"(Third listing of NHS trusts (trust-listing.csv), line {listed[0]})" in text
+
+
+def test_a_lineage_says_where_the_listing_and_etr_disagree(registry_dataset, registry_store, registry_files):
+    """RAX: etr.csv names it 'KINGSTON HOSPITAL NHS FOUNDATION TRUST', the undated listing 'Kingston and
+    richmond NHS Foundation Trust'; the listed name says so, with both rows (JSON, page, command line)."""
+    import html
+
+    from derbygraph.web.app import create_app
+
+    etr = file_line(registry_files / "etr.csv", ("RAX",))
+    listed = file_line(registry_files / "trust-listing.csv", ("RAX",))
+    client = create_app(registry_dataset).test_client()
+    answer = client.get("/api/lineage?org=RAX").get_json()
+    [name] = [n for n in answer["names"] if n.get("listed")]
+    said = "trust-listing.csv names RAX 'Kingston and richmond NHS Foundation Trust'; etr.csv names it " \
+           "'KINGSTON HOSPITAL NHS FOUNDATION TRUST'"
+    assert name["listed"]["disagrees"]["said"] == said
+    assert {(s["title"], s["line"], s["quote"]) for s in name["listed"]["disagrees"]["sources"]} == {
+        ("NHS ODS etr.csv", *etr), ("Third listing of NHS trusts (trust-listing.csv)", *listed)}
+    assert not [n for n in client.get("/api/lineage?org=RKX").get_json()["names"] if "disagrees" in n["listed"]]
+    page = html.unescape(client.get("/lineage?org=RAX").get_data(as_text=True))
+    assert f"The sources disagree: {said}." in page and etr[1] in page
+    text = run_cli("lineage", "RAX", "--store", registry_store, check=True).stdout
+    assert f"the sources disagree: {said}" in text
+
+
 def test_where_the_listing_and_etr_disagree_is_stated(registry_dataset):
     said = {row["code"].value: row["said"].value for row in registry_dataset.query(vocab.sparql_prologue() + """
         SELECT ?code ?said WHERE { ?d a dg:SourceDisagreement ; dg:disagreement ?said ; prov:wasDerivedFrom ?row .

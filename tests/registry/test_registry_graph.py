@@ -25,7 +25,7 @@ from registry_rows import (
     succ_row,
 )
 
-from derbygraph import vocab
+from derbygraph import dates, vocab
 from derbygraph.build import build_store
 from derbygraph.build.checks import check
 from derbygraph.registry import graph, kinds, read
@@ -57,7 +57,8 @@ def test_a_snapshot_name_is_observed_not_dated_from_the_codes_opening(tmp_path):
     assert objects(g, period, DG + "end") == {"2024-10-01"}
     assert objects(g, ORG + "RAA", DG + "opened") == {"1992-04-01"}
     [closed] = objects(g, ORG + "RDD", DG + "hasNamePeriod")
-    assert objects(g, closed, DG + "end") == {"2020-03-31"} and objects(g, ORG + "RDD", DG + "closed") == {"2020-03-31"}
+    # a close date is the code's last day: its name no longer held from the next
+    assert objects(g, closed, DG + "end") == {"2020-04-01"} and objects(g, ORG + "RDD", DG + "closed") == {"2020-03-31"}
 
 
 def test_without_a_snapshot_date_the_latest_date_of_the_file_is_used(tmp_path):
@@ -313,7 +314,8 @@ def test_every_snapshot_name_ends_by_the_next_succession(real_graph, registry_fi
         later = [r.date for r in rows if r.predecessor == trust.code and r.date > observed and not found[r.successor].site]
         ends = {q.object.value for q in real_graph.quads_for_pattern(
             ox.NamedNode(graph.NAME_NS + trust.code), ox.NamedNode(DG + "end"), None)}
-        expected = min([d for d in (trust.closed, *later) if d], default=None)
+        after_close = dates.next_day(trust.closed) if trust.closed else None  # a close date is the last day
+        expected = min([d for d in (after_close, *later) if d], default=None)
         assert ends == ({expected} if expected else set()), trust.code
         ended += bool(later)
     assert ended >= 10

@@ -45,9 +45,12 @@ def map_csv(service: CrosswalkService, text: str, to: str, code_column: str, dat
         if not any(v.strip() for v in values):
             continue
         values += [""] * (len(header) - len(values))
+        extra = [v for v in values[len(header):] if v.strip()]
+        said = [f"the row has {len(values)} cells and the header {len(header)} columns: "
+                f"{', '.join(map(repr, extra))} past the header not kept"] if extra else []
         rows += [tuple(values[:len(header)]) + mapped
                  for mapped in _map_one(service, values[at_code], values[at_date] if at_date is not None else None,
-                                        to, splits)]
+                                        to, splits, said)]
     columns = [Column(h, "string", "a column of the input, as given") for h in header] + [
         Column("target_code", "string", "a code in force on the target date that the row's code became"),
         *TARGET_COLUMNS, Column("note", "string", "what else the files say, each note naming its rows")]
@@ -56,14 +59,14 @@ def map_csv(service: CrosswalkService, text: str, to: str, code_column: str, dat
 
 
 def _map_one(service: CrosswalkService, raw_code: str, raw_date: str | None, to: str,
-             splits: SplitPolicy) -> list[tuple]:
-    """(target_code, target_name, share, split, note) for each target of one row's code."""
+             splits: SplitPolicy, said: list[str]) -> list[tuple]:
+    """(target_code, target_name, share, split, note) for each target of one row's code; `said` what
+    is already noted of the row."""
     code = raw_code.strip().upper()
-    if not code:
-        return [(None, None, None, None, "no code in this row")]
-    if code not in service.facts.codes:
-        return [(None, None, None, None, f"no registry code {code!r}")]
-    notes, used_on = [], None
+    if not code or code not in service.facts.codes:
+        return [(None, None, None, None, " | ".join(said + [f"no registry code {code!r}" if code else
+                                                             "no code in this row"]))]
+    notes, used_on = list(said), None
     if raw_date is not None:
         try:
             used_on = dates.parse(raw_date)
@@ -82,6 +85,6 @@ def _map_one(service: CrosswalkService, raw_code: str, raw_date: str | None, to:
         notes.append(f"{code} was succeeded on or before the row's date {used_on} by "
                      f"{', '.join(sorted({s.target for s in skipped}))} ({cite(r for s in skipped for r in s.rows)}): "
                      "those successions are not followed")
-    row = service.row(code, to, targets, path, splits)
+    row = service.row(code, to, targets, path, splits, named=False)  # a mapped file has no column of the code's name
     note = " | ".join(notes + row["notes"])
     return [(t["code"], t["name"], t["share"], row["split"], note) for t in row["targets"]]

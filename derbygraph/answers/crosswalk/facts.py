@@ -100,6 +100,7 @@ class RegistryFacts:
         self.first = min((s.date for s in every), default=None)
         self.last = max((s.date for s in every), default=None)
         self.last_rows = tuple(r for s in every if s.date == self.last for r in s.rows)  # the files' latest
+        self.first_rows = tuple(r for s in every if s.date == self.first for r in s.rows)  # ... and earliest
         self.arrivals: dict[str, list[Step]] = defaultdict(list)  # code -> the successions that reach it
         for step in sorted(every, key=lambda s: (s.date, s.source)):
             self.arrivals[step.target].append(step)
@@ -117,6 +118,10 @@ class RegistryFacts:
             self.listed_names[row["code"].value] = Dated(
                 row["name"].value, Row(row["file"].value, int(row["line"].value)),
                 error_rate=row["rate"].value if row["rate"] else None)
+        self.disagreements: dict[str, tuple[str, tuple[Row, ...]]] = {}  # code -> (what differs, both rows)
+        for row in dataset.query(resources.sparql(__file__, "disagreements")):
+            said, rows = self.disagreements.get(row["code"].value, (row["said"].value, ()))
+            self.disagreements[row["code"].value] = (said, rows + (Row(row["file"].value, int(row["line"].value)),))
         self.lineage: dict[str, list[str]] = defaultdict(list)
         for row in dataset.query(resources.sparql(__file__, "lineages")):
             self.lineage[row["code"].value].append(row["member"].value)

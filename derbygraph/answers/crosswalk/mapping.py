@@ -163,15 +163,24 @@ class CrosswalkService:
             answer["became"] = became
         return {**answer, **self.citation(), "rows": rows}
 
-    def row(self, source: str, to: str, targets: frozenset, path: tuple, splits: SplitPolicy) -> dict:
-        """One code's mapping: its targets with names and shares, its path, evidence and notes."""
+    def row(self, source: str, to: str, targets: frozenset, path: tuple, splits: SplitPolicy,
+            named: bool = True) -> dict:
+        """One code's mapping: its targets with names and shares, its path, evidence and notes (with
+        why the code itself has no name, where the table has a column for it: `named`)."""
         name, why = self.name_on(source, to)
         ordered = sorted(targets)
         shares, share_note = splits.shares(ordered)
-        last = self.facts.last
+        first, last = self.facts.first, self.facts.last
         notes = [] if last is None or not dates.after(to, last) else [
             f"the files record successions up to {last} ({cite(self.facts.last_rows)}); "
             "later changes are not known"]
+        if first is not None and dates.after(first, to):  # early in the files' first year
+            rows = self.facts.first_rows
+            notes.append(f"{to} is before the files' first successions ({len(rows)} rows of {rows[0].file} dated "
+                         f"{first}, none earlier): the codes map to themselves, and what they were then the files "
+                         "do not say")
+        if why and named and source not in targets:  # (a target's own reason follows it)
+            notes.append(why)
         notes += notes_.source_notes(self.facts, source, to)
         described = []
         for target in ordered:

@@ -6,7 +6,8 @@ analyst can trust it: the snapshot's open and close dates (a trust that closed w
 or closes on its last day and is succeeded the next), the last date any row mentions a code that
 has no successor and no closure (a primary care trust the files never close), a code succeeded
 on two dates (a split counted once before the second and twice after), a code the files first
-show after the date asked, a site whose trust was succeeded while the site itself was not.
+show after the date asked, a site whose trust was succeeded while the site itself was not, and a
+code the third listing names otherwise than etr.csv.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def source_notes(facts: RegistryFacts, code: str, to: str) -> list[str]:
         notes.append(f"{code} first appears in the files on {first.date}, as successor of {first.source} "
                      f"({cite(first.rows)}), after {to}: it maps to itself though it may not have existed then")
     notes += split_dates(facts, code, to)
-    return notes
+    return notes + disagreement(facts, code)
 
 
 def split_dates(facts: RegistryFacts, code: str, to: str) -> list[str]:
@@ -73,25 +74,36 @@ def target_notes(facts: RegistryFacts, target: str, to: str) -> list[str]:
             notes.append(f"the files record no successor and no closure for {target}; last evidence "
                          f"{evidence[0]} ({cite(evidence[1])})")
     notes += _site(facts, target, to)
-    return notes
+    return notes + disagreement(facts, target)
+
+
+def disagreement(facts: RegistryFacts, code: str) -> list[str]:
+    """The third listing names the code otherwise than etr.csv: neither is dated against the other."""
+    if code not in facts.disagreements:
+        return []
+    said, rows = facts.disagreements[code]
+    return [f"the sources disagree: {said} ({cite(sorted(rows, key=lambda r: (r.file, r.line)))}); the listing is "
+            "undated, so either may be the later name"]
 
 
 def _closure(target: str, closed, onward: list[Step], to: str) -> str:
-    """A close date on or before `to`: the last day of a body whose successor starts the next day is
+    """A close date on or before `to`: the last day of a body whose successors start the next day is
     one change, not a closure with no successor."""
-    first = onward[0] if onward else None
-    if first is not None and first.date == _next_day(closed.value):
-        if closed.value == to:
-            return (f"{to} is {target}'s last day ({closed.row}); its successor {first.target} takes over "
-                    f"on {first.date} ({cite(first.rows)}): one change")
-        return (f"{target} closed on {closed.value} ({closed.row}); its successor {first.target} is dated "
-                f"{first.date} ({cite(first.rows)}), after {to}")
+    first = [s for s in onward if s.date == onward[0].date] if onward else []  # all of a split
+    later = ""
+    if first:
+        day, rows = first[0].date, cite(r for s in first for r in s.rows)
+        who = ("its successors " if len(first) > 1 else "its successor ") + " and ".join(s.target for s in first)
+        if day == _next_day(closed.value):
+            if closed.value == to:
+                return f"{to} is {target}'s last day ({closed.row}); {who} take{'' if len(first) > 1 else 's'} over " \
+                       f"on {day} ({rows}): one change"
+            return f"{target} closed on {closed.value} ({closed.row}); {who} {'are' if len(first) > 1 else 'is'} " \
+                   f"dated {day} ({rows}), after {to}"
+        later = f"; {who} {'are' if len(first) > 1 else 'is'} dated {day} ({rows})"
     if closed.value == to:
-        return f"{to} is {target}'s last day ({closed.row}); the files record no successor"
-    said = f"{target} closed on {closed.value} ({closed.row}) with no successor in the files by {to}"
-    if first is not None:
-        said += f"; succeeded by {first.target} on {first.date} ({cite(first.rows)})"
-    return said
+        return f"{to} is {target}'s last day ({closed.row}); the files record no successor the next day" + later
+    return f"{target} closed on {closed.value} ({closed.row}) with no successor in the files by {to}" + later
 
 
 def _site(facts: RegistryFacts, target: str, to: str) -> list[str]:

@@ -50,10 +50,25 @@ class SplitPolicy:
             return cls(text)
         if text.startswith("weights=") and read_file is not None:
             source = text.split("=", 1)[1]
-            return cls("weights", read_weights(read_file(source), source), source)
+            return cls.weighted(read_file(source), source)
         if text.startswith("weights"):
-            raise BadSplits("weights come from a file: use the command line's --splits weights=FILE")
+            raise BadSplits("weights come from a file: use the command line's --splits weights=FILE, or POST "
+                            "/api/crosswalk as multipart/form-data with the weights CSV as its `weights` part")
         raise BadSplits(f"unknown split policy {text!r}: use all, equal or weights=FILE")
+
+    @classmethod
+    def weighted(cls, text: str, source: str) -> "SplitPolicy":
+        """Shares from the analyst's weights (the CSV `text`), cited as `source`."""
+        return cls("weights", read_weights(text, source), source)
+
+    @classmethod
+    def declared(cls, text: str | None) -> "SplitPolicy":
+        """The policy a table was made with, as its metadata names it: `weights=NAME` without the
+        weights (the shares were made with the table; its metadata only says how)."""
+        text = (text or "all").strip()
+        if text.startswith("weights=") and text != "weights=":
+            return cls("weights", source=text.split("=", 1)[1])
+        return cls.parse(text)
 
     def shares(self, targets: list[str]) -> tuple[dict[str, float | None], str | None]:
         """Each target's share, and a note where the policy cannot give them."""

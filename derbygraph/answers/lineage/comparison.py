@@ -43,6 +43,30 @@ def linked(dataset: Dataset, members: list[str]) -> set[str]:
     return {m for m in members if evidence.from_registry(dataset, iri(m)) and linked_to(m)}
 
 
+def proposed(dataset: Dataset, members: list[str]) -> list[dict]:
+    """The links proposed, not asserted, that name a body of this lineage on either side: on RKX's
+    own page, the body of the documents it may be; on that body's page, the code that may be it."""
+    found = {}
+    for member in members:
+        for side in (DG + "registryOrganisation", DG + "documentOrganisation"):
+            for node in dataset.subjects(side, iri(member)):
+                if dataset.text(node, DG + "linkAsserted") == "false":
+                    found.setdefault(node.value, _candidate(dataset, node))
+    return sorted(found.values(), key=lambda c: (-c["confidence"], c["code"] or "", c["document"]))
+
+
+def _candidate(dataset: Dataset, node) -> dict:
+    """A proposed link as the answer shows it: which code may be which body of the documents, how
+    sure the import was, by what methods, the evidence in words and the rows and quotations it rests on."""
+    registry, document = dataset.value(node, DG + "registryOrganisation"), dataset.value(node, DG + "documentOrganisation")
+    return {"registry": registry.value, "code": dataset.text(registry, vocab.SKOS + "notation"),
+            "document": document.value, "label": dataset.label(node),
+            "confidence": float(dataset.text(node, DG + "confidence") or 0),
+            "method": dataset.text(node, DG + "matchMethod"),
+            "evidence": sorted(o.value for o in dataset.objects(node, DG + "matchEvidence")),
+            "sources": _rests_on(dataset, node)}
+
+
 def candidates(dataset: Dataset, members: list[str], neighbours: dict[str, list[dict]]) -> list[dict]:
     """Registry codes beside this lineage that may be bodies the documents name here: proposals with
     their evidence and confidence, never links.
@@ -59,10 +83,7 @@ def candidates(dataset: Dataset, members: list[str], neighbours: dict[str, list[
                 document = dataset.value(node, DG + "documentOrganisation")
                 if document is None or document.value not in known or dataset.text(node, DG + "linkAsserted") != "false":
                     continue
-                found.append({"registry": entry["iri"], "code": entry.get("code"), "document": document.value,
-                              "label": dataset.label(node), "confidence": float(dataset.text(node, DG + "confidence") or 0),
-                              "method": dataset.text(node, DG + "matchMethod"),
-                              "evidence": sorted(o.value for o in dataset.objects(node, DG + "matchEvidence"))})
+                found.append(_candidate(dataset, node))
     proposed = {c["registry"] for c in found}
     onward = {n.get("via") for side in neighbours.values() for n in side}  # a code others are reached through stays
     for key, side in neighbours.items():
@@ -129,11 +150,7 @@ def reconciliation(dataset: Dataset, members: list[str], linked: set[str], event
 
 
 def _link(dataset: Dataset, node, registry, document, first: str | None) -> dict:
-    sources = []
-    for origin in dataset.objects(node, PROV + "wasDerivedFrom"):
-        if not dataset.has_type(origin, DG + "RegistryRecord"):
-            sources += evidence.sources(dataset, origin)  # the document's name, with its quotations
-    sources += evidence.records(dataset, node)
+    sources = _rests_on(dataset, node)
     opened, closed = dataset.text(registry, DG + "opened"), dataset.text(registry, DG + "closed")
     code = dataset.text(registry, vocab.SKOS + "notation")
     entry = {
@@ -152,6 +169,16 @@ def _link(dataset: Dataset, node, registry, document, first: str | None) -> dict
     else:
         entry["status"], entry["note"] = "not dated", "one of the two sources gives no date to compare"
     return entry
+
+
+def _rests_on(dataset: Dataset, node) -> list[dict]:
+    """What a link (asserted or proposed) rests on: the quotations of the documents' names and events
+    it was derived from, then the registry rows; each once (a name and an event may rest on one quotation)."""
+    sources = []
+    for origin in dataset.objects(node, PROV + "wasDerivedFrom"):
+        if not dataset.has_type(origin, DG + "RegistryRecord"):
+            sources += [s for s in evidence.sources(dataset, origin) if s not in sources]
+    return sources + evidence.records(dataset, node)
 
 
 def _say(facts: list[dict]) -> str:

@@ -156,7 +156,8 @@ class History:
                     | ({"observed": observed} if observed else {}) \
                     | ({"bounds": {"notBefore": not_before, "notAfter": None}} if not_before else {}) \
                     | ({"listed": {"by": self.dataset.text(period, DG + "listedIn"), "undated": True,
-                                   "errorRate": _number(self.dataset.text(period, DG + "errorRate"))}}
+                                   "errorRate": _number(self.dataset.text(period, DG + "errorRate"))}
+                                   | self._disagreement(member)}
                        if listed else {})
                 names.append(entry)
                 if not listed:
@@ -209,12 +210,25 @@ class History:
         }
         reconciliation = comparison.reconciliation(self.dataset, members, linked, events,
                                                    {e.value for e in direct}, at, self._first_start)
-        if reconciliation is not None:  # only where the lineage joins the registry and the documents
+        own = comparison.proposed(self.dataset, members)
+        if reconciliation is not None:  # where the lineage joins the registry and the documents
             neighbours = {key: answer[key] for key in ("predecessors", "successors", "transfers")}
-            reconciliation["candidates"] = comparison.candidates(self.dataset, members, neighbours)
+            beside = comparison.candidates(self.dataset, members, neighbours)
+            reconciliation["candidates"] = own + [c for c in beside if c not in own]
             answer |= neighbours
             answer["reconciliation"] = reconciliation
+        elif own:  # or where a link between them is proposed for one of its bodies (RKX may be a body of the documents)
+            answer["reconciliation"] = {"links": [], "comparisons": [], "candidates": own}
         return answer
+
+    def _disagreement(self, member: str) -> dict:
+        """Where the listing names the body otherwise than the registry's snapshot: what each says, with
+        both rows (`{"disagrees": {"said", "sources"}}`), or nothing."""
+        for node in self.dataset.subjects(vocab.DCT + "subject", iri(member)):
+            if self.dataset.has_type(node, DG + "SourceDisagreement"):
+                return {"disagrees": {"said": self.dataset.text(node, DG + "disagreement"),
+                                      "sources": evidence.records(self.dataset, node)}}
+        return {}
 
     def _entry(self, other: str, event, date) -> dict:
         entry = {"iri": other, "label": self.dataset.label(iri(other)), "relation": self.event_type(event), "date": date}
