@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from derbygraph import dates, vocab
 from derbygraph.answers import evidence
-from derbygraph.answers.members import members
+from derbygraph.answers.members import members_in
 from derbygraph.answers.names import in_force, window_of
 from derbygraph.store.dataset import Dataset, iri
 
@@ -58,8 +58,9 @@ class History:
     # --- identity -----------------------------------------------------------------------
 
     def members(self, org: str) -> list[str]:
-        """Every body of the lineage `org` belongs to, oldest first (`derbygraph.answers.members`)."""
-        return members(self.dataset, org)
+        """Every body of the lineage `org` belongs to, oldest first (`derbygraph.answers.members`, read
+        by patterns: the dataset may be a neighbourhood)."""
+        return members_in(self.dataset, org)
 
     def _periods(self, org: str) -> list[ox.NamedNode | ox.BlankNode]:
         return self.dataset.objects(iri(org), DG + "hasNamePeriod")
