@@ -56,8 +56,9 @@ def derbygraph_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "derbygraph.cli"]
 
 
-def run_cli(*args: str, check: bool = False, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
-    """Run the real `derbygraph` command as a user would."""
+def run_cli(*args: str, check: bool = False, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
+    """Run the real `derbygraph` command as a user would. The timeout bounds a hung command; it is no
+    speed check (on a machine shared by many runs a crosswalk took over 120 s)."""
     result = subprocess.run(derbygraph_command() + list(args), capture_output=True, text=True,
                             timeout=timeout, **kwargs)
     if check and result.returncode != 0:
