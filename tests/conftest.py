@@ -281,6 +281,14 @@ def registry_store(registry_import, tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
+def registry_server(registry_store):
+    """`derbygraph serve` on the registry store (modules that need their own start one of their own)."""
+    running = Server("--store", registry_store)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
 def registry_dataset(registry_store):
     from derbygraph.store.dataset import Dataset
 

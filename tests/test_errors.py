@@ -37,13 +37,6 @@ REGISTRY_MISSING = ["/api/crosswalk?to=2013&code=NOPE1", "/api/crosswalk.csv?to=
 ASKED = {"text/html": "text/html", "application/json": "application/json", "text/csv": "text/csv"}
 
 
-@pytest.fixture(scope="module")
-def registry_server(registry_store):
-    running = Server("--store", registry_store)
-    yield running
-    running.stop()
-
-
 def check_not_found(server: Server, path: str) -> None:
     for accept, media_type in ASKED.items():
         status, headers, body = server.get(path, headers={"Accept": accept})

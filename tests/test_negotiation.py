@@ -58,13 +58,6 @@ ACCEPTS = ["text/html", "application/json", "text/csv", "text/turtle", "applicat
            "application/x-nonsense"]
 
 
-@pytest.fixture(scope="module")
-def registry_server(registry_store):
-    running = Server("--store", registry_store)
-    yield running
-    running.stop()
-
-
 def expected(offered: list[formats.Format], named: str | None, accept: str) -> str | None:
     """The media type the path's table gives this client, or None where it gives nothing (406)."""
     try:
