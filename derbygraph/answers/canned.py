@@ -21,7 +21,7 @@ import pyoxigraph as ox
 
 from derbygraph import dates, resources, vocab
 from derbygraph.answers.names import NameIndex
-from derbygraph.store.sparql import QueryError
+from derbygraph.errors import BadInput, NotFound
 
 KINDS = ("organisation", "iri", "string", "date", "integer")
 _HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
@@ -50,7 +50,7 @@ class CannedQuery:
         SPARQL 1.1, so it runs on any store); defaults fill what is not given."""
         unknown = set(values) - {p.name for p in self.parameters}
         if unknown:
-            raise QueryError(f"{self.name} has no parameter {', '.join(sorted(unknown))}; "
+            raise BadInput(f"{self.name} has no parameter {', '.join(sorted(unknown))}; "
                              f"it takes: {', '.join(p.name for p in self.parameters) or 'none'}")
         bound = {}
         for parameter in self.parameters:
@@ -69,22 +69,22 @@ def _term(dataset, parameter: Parameter, value: str):
     if parameter.kind == "organisation":
         match = NameIndex.of(dataset).resolve(value)
         if match is None:
-            raise QueryError(f"{parameter.name}: no organisation matches {value!r}", 404)
+            raise NotFound(f"{parameter.name}: no organisation matches {value!r}")
         return ox.NamedNode(match.iri)
     if parameter.kind == "iri":
         if not re.match(r"^[a-z][a-z0-9+.-]*:[^\s<>\"{}|\\^`]*$", value, re.IGNORECASE):
-            raise QueryError(f"{parameter.name}: {value!r} is not an IRI")
+            raise BadInput(f"{parameter.name}: {value!r} is not an IRI")
         return ox.NamedNode(value)
     if parameter.kind == "date":
         try:
             value = dates.parse(value)
         except dates.BadDate as error:
-            raise QueryError(f"{parameter.name}: {error}") from None
+            raise BadInput(f"{parameter.name}: {error}") from None
         datatype = {4: "gYear", 7: "gYearMonth", 10: "date"}[len(value)]
         return ox.Literal(value, datatype=ox.NamedNode(vocab.XSD + datatype))
     if parameter.kind == "integer":
         if not re.fullmatch(r"-?\d{1,18}", value):
-            raise QueryError(f"{parameter.name}: {value!r} is not a whole number")
+            raise BadInput(f"{parameter.name}: {value!r} is not a whole number")
         return ox.Literal(value, datatype=ox.NamedNode(vocab.XSD + "integer"))
     return ox.Literal(value)
 
@@ -116,3 +116,19 @@ def catalogue() -> dict[str, CannedQuery]:
     """Every canned query shipped with derbygraph, by name."""
     return {path.stem: parse(path.stem, path.read_text(encoding="utf-8"))
             for path in sorted(Path(resources.asset_dir("queries")).glob("*.rq"))}
+
+
+def query_text(dataset, asked: str, values: dict[str, str]) -> str:
+    """The SPARQL that `asked` means: a canned query's name (its parameters bound from `values`),
+    a .rq or .sparql file, or the query itself."""
+    canned = catalogue().get(asked)
+    if canned:
+        return canned.render(dataset, values)
+    if values:
+        raise BadInput(f"parameters work only with a canned query's name, not {asked[:40]!r}")
+    if asked.endswith((".rq", ".sparql")):
+        try:
+            return Path(asked).read_text(encoding="utf-8")
+        except OSError as error:
+            raise BadInput(f"{asked}: {error.strerror or error}") from None
+    return asked

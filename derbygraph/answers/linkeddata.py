@@ -6,6 +6,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from derbygraph import __version__, resources, vocab
+from derbygraph.errors import NotFound
 from derbygraph.store import formats
 from derbygraph.store.dataset import Dataset, iri
 from derbygraph.store.dumps import (
@@ -34,9 +35,21 @@ def context() -> dict:
 # --- one resource -------------------------------------------------------------------------
 
 
-def exists(dataset: Dataset, node: ox.NamedNode) -> bool:
-    return any(True for _ in dataset.store.quads_for_pattern(node, None, None, None)) or \
-        any(True for _ in dataset.store.quads_for_pattern(None, None, node, None))
+class UnknownResource(NotFound):
+    """No statement of the dataset has this IRI as its subject or object."""
+
+
+def described(dataset: Dataset, value: str) -> ox.NamedNode:
+    """The node of an IRI the dataset says something about; UnknownResource otherwise (for a
+    text that is not even an IRI, a NUL or a space in it, too: nothing of ours is there)."""
+    try:
+        node = iri(value)
+    except ValueError:
+        node = None
+    if node is None or not (any(True for _ in dataset.store.quads_for_pattern(node, None, None, None)) or
+                            any(True for _ in dataset.store.quads_for_pattern(None, None, node, None))):
+        raise UnknownResource(f"nothing is known of {value}")
+    return node
 
 
 def describe(dataset: Dataset, node: ox.NamedNode, incoming_limit: int = 500) -> list[ox.Triple]:

@@ -17,20 +17,23 @@ from typing import Iterable
 import pyoxigraph as ox
 
 from derbygraph import vocab
+from derbygraph.errors import BadInput
 from derbygraph.store import dumps, storefolder
+from derbygraph.store.storefolder import StoreError
 from derbygraph.store.dataset import Dataset
 
 from . import derive, reasoning
-from .checks import check
-from .sources import Progress, Source, fingerprint, load_sources, sources
+from .checks import check, summary
+from .sources import Progress, Source, SourceError, fingerprint, load_sources, sources
 
 
-class DataProblems(Exception):
-    """The data parsed but breaks the shapes or misquotes its sources."""
+class DataProblems(BadInput):
+    """The data parsed but breaks the shapes or misquotes its sources; `details` are the report."""
 
-    def __init__(self, problems: list):
-        super().__init__(f"{len(problems)} problem(s) in the data")
+    def __init__(self, problems: list, path: Path):
+        super().__init__(f"{len(problems)} problem(s) in the data; {path} was left as it was")
         self.problems = problems
+        self.details = summary(problems)
 
 
 def build_store(extra: Iterable[Path] = (), progress: Progress | None = None) -> tuple[ox.Store, list[Source]]:
@@ -56,11 +59,21 @@ def write_store(path: Path, extra: Iterable[Path] = (), progress: Progress | Non
     """Build, check, and write a store folder at `path` (see `storefolder.write`); the Dataset
     opened from it.
 
-    Any problem the checks find (`DataProblems`), or any failure (a broken file, a full disk, a
-    folder that is not ours), leaves `path` untouched and raises. The folder is checked before
-    minutes of building, not after.
+    Any problem the checks find (`DataProblems`), or any failure (a broken file: `SourceError`; a
+    full disk or a folder that is not ours: `StoreError`), leaves `path` untouched and says so.
+    The folder is checked before minutes of building, not after.
     """
     path = Path(path)
+    try:
+        return _checked_and_written(path, extra, progress)
+    except SourceError as error:
+        raise SourceError(f"{error}; {path} was left as it was") from None
+    except OSError as error:
+        raise StoreError(f"{path}: cannot write the store: {error.strerror or error}; "
+                         "the previous store was left as it was") from None
+
+
+def _checked_and_written(path: Path, extra: Iterable[Path], progress: Progress | None) -> Dataset:
     storefolder.writable_target(path)
     store, found = build_store(extra, progress=progress)
     started = time.perf_counter()
@@ -68,7 +81,7 @@ def write_store(path: Path, extra: Iterable[Path] = (), progress: Progress | Non
     if progress:
         progress(f"checked shapes, quotes and support ({time.perf_counter() - started:.2f} s)")
     if problems:
-        raise DataProblems(problems)
+        raise DataProblems(problems, path)
     built = [store]
     del store  # from here only `built` holds it, so _fill can let it go
     storefolder.write(path, lambda folder: _fill(built, folder, progress), progress)

@@ -16,7 +16,7 @@ import collections
 import threading
 
 from derbygraph.config import Config
-from derbygraph.errors import QueryError
+from derbygraph.errors import Busy
 
 RETRY_AFTER = 5     # seconds a refused request is told to wait
 
@@ -72,6 +72,5 @@ class Admission:
             if not self._held[client]:
                 del self._held[client]
 
-    def busy(self, why: str) -> QueryError:
-        return QueryError(f"the server is busy with {self.what} ({why}); try again in a few seconds", 503,
-                          retry_after=RETRY_AFTER)
+    def busy(self, why: str) -> Busy:
+        return Busy(f"the server is busy with {self.what} ({why}); try again in a few seconds", RETRY_AFTER)

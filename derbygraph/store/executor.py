@@ -13,7 +13,9 @@ piece comes back in one message with its description, freeing the worker at once
 with its length so that the connection stays open (measured: benchmarks/throughput.py).
 
 Admission (`admission.Admission.for_queries`): at most `Config.sparql_slots` requests are running
-or waiting for a worker, at most `Config.client_queries` of them one client's.
+or waiting for a worker, at most `Config.client_queries` of them one client's; the next is told the
+server is `Busy` (with Retry-After) at once, and one that waits `Config.queue_wait` seconds without
+a worker is told so then, so SPARQL can never take the server threads that pages and the API answer on.
 
 A remote store (`serve --endpoint`) runs its queries itself, but the check still parses them
 here: a query longer than `querycheck.REMEMBERED_LENGTH` is checked by a worker of a pool with
@@ -34,7 +36,8 @@ from pathlib import Path
 from typing import Iterator
 
 from derbygraph.config import Config
-from derbygraph.errors import QueryError
+from derbygraph import errors
+from derbygraph.errors import Busy, Failed, OutOfMemory, TimedOut, Unavailable, UserError
 
 from . import querycheck, sparqlgrammar
 from .admission import RETRY_AFTER, Admission
@@ -42,6 +45,9 @@ from .sparql import Answer, execute
 
 PIECE = 256 * 1024  # bytes per message from a worker
 STOPPING = "the server is stopping; the query was not answered (try again when it is back)"
+# The kinds after which a worker is not trusted with another query: it was stopped, or may be
+# short of memory. Any other kind is the query's own fault, and the worker answers the next one.
+REPLACED = (Busy, TimedOut, OutOfMemory)
 
 
 @dataclass
@@ -97,6 +103,18 @@ class InProcessExecutor:
             self.checkers.close()
 
 
+def for_a_command(dataset, config: Config) -> "WorkerPool | InProcessExecutor":
+    """The executor one command queries through: a store on disk is queried as the server queries
+    it (one sandboxed worker, the time limit); a graph built in this process is queried here,
+    once the process has shut itself off the network."""
+    if dataset.path:
+        return WorkerPool(dataset.path, config.replace(workers=1))
+    from . import sandbox
+
+    sandbox.deny_network()
+    return InProcessExecutor(dataset, config)
+
+
 def _serve_queries(connection, store_path: str | None, config: Config) -> None:
     """A worker's life: lock itself in, open the store (if it has one), then answer (query,
     options) messages."""
@@ -141,14 +159,14 @@ def _answer_queries(connection, store, config: Config) -> None:
                 connection.send(("ok", query))
                 continue
             answer = execute(store, query, config=config, **options)
-        except QueryError as error:
-            connection.send(("refused", (str(error), error.status)))
+        except UserError as error:
+            connection.send(("refused", _refusal(error)))
             continue
         except MemoryError:  # the heap cap, met in Python: report, then make way for a fresh worker
-            connection.send(("refused", (_memory_message(config), 507)))
+            connection.send(("refused", _refusal(OutOfMemory(_memory_message(config)))))
             return
         except Exception as error:  # noqa: BLE001 - a worker reports, never dies silently
-            connection.send(("refused", (f"query failed: {error.__class__.__name__}: {error}", 500)))
+            connection.send(("refused", _refusal(Failed(f"query failed: {error.__class__.__name__}: {error}"))))
             continue
         body, answer.body = answer.body, answer.body[:PIECE]
         connection.send(("ok", (answer, len(body))))
@@ -156,6 +174,19 @@ def _answer_queries(connection, store, config: Config) -> None:
             for start in range(PIECE, len(body), PIECE):
                 connection.send_bytes(body[start:start + PIECE])
             connection.send_bytes(b"")
+
+
+def _refusal(error: UserError) -> tuple[str, str, int | None]:
+    """An error as the worker sends it: its kind (the nearest one `errors` names), message and
+    Retry-After; the server raises it again as that kind (`_raised`)."""
+    kind = next(k for k in type(error).__mro__ if vars(errors).get(k.__name__) is k)
+    return kind.__name__, str(error), error.retry_after
+
+
+def _raised(kind: str, message: str, retry_after: int | None) -> UserError:
+    error = getattr(errors, kind)(message)
+    error.retry_after = retry_after
+    return error
 
 
 def _memory_message(config: Config) -> str:
@@ -191,10 +222,10 @@ class _Worker:
         if self.started:
             return
         if not self.answered(self.STARTING):
-            raise QueryError("a query worker did not start in time; try again shortly", 503, retry_after=5)
+            raise Unavailable("a query worker did not start in time; try again shortly", RETRY_AFTER)
         outcome, message = self.connection.recv()
         if outcome != "ready":
-            raise QueryError(f"query workers cannot start: {message}", 503)
+            raise Unavailable(f"query workers cannot start: {message}")
         self.started = True
 
     def ready(self) -> bool:
@@ -272,7 +303,7 @@ class WorkerPool:
         if len(query) <= querycheck.REMEMBERED_LENGTH:
             query = querycheck.check(query, self.config)
         if self.closed:
-            raise QueryError(STOPPING, 503, retry_after=RETRY_AFTER)
+            raise Busy(STOPPING, RETRY_AFTER)
         self.admission.enter(client)
         try:
             worker = self._idle.get(timeout=self.config.queue_wait)
@@ -284,7 +315,7 @@ class WorkerPool:
         try:
             return worker, self._ask(worker, query, options)
         except BaseException as error:
-            self._release(worker, client, replace=not isinstance(error, QueryError) or error.status in (503, 507))
+            self._release(worker, client, replace=not isinstance(error, UserError) or isinstance(error, REPLACED))
             raise
 
     def _ask(self, worker: _Worker, query: str, options: dict | None):
@@ -294,17 +325,17 @@ class WorkerPool:
             worker.wait_started()
             worker.connection.send((query, options))
             if not worker.answered(self.config.timeout):
-                raise QueryError(f"query stopped: it ran past the time limit of {self.config.timeout:g} s", 503)
+                raise TimedOut(f"query stopped: it ran past the time limit of {self.config.timeout:g} s")
             outcome, payload = worker.connection.recv()
         except (EOFError, OSError):  # the worker died: past its memory cap (SIGABRT), or killed
             if self.closed:
-                raise QueryError(STOPPING, 503, retry_after=RETRY_AFTER) from None
+                raise Busy(STOPPING, RETRY_AFTER) from None
             worker.process.join(timeout=1)
             if worker.process.exitcode == -signal.SIGABRT:
-                raise QueryError(_memory_message(self.config), 507) from None
-            raise QueryError("the query worker stopped unexpectedly; the query was not answered", 503) from None
+                raise OutOfMemory(_memory_message(self.config)) from None
+            raise Unavailable("the query worker stopped unexpectedly; the query was not answered") from None
         if outcome == "refused":
-            raise QueryError(*payload)
+            raise _raised(*payload)
         return payload
 
     def _release(self, worker: _Worker, client: str | None, replace: bool) -> None:
@@ -317,7 +348,7 @@ class WorkerPool:
     closed = False
 
     def close(self) -> None:
-        """Stop every worker; a query still running is answered 503 (the server is stopping)."""
+        """Stop every worker; a query still running is told the server is stopping (`Busy`)."""
         self.closed = True
         with self._lock:
             workers, self._workers = self._workers, []

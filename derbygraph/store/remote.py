@@ -26,15 +26,17 @@ import pyoxigraph as ox
 
 from derbygraph import __version__, vocab
 from derbygraph.config import DEFAULT
-from derbygraph.errors import QueryError
+from derbygraph.errors import BadInput, OutOfMemory, TimedOut, UpstreamFailed
 
+from . import formats
 from .querycheck import reading
 from .sparql import SERVICE_UNAVAILABLE
 from .sparqlparse import Reading, holds_service
 
 SKOLEM = vocab.BASE + ".well-known/genid/"
-RESULT_TYPES = "application/sparql-results+json"
-GRAPH_TYPES = "application/n-triples, text/turtle;q=0.8"
+# What the remote store is asked to answer in, and read back: JSON results; N-Triples, or Turtle.
+RESULTS = [formats.RESULTS_JSON]
+GRAPHS = [formats.N_TRIPLES, formats.TURTLE]
 XSD_BOOLEAN = vocab.XSD + "boolean"
 _PROLOGUE_THEN_ASK = re.compile(r"((?:\s+|#[^\n]*|PREFIX\s*[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)*)ASK\b", re.IGNORECASE)
 
@@ -49,11 +51,8 @@ def _ask_as_select(sparql: str, read: Reading) -> str | None:
     return f"{match[1]}SELECT *{sparql[match.end():]}\nLIMIT 1"
 
 
-class RemoteError(QueryError):
-    """The remote store could not be reached or refused a request (502); str() is one line."""
-
-    def __init__(self, message: str):
-        super().__init__(message, 502)
+class RemoteError(UpstreamFailed):
+    """The remote store could not be reached or refused a request; str() is one line."""
 
 
 def skolemise(term):
@@ -75,7 +74,7 @@ class RemoteStore:
 
     # --- the one way in -----------------------------------------------------------------
 
-    def _ask(self, text: str, default_graph=None, named_graphs=None, accept: str = RESULT_TYPES) -> tuple[str, bytes]:
+    def _ask(self, text: str, default_graph=None, named_graphs=None, accept: str = formats.accept_header(RESULTS)) -> tuple[str, bytes]:
         """POST the query as a form: the one way every engine reads (Virtuoso 7 does not answer a
         direct `application/sparql-query` POST)."""
         form = [("query", text)] + [("default-graph-uri", g.value) for g in default_graph or []]
@@ -86,22 +85,22 @@ class RemoteStore:
             with urllib.request.urlopen(request, timeout=max(self.timeout, 1)) as response:
                 body = response.read(self.max_bytes + 1)  # never more than the limit into memory
                 if len(body) > self.max_bytes:
-                    raise QueryError(f"the remote store's answer is larger than {self.max_bytes >> 20} MiB; "
-                                     "narrow the query", 507)
+                    raise OutOfMemory(f"the remote store's answer is larger than {self.max_bytes >> 20} MiB; "
+                                      "narrow the query")
                 return response.headers.get_content_type(), body
         except urllib.error.HTTPError as error:
             # The engine's first paragraph: Virtuoso echoes the query after it.
             message = " ".join(error.read()[:2000].decode("utf-8", "replace").split("\n\n")[0].split())
             if holds_service(text):  # a SERVICE the check let through, refused by the store's walls
-                raise QueryError(SERVICE_UNAVAILABLE, 400) from None
+                raise BadInput(SERVICE_UNAVAILABLE) from None
             if error.code == 400:
                 raise SyntaxError(message or "the remote store could not parse the query") from None
             raise RemoteError(f"{self.endpoint}: {error.code} {message[:300]}") from None
         except (socket.timeout, TimeoutError):
-            raise QueryError(f"query stopped: the remote store did not answer within {self.timeout:g} s", 503) from None
+            raise TimedOut(f"query stopped: the remote store did not answer within {self.timeout:g} s") from None
         except (urllib.error.URLError, OSError) as error:
             if isinstance(getattr(error, "reason", None), (socket.timeout, TimeoutError)):
-                raise QueryError(f"query stopped: the remote store did not answer within {self.timeout:g} s", 503) from None
+                raise TimedOut(f"query stopped: the remote store did not answer within {self.timeout:g} s") from None
             raise RemoteError(f"{self.endpoint}: {getattr(error, 'reason', error)}") from None
 
     def query(self, sparql: str, prefixes: dict | None = None, base_iri: str | None = None,
@@ -123,25 +122,26 @@ class RemoteStore:
             sparql = read.without_dataset()
         form = read.form
         as_select = _ask_as_select(sparql, read) if form == "ASK" else None
+        offered = GRAPHS if form in ("CONSTRUCT", "DESCRIBE") else RESULTS
         try:
             media_type, body = self._ask(prologue + (as_select or sparql), default_graph, named_graphs,
-                                         GRAPH_TYPES if form in ("CONSTRUCT", "DESCRIBE") else RESULT_TYPES)
+                                         formats.accept_header(offered))
         except SyntaxError as error:  # report positions in the caller's text, not ours
             lines, last = prologue.count("\n"), sparql.count("\n") + 1  # an error at the end is on the last line
             raise SyntaxError(re.sub(r"(?<=line )(\d+)|(\d+)(?=:\d+)",
                                      lambda m: str(min(max(int(m[0]) - lines, 1), last)), str(error), count=1)) from None
-        if media_type == "application/sparql-results+json" and form in ("SELECT", "ASK"):
-            results = ox.parse_query_results(_canonical_booleans(body), ox.QueryResultsFormat.JSON)
+        fmt = formats.find(offered, media_type)
+        if fmt is None:
+            raise RemoteError(f"{self.endpoint}: answered in {media_type}, which derbygraph does not read")
+        if offered is RESULTS:
+            results = ox.parse_query_results(_canonical_booleans(body), fmt.oxigraph)
             if form == "ASK" and isinstance(results, ox.QuerySolutions):
                 # A row for SELECT * ... LIMIT 1; Virtuoso answers an ASK with one row, ?__ASK_RETVAL 1 or 0.
                 truth = any(True for _ in results) if as_select else any(int(row[0].value) for row in results)
                 results = ox.parse_query_results(json.dumps({"head": {}, "boolean": truth}).encode(),
                                                  ox.QueryResultsFormat.JSON)
             return results
-        if media_type in ("application/n-triples", "text/turtle", "text/plain") and form in ("CONSTRUCT", "DESCRIBE"):
-            fmt = ox.RdfFormat.TURTLE if media_type == "text/turtle" else ox.RdfFormat.N_TRIPLES
-            return [quad.triple for quad in ox.parse(body, fmt)]
-        raise RemoteError(f"{self.endpoint}: answered in {media_type}, which derbygraph does not read")
+        return [quad.triple for quad in ox.parse(body, fmt.oxigraph)]
 
     # --- what the services read ------------------------------------------------------------
 
@@ -212,8 +212,8 @@ def push(quads, endpoint: str, gsp: str | None = None, batch: int = 1000, progre
     for graph, triples in sorted(by_graph.items()):
         if gsp:
             url = gsp + ("&" if "?" in gsp else "?") + urllib.parse.urlencode({"graph": graph})
-            body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-            _http(url, "PUT", body, "application/n-triples")
+            body = ox.serialize(triples, format=formats.N_TRIPLES.oxigraph)
+            _http(url, "PUT", body, formats.N_TRIPLES.media_type)
         else:
             _update(endpoint, f"DROP SILENT GRAPH <{graph}>")
             for start in range(0, len(triples), batch):

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 
 from derbygraph import vocab
 from derbygraph.config import DEFAULT, Config
-from derbygraph.errors import QueryError
+from derbygraph.errors import BadInput
 
 from . import formats, sparqlparse
 
@@ -47,7 +47,7 @@ def execute(
     default_graphs: list[str] | None = None,
     named_graphs: list[str] | None = None,
 ) -> Answer:
-    """Run a read-only query and serialise its answer; raises QueryError for what it refuses.
+    """Run a read-only query and serialise its answer; raises BadInput for what cannot run.
 
     The dataset: the protocol's `default_graphs`/`named_graphs` when either is given (exactly
     those, as the SPARQL Protocol says: a graph left unnamed is not in it), else the query's own
@@ -60,18 +60,18 @@ def execute(
             options["default_graph"] = [ox.NamedNode(g) for g in default_graphs or ()]
             options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or ()]
     except ValueError as error:
-        raise QueryError(f"not a graph IRI: {_tidy(error)}", 400) from None
+        raise BadInput(f"not a graph IRI: {_tidy(error)}") from None
     try:
         result = store.query(query, **options)
         return _serialise(result, accept, format_name, config)  # evaluation errors surface while iterating
     except SyntaxError as error:
-        raise QueryError(f"malformed query: {_syntax_message(error)}", 400) from None
+        raise BadInput(f"malformed query: {_syntax_message(error)}") from None
     except OSError as error:
         if sparqlparse.holds_service(query):  # the sandbox refused SERVICE's connection
-            raise QueryError(SERVICE_UNAVAILABLE, 400) from None
-        raise QueryError(f"query failed: {_tidy(error)}", 400) from None
+            raise BadInput(SERVICE_UNAVAILABLE) from None
+        raise BadInput(f"query failed: {_tidy(error)}") from None
     except (ValueError, RuntimeError) as error:
-        raise QueryError(f"query failed: {_tidy(error)}", 400) from None
+        raise BadInput(f"query failed: {_tidy(error)}") from None
 
 
 SERVICE_UNAVAILABLE = ("SERVICE is not available: this endpoint makes no outbound requests; query the data "
@@ -118,8 +118,7 @@ def _serialise(result, accept: str | None, format_name: str | None, config: Conf
 def _format(form: str, accept: str | None, format_name: str | None) -> formats.Format:
     """The format of an answer of this form ("solutions" or "graph"); clients send the same
     Accept header with every request, so each is negotiated once (a 406 is not remembered)."""
-    mine, others = (formats.GRAPHS, formats.SOLUTIONS) if form == "graph" else (formats.SOLUTIONS, formats.GRAPHS)
-    return formats.negotiate(mine, accept, format_name, others=others)
+    return formats.negotiate(formats.for_form(form), accept, format_name)
 
 
 class _Enough(Exception):

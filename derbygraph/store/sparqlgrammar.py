@@ -21,13 +21,13 @@ import lark
 import lark.parsers.lalr_analysis
 from lark import Tree
 
-from derbygraph.errors import QueryError
+from derbygraph.errors import BadInput, ReadOnly
 
 GRAMMAR = Path(__file__).with_name("sparql.lark")
 UPDATE_OPERATIONS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
 
 
-class Update(QueryError):
+class Update(ReadOnly):
     """The text is a SPARQL Update (its first word after the prologue names an update)."""
 
 
@@ -128,8 +128,8 @@ def _build() -> lark.Lark:
 
 
 def parse(text: str) -> Tree:
-    """The query's tree (every token kept); QueryError (400) where it is not SPARQL, Update (403)
-    when it is an update."""
+    """The query's tree (every token kept); BadInput where it is not SPARQL, Update when it is an
+    update."""
     try:
         return _parser().parse(text)
     except lark.exceptions.UnexpectedInput as error:
@@ -141,9 +141,9 @@ def parse(text: str) -> Tree:
 _AN_UPDATE = re.compile(r"(?i)(?:%s)(?![\w-])" % "|".join(UPDATE_OPERATIONS))
 
 
-def _unreadable(text: str, error: lark.exceptions.UnexpectedInput) -> QueryError:
-    """Update (403) when the query form was expected and an update's first word stands there;
-    otherwise a syntax error (400) with its line, column and what the grammar expected."""
+def _unreadable(text: str, error: lark.exceptions.UnexpectedInput) -> BadInput | Update:
+    """Update when the query form was expected and an update's first word stands there;
+    otherwise a syntax error (BadInput) with its line, column and what the grammar expected."""
     if isinstance(error, lark.exceptions.UnexpectedToken):
         expected = {t for t in error.expected if error.state is None or _shifts(error.state, t)}
         at_end = error.token.type == "$END"
@@ -151,14 +151,14 @@ def _unreadable(text: str, error: lark.exceptions.UnexpectedInput) -> QueryError
         expected, at_end = set(error.allowed or ()), False
     position = len(text) if at_end else error.pos_in_stream
     if "SELECT" in expected and _AN_UPDATE.match(text, position or 0):
-        return Update("SPARQL Update is not accepted: this endpoint is read-only", 403)
+        return Update("SPARQL Update is not accepted: this endpoint is read-only")
     line = text.count("\n", 0, position) + 1
     column = position - (text.rfind("\n", 0, position) + 1) + 1
     found = repr(text[position:position + 20].split("\n")[0]) if position < len(text) else "the end"
     names = sorted({_expected_name(name) for name in expected if name in _terminal_patterns()})
     shown = ", ".join(names[:16]) + (", ..." if len(names) > 16 else "")
-    return QueryError(f"malformed query: found {found}; error at {line}:{column}: "
-                      f"expected one of {shown}", 400)
+    return BadInput(f"malformed query: found {found}; error at {line}:{column}: "
+                    f"expected one of {shown}")
 
 
 @functools.cache

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from lark import Token, Tree
 
-from derbygraph.errors import QueryError
+from derbygraph.errors import BadInput
 
 from .sparqlgrammar import parse
 
@@ -60,7 +60,7 @@ class Reading:
 
 
 def read(text: str, predeclared: dict[str, str]) -> Reading:
-    """Parse, measure and print a query; QueryError (400) says where it is not SPARQL, Update
+    """Parse, measure and print a query; BadInput says where it is not SPARQL, Update
     (403) that it is an update. `predeclared` are the prefixes a query may use undeclared."""
     return _Printer(predeclared).reading(parse(text))
 
@@ -107,7 +107,7 @@ class _Printer:
         dataset: list[tuple[int, int]] = []
         depth, deepest, service = self._walk(tree.children[1:], tokens, dataset)
         if self.undeclared:
-            raise QueryError(_undeclared_message(self.undeclared, self.predeclared), 400)
+            raise BadInput(_undeclared_message(self.undeclared, self.predeclared))
         # Names in the order the printed text declares them, so that printing it again gives it back.
         for number, name in enumerate([self.implied[i + 1][0] for i in range(0, len(self.implied), 3)] + self.declared):
             name[0] = f"p{number}:"
@@ -241,13 +241,13 @@ class _Mark:
 
 
 def _decode(body: str) -> str:
-    """A string's or an IRI's text with its escapes decoded (QueryError for a surrogate)."""
+    """A string's or an IRI's text with its escapes decoded (BadInput for a surrogate)."""
     def one(match: re.Match) -> str:
         if match.group(3) is not None:
             return _ECHAR[match.group(3)]
         point = int(match.group(1) or match.group(2), 16)
         if 0xD800 <= point <= 0xDFFF or point > 0x10FFFF:
-            raise QueryError(f"\\u{point:04X} is not a character: a query may not hold it", 400)
+            raise BadInput(f"\\u{point:04X} is not a character: a query may not hold it")
         return chr(point)
     return _ESCAPE.sub(one, body) if "\\" in body else body
 
@@ -265,7 +265,7 @@ def _iri(written: str) -> str:
     value = _decode(written[1:-1])
     bad = _NOT_IN_IRI.search(value)
     if bad:
-        raise QueryError(f"an IRI may not hold {bad.group()!r}, even written as an escape: {written}", 400)
+        raise BadInput(f"an IRI may not hold {bad.group()!r}, even written as an escape: {written}")
     return f"<{value}>"
 
 

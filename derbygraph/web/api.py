@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, request
 
 from derbygraph.answers.names import NameIndex
 from derbygraph.answers.search import search as find
 from derbygraph.answers.why import WhyService
 from derbygraph.errors import BadInput
 from derbygraph.store.dataset import iri
+
+from .negotiation import json_answer
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
@@ -18,7 +20,7 @@ def lineage():
     name = request.args.get("org", "").strip()
     if not name:
         raise BadInput("give the organisation as ?org=NAME (any of its names, an acronym or its IRI)")
-    return jsonify(current_app.config["LINEAGE"].lineage(name, request.args.get("at") or None))
+    return json_answer(current_app.config["LINEAGE"].lineage(name, request.args.get("at") or None))
 
 
 @blueprint.get("/search")
@@ -31,7 +33,7 @@ def search():
     except ValueError:
         raise BadInput("limit must be a whole number") from None
     dataset, at = current_app.config["DATASET"], request.args.get("at") or None
-    return jsonify([
+    return json_answer([
         {"iri": hit.iri, "label": dataset.label(iri(hit.iri)), "names": NameIndex.of(dataset).names_of(hit.iri),
          "score": hit.score, "field": hit.field, "matched": hit.matched} | ({"then": hit.then} if at else {})
         for hit in find(dataset, text, limit, at)
@@ -43,5 +45,5 @@ def why():
     missing = [name for name in ("s", "p", "o") if not request.args.get(name, "").strip()]
     if missing:
         raise BadInput(f"give the statement as ?s=IRI&p=IRI&o=IRI-or-literal (missing: {', '.join(missing)})")
-    return jsonify(WhyService(current_app.config["DATASET"]).why(
+    return json_answer(WhyService(current_app.config["DATASET"]).why(
         request.args["s"], request.args["p"], request.args["o"]))

@@ -1,8 +1,15 @@
-"""The Flask app factory: one blueprint per area, configured explicitly, errors answered once."""
+"""The Flask app factory: one blueprint per area, configured explicitly, errors answered once.
+
+`STATUSES` is the one table that turns an error's kind (`derbygraph.errors`) into an HTTP
+status; the views raise and never catch, so every path answers a kind the same way, in the
+format the client reads (`negotiation.error_format`).
+"""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import urllib.parse
 from datetime import datetime
 from http import HTTPStatus
@@ -12,19 +19,19 @@ from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
 
-from derbygraph import __version__, deadline, resources
+from derbygraph import __version__, deadline, errors, resources
 from derbygraph.answers.lineage import LineageService
 from derbygraph.answers.sources import document_texts
 from derbygraph.config import AREAS, DEFAULT, Config
-from derbygraph.errors import BadInput, NotFound, OutOfTime, QueryError
+from derbygraph.errors import BadInput, UserError
 from derbygraph.store import formats
 from derbygraph.store.dataset import Dataset
+
+from .negotiation import error_format
 
 # Pages use only the app's own scripts and styles: injected markup could run nothing.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-# Paths whose errors are always JSON: programs call them.
-JSON_PATHS = ("/api/", "/reconcile")
 # The area each endpoint is admitted in (config.AREAS); None: its own admission (SPARQL) or
 # nothing to bound (static files). Any other endpoint is a page.
 ENDPOINT_AREAS = {"api.lineage": "lineage", "api.search": "search", "api.why": "api", "crosswalk.api": "api",
@@ -34,8 +41,26 @@ DOWNLOADS = {"crosswalk.api", "crosswalk.api_csv", "crosswalk.batch", "crosswalk
 # Parameters bounded by their own limits rather than `Config.max_text`: SPARQL text, and the
 # reconciliation API's JSON (checked entry by entry).
 LONG_PARAMETERS = {"query", "queries", "extend"}
-ERROR_FORMATS = [formats.Format("text", "text/plain"), formats.Format("json", "application/json",
-                 aliases=("application/sparql-results+json", "application/ld+json")), formats.HTML]
+# Each kind of error, the status it is answered with (a kind not named: its nearest named base).
+STATUSES = {
+    errors.BadInput: 400,
+    errors.TooLarge: 413,
+    errors.UnsupportedMediaType: 415,
+    errors.NotFound: 404,
+    errors.QueryRefused: 403,
+    errors.NotAcceptable: 406,
+    errors.Busy: 503,            # with Retry-After where the error says when
+    errors.TimedOut: 503,
+    errors.OutOfMemory: 507,
+    errors.UpstreamFailed: 502,
+    errors.Failed: 500,
+    errors.UserError: 400,
+}
+
+
+def status_of(error: UserError) -> int:
+    """The status an error of this kind is answered with."""
+    return next(STATUSES[kind] for kind in type(error).__mro__ if kind in STATUSES)
 
 
 def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Flask:
@@ -124,26 +149,12 @@ def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Fla
             response.headers["Link"] = f'<{request.url_root}context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"'
         return response
 
-    @app.errorhandler(QueryError)
-    def refused(error: QueryError):
-        response = error_response(str(error), error.status)
+    @app.errorhandler(UserError)
+    def answered(error: UserError):
+        response = error_response(str(error), status_of(error), getattr(error, "suggestions", None))
         if error.retry_after:
             response.headers["Retry-After"] = str(error.retry_after)
         return response
-
-    @app.errorhandler(OutOfTime)
-    def out_of_time(error: OutOfTime):
-        response = error_response(str(error), 503)
-        response.headers["Retry-After"] = str(error.retry_after)
-        return response
-
-    @app.errorhandler(BadInput)
-    def bad_input(error: BadInput):
-        return error_response(str(error), 400)
-
-    @app.errorhandler(NotFound)
-    def not_found(error: NotFound):
-        return error_response(str(error), 404, suggestions=error.suggestions)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -166,21 +177,23 @@ def bounded_text(name: str, value: str, config: Config) -> str:
     return value
 
 
-def error_response(message: str, status: int, **extra):
-    """An error in the form the client reads: JSON for APIs and JSON clients, a page for
-    browsers, else one line of text."""
-    try:
-        fmt = formats.negotiate(ERROR_FORMATS, request.headers.get("Accept"))
-    except QueryError:
-        fmt = ERROR_FORMATS[0]
-    if request.path.startswith(JSON_PATHS) or fmt.name == "json":
-        response = jsonify(error=message, **extra)
+def error_response(message: str, status: int, suggestions: list[str] | None = None):
+    """An error in the format the client reads (`negotiation.error_format`): `{"error": ...}`
+    JSON, a page, a CSV of one `error` column, or one line of text."""
+    fmt = error_format()
+    if fmt is formats.JSON:
+        response = jsonify(error=message, **({"suggestions": suggestions} if suggestions else {}))
     elif fmt is formats.HTML:
         title = f"{status} {HTTPStatus(status).phrase}" if status in HTTPStatus._value2member_map_ else str(status)
         response = Flask.response_class(render_template(
-            "error.html", dataset=None, status=status, title=title, message=message), mimetype="text/html")
+            "error.html", dataset=None, status=status, title=title, message=message, suggestions=suggestions or []),
+            mimetype=fmt.media_type)
+    elif fmt is formats.CSV:
+        out = io.StringIO()
+        csv.writer(out).writerows([["error"], [message]])
+        response = Flask.response_class(out.getvalue(), mimetype=fmt.media_type)
     else:
-        response = Flask.response_class(message + "\n", mimetype="text/plain")
+        response = Flask.response_class(message + "\n", mimetype=fmt.media_type)
     response.status_code = status
     response.vary.add("Accept")
     return response

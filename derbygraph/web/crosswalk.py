@@ -8,15 +8,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from flask import (
-    Blueprint,
-    Response,
-    current_app,
-    jsonify,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, current_app, request, url_for
 
 from derbygraph import deadline
 from derbygraph.answers.crosswalk import (
@@ -31,14 +23,12 @@ from derbygraph.answers.crosswalk import (
 from derbygraph.errors import BadInput
 from derbygraph.store import formats
 
+from .negotiation import chosen, html_page, json_answer
+
 blueprint = Blueprint("crosswalk", __name__)
 PREVIEW = 50
-# The two forms of one table: the contract's JSON (the default) and a row per (code, target).
-TABLES = [formats.Format("json", "application/json", family="json"),
-          formats.Format("csv", "text/csv", extensions=(".csv",))]
 # What a mapping is asked with: each once.
 ASKED = ("to", "code", "kind", "splits", "became")
-METADATA_TYPE = "application/csvm+json"
 
 
 def _service() -> CrosswalkService:
@@ -72,14 +62,16 @@ def _answer(to: str, splits: SplitPolicy) -> dict:
 
 
 def _csv(table: Table, metadata_url: str) -> Response:
-    return Response(table.csv(), mimetype="text/csv", headers={
+    fmt = chosen([formats.CSV], "csv")
+    return Response(table.csv(), mimetype=fmt.media_type, headers={
         "Content-Disposition": f'attachment; filename="{table.filename}"',
-        "Link": f'<{metadata_url}>; rel="describedby"; type="{METADATA_TYPE}"'})
+        "Link": f'<{metadata_url}>; rel="describedby"; type="{formats.CSVW.media_type}"'})
 
 
 def _metadata(table: Table, csv_url: str) -> Response:
+    fmt = chosen([formats.CSVW], "csvw")
     return Response(json.dumps(table.metadata(_service().citation(), url=csv_url), ensure_ascii=False, indent=1),
-                    mimetype=METADATA_TYPE)
+                    mimetype=fmt.media_type)
 
 
 def _asked(names: tuple[str, ...], splits: SplitPolicy) -> list[tuple[str, str]]:
@@ -91,14 +83,11 @@ def _asked(names: tuple[str, ...], splits: SplitPolicy) -> list[tuple[str, str]]
 
 def _mapping(splits: SplitPolicy):
     """The crosswalk answer counted by `splits`: JSON, or CSV by Accept, `format=csv` or `.csv`."""
-    to = _to()
-    name = "csv" if request.path.endswith(".csv") else request.args.get("format")
-    fmt = formats.negotiate(TABLES, request.headers.get("Accept"), name)
-    answer = _answer(to, splits)
-    if fmt.name == "csv":
+    answer = _answer(_to(), splits)
+    if chosen(formats.RECORDS, "csv" if request.path.endswith(".csv") else None) is formats.CSV:
         query = urlencode(_asked(ASKED, splits))
         return _csv(crosswalk_table(answer), url_for("crosswalk.api_metadata", _external=True) + "?" + query)
-    return jsonify(answer)
+    return json_answer(answer)
 
 
 @blueprint.get("/api/crosswalk")
@@ -124,7 +113,7 @@ def posted():
     `csv` part gives the crosswalk itself, counted by them."""
     if request.mimetype == "multipart/form-data":
         given, weights = _part("csv"), _part("weights")
-    elif request.mimetype in ("text/csv", "text/plain"):
+    elif formats.find([formats.CSV, formats.TEXT], request.mimetype) is not None:
         given, weights = ("the CSV", request.get_data()), None
     else:
         raise BadInput("send the CSV as the request body with Content-Type: text/csv, or as a multipart/form-data "
@@ -205,6 +194,6 @@ def page():
     """Pick a date and a kind; see the first rows and download the whole table as CSV."""
     to = _arg("to") or ""
     answer = _answer(to, SplitPolicy.parse(_arg("splits"))) if to else None
-    return render_template("crosswalk.html", dataset=current_app.config["DATASET"], kinds=_service().kinds(), to=to,
-                           kind=_arg("kind") or "", code=_arg("code") or "", splits=_arg("splits") or "all",
-                           answer=answer, preview=PREVIEW)
+    return html_page("crosswalk.html", dataset=current_app.config["DATASET"], kinds=_service().kinds(), to=to,
+                     kind=_arg("kind") or "", code=_arg("code") or "", splits=_arg("splits") or "all",
+                     answer=answer, preview=PREVIEW)

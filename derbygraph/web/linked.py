@@ -10,23 +10,17 @@ import itertools
 import json
 
 import pyoxigraph as ox
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    render_template,
-    request,
-    send_file,
-)
+from flask import Blueprint, Response, current_app, request, send_file
 
 from derbygraph import vocab
 from derbygraph.answers import evidence, linkeddata
 from derbygraph.answers.why import WhyService
+from derbygraph.errors import NotFound
 from derbygraph.store import formats
 from derbygraph.store.dataset import iri
 from derbygraph.store.dumps import DUMPS, dump_file
 
+from .negotiation import chosen, html_page
 from .results import local_href
 
 blueprint = Blueprint("linked", __name__)
@@ -35,12 +29,9 @@ PAGE_SIZE = 50
 MAX_PAGES = 200  # a resource page lists at most this many pages of incoming links
 INFERRED = ox.NamedNode(vocab.GRAPH_INFERRED)
 DERIVED = ox.NamedNode(vocab.GRAPH_DERIVED)
+GRAPH_LINKS = [(f.name, f"?format={f.name}") for f in formats.GRAPHS]  # a page's links to its RDF
 HIDDEN = {vocab.RDF + "type", vocab.RDFS + "label", vocab.SKOS + "prefLabel", vocab.DG + "evidence",
           vocab.RDFS + "comment"}
-
-
-def _negotiate(offered: list[formats.Format]) -> formats.Format:
-    return formats.negotiate(offered, request.headers.get("Accept"), request.args.get("format"))
 
 
 def _rdf_response(triples: list[ox.Triple], fmt: formats.Format) -> Response:
@@ -104,13 +95,8 @@ def resource(rest: str):
     value = vocab.BASE + rest
     if value == vocab.ONTOLOGY:
         return ontology()
-    try:
-        node = iri(value)
-    except ValueError:  # not even an IRI (a NUL, a space...): nothing of ours is there
-        abort(404)
-    if not linkeddata.exists(dataset, node):
-        abort(404)
-    fmt = _negotiate(formats.DOCUMENTS)
+    node = linkeddata.described(dataset, value)
+    fmt = chosen(formats.DOCUMENTS)
     if fmt is not formats.HTML:
         return _rdf_response(linkeddata.describe(dataset, node), fmt)
     try:
@@ -125,17 +111,14 @@ def resource(rest: str):
     shown, more = seen[:PAGE_SIZE], len(seen) > PAGE_SIZE
     asserted, derived, inferred = _facts(dataset, node)
     is_organisation = dataset.has_type(node, vocab.ORG + "Organization")
-    response = Response(render_template(
-        "resource.html", dataset=dataset, iri=value, label=dataset.label(node),
-        types=[_term_view(dataset, iri(t)) for t in dataset.types(node) if not t.startswith(vocab.OWL)],
-        comment=(dataset.value(node, vocab.RDFS + "comment") or ox.Literal("")).value,
-        facts=asserted, derived=derived, inferred=inferred, sources=_sources(dataset, node),
-        incoming=[{"subject": _term_view(dataset, s), "property": _property_view(dataset, p.value)} for s, p in shown],
-        page=page, pages=page + more,
-        is_organisation=is_organisation,
-        formats=[(f.name, f"?format={f.name}") for f in formats.GRAPHS]), mimetype="text/html")
-    response.vary.add("Accept")
-    return response
+    return html_page("resource.html", dataset=dataset, iri=value, label=dataset.label(node),
+                     types=[_term_view(dataset, iri(t)) for t in dataset.types(node) if not t.startswith(vocab.OWL)],
+                     comment=(dataset.value(node, vocab.RDFS + "comment") or ox.Literal("")).value,
+                     facts=asserted, derived=derived, inferred=inferred, sources=_sources(dataset, node),
+                     incoming=[{"subject": _term_view(dataset, s), "property": _property_view(dataset, p.value)} for s, p in shown],
+                     page=page, pages=page + more,
+                     is_organisation=is_organisation,
+                     formats=GRAPH_LINKS)
 
 
 def _unique(items):
@@ -150,19 +133,16 @@ def _unique(items):
 def ontology():
     """The ontology IRI: the OWL ontology as RDF, or its documentation page."""
     dataset = current_app.config["DATASET"]
-    fmt = _negotiate(formats.DOCUMENTS)
+    fmt = chosen(formats.DOCUMENTS)
     if fmt is not formats.HTML:
         return _rdf_response(linkeddata.ontology_triples(dataset), fmt)
     terms = [{**term, **{key: [_link(v) for v in term[key]] for key in ("supers", "domains", "ranges")}}
              for term in linkeddata.ontology_terms(dataset)]
     header = iri(vocab.ONTOLOGY)
-    response = Response(render_template(
-        "ontology.html", dataset=dataset, terms=terms, ontology_iri=vocab.ONTOLOGY,
-        title=dataset.label(header), comment=(dataset.value(header, vocab.RDFS + "comment") or ox.Literal("")).value,
-        version=(dataset.value(header, vocab.OWL + "versionInfo") or ox.Literal("")).value,
-        formats=[(f.name, f"?format={f.name}") for f in formats.GRAPHS]), mimetype="text/html")
-    response.vary.add("Accept")
-    return response
+    return html_page("ontology.html", dataset=dataset, terms=terms, ontology_iri=vocab.ONTOLOGY,
+                     title=dataset.label(header), comment=(dataset.value(header, vocab.RDFS + "comment") or ox.Literal("")).value,
+                     version=(dataset.value(header, vocab.OWL + "versionInfo") or ox.Literal("")).value,
+                     formats=GRAPH_LINKS)
 
 
 def _link(value: str) -> dict:
@@ -173,12 +153,13 @@ def _link(value: str) -> dict:
 
 @blueprint.get("/context.jsonld")
 def jsonld_context():
-    return Response(json.dumps(linkeddata.context(), indent=1), content_type=formats.JSON_LD.content_type)
+    fmt = chosen([formats.JSON_LD], "jsonld")
+    return Response(json.dumps(linkeddata.context(), indent=1), content_type=fmt.content_type)
 
 
 @blueprint.get("/.well-known/void")
 def void():
-    fmt = _negotiate(formats.GRAPHS)
+    fmt = chosen(formats.GRAPHS)
     return _rdf_response(linkeddata.void_description(current_app.config["DATASET"], request.url_root.rstrip("/")), fmt)
 
 
@@ -189,8 +170,8 @@ def dumps(name: str):
         if name in (filename, filename + ".sha256"):
             path, digest = dump_file(dataset, format_name)
             if name != filename:
-                return Response(f"{digest}  {filename}\n", mimetype="text/plain")
-            fmt = formats.by_name(formats.EXPORTS, format_name)
+                return Response(f"{digest}  {filename}\n", mimetype=chosen([formats.TEXT], "text").media_type)
+            fmt = chosen(formats.EXPORTS, format_name)
             return send_file(path, mimetype=fmt.content_type, conditional=True,
                              etag=f"{dataset.version}-{format_name}", last_modified=path.stat().st_mtime)
-    abort(404)
+    raise NotFound(f"no dump is called {name!r}; the dumps are {', '.join(DUMPS.values())}")

@@ -14,12 +14,13 @@ from flask import Blueprint, Response, current_app, render_template, request
 from derbygraph import vocab
 from derbygraph.answers import canned as queries
 from derbygraph.answers import timeline
-from derbygraph.answers.lineage import UnknownOrganisation
 from derbygraph.answers.names import Choice, NameIndex, choose_lineage
 from derbygraph.answers.search import FieldIndex
-from derbygraph.dates import BadDate
+from derbygraph.errors import BadInput
+from derbygraph.store import formats
 from derbygraph.store.dataset import iri
 
+from .negotiation import chosen, html_page
 from .results import download_links, local_href, run_for_page
 
 blueprint = Blueprint("pages", __name__)
@@ -32,6 +33,7 @@ STARTER = """SELECT ?organisation ?name ?start ?end WHERE {
   OPTIONAL { ?period dg:end ?end }
 }
 ORDER BY ?organisation ?start"""
+NO_NAME = "Type the name of an organisation, or part of it, as ?org=NAME (any of its names, an acronym or its IRI)."
 
 
 @blueprint.get("/")
@@ -42,9 +44,9 @@ def home():
     described = [o for o in everything if dataset.objects(iri(o), vocab.DG + "evidence")]
     organisations = sorted(((o, NameIndex.of(dataset).names_of(o)) for o in described), key=lambda entry: entry[1][0])
     documents = [(d.value, dataset.label(d)) for d in dataset.subjects(vocab.RDF + "type", iri(vocab.DG + "SourceDocument"))]
-    return render_template("home.html", dataset=dataset, organisations=organisations, documents=documents,
-                           others=len(everything) - len(described),
-                           queries=queries.catalogue(), local_href=local_href, ontology=vocab.ONTOLOGY)
+    return html_page("home.html", dataset=dataset, organisations=organisations, documents=documents,
+                     others=len(everything) - len(described),
+                     queries=queries.catalogue(), local_href=local_href, ontology=vocab.ONTOLOGY)
 
 
 @blueprint.get("/query")
@@ -58,10 +60,10 @@ def query_page():
     if result is not None and result.error:
         result.error = readable_error(result.error, text)
     form = "graph" if result is not None and result.graph is not None else "solutions"
-    return render_template("query.html", dataset=dataset, query=text or STARTER, result=result,
-                           downloads=download_links(text, form) if text and not (result and result.error) else [],
-                           elapsed=elapsed, labels=_labels(result), prefixes=vocab.PREFIXES,
-                           prefixes_json=json.dumps(vocab.PREFIXES), queries=queries.catalogue())
+    return html_page("query.html", dataset=dataset, query=text or STARTER, result=result,
+                     downloads=download_links(text, form) if text and not (result and result.error) else [],
+                     elapsed=elapsed, labels=_labels(result), prefixes=vocab.PREFIXES,
+                     prefixes_json=json.dumps(vocab.PREFIXES), queries=queries.catalogue())
 
 
 _SYNTAX = re.compile(r"error at (\d+):(\d+): expected (?:one of )?(.*)$")
@@ -114,31 +116,24 @@ def lineage_page():
     name = request.args.get("org", "").strip()
     at = request.args.get("at", "").strip() or None
     if not name:
-        return render_template("lineage_missing.html", dataset=dataset, query="", suggestions=[],
-                               message="Type the name of an organisation, or part of it."), 400
+        raise BadInput(NO_NAME)
     choice = choose_lineage(service, name)
     if choice.ties and not request.args.get("exact"):
-        return render_template("lineage_choose.html", dataset=dataset, query=name, at=at, candidates=_heads(choice))
-    try:
-        answer, full = service.lineages(name, at)
-    except BadDate as error:
-        return render_template("lineage_missing.html", dataset=dataset, query=name, suggestions=[],
-                               message=str(error)), 400
-    except UnknownOrganisation as error:
-        found = _found_by_fields(name)
-        message = f"No organisation is called “{name}”; by their registry details it matches:" \
-            if found else f"No organisation is called “{name}”."
-        return render_template("lineage_missing.html", dataset=dataset, query=name, suggestions=error.suggestions,
-                               found=found, message=message), 200 if found else 404
+        return html_page("lineage_choose.html", dataset=dataset, query=name, at=at, candidates=_heads(choice))
+    found = _found_by_fields(name) if service.resolve(name) is None else []
+    if found:  # no name, but a postcode, an address, a code: the organisations it belongs to
+        return html_page("lineage_missing.html", dataset=dataset, query=name, found=found,
+                         message=f"No organisation is called “{name}”; by their registry details it matches:")
+    answer, full = service.lineages(name, at)
     wording = _wording(full)
     picture = timeline.layout(full, wording["types"], at)
     closest = None  # a name matched only roughly: say so, and offer the other lineages it may mean
     if choice.best is not None and not choice.exact and not request.args.get("exact"):
         closest = {"matched": choice.best.name, "initials": choice.initials, "others": _heads(choice)[1:]}
     query_string = urllib.parse.urlencode({k: v for k, v in (("org", name), ("at", at)) if v})
-    return render_template("lineage.html", dataset=dataset, answer=answer, picture=picture, name=name, at=at,
-                           closest=closest, words=wording, when=timeline.when, dated=timeline.dated, local_href=local_href,
-                           query_string=query_string)
+    return html_page("lineage.html", dataset=dataset, answer=answer, picture=picture, name=name, at=at,
+                     closest=closest, words=wording, when=timeline.when, dated=timeline.dated, local_href=local_href,
+                     query_string=query_string)
 
 
 def _found_by_fields(text: str) -> list[dict]:
@@ -166,37 +161,30 @@ def _wording(answer: dict) -> dict:
             "kinds": {e["iri"]: timeline.event_kind(e["type"]) for e in events}}
 
 
-def _lineage_file(name: str, at: str | None, ask: str = "lineage"):
-    """(what the lineage service's method `ask` answers, None), or (None, a one-line plain-text
-    refusal): for the lineage as a file."""
+def _lineages() -> tuple[dict, dict]:
+    """The lineage (as of `at`, and whole) that the request's ?org= names."""
+    name = request.args.get("org", "").strip()
     if not name:
-        return None, Response("give the organisation as ?org=NAME\n", 400, mimetype="text/plain")
-    try:
-        return getattr(current_app.config["LINEAGE"], ask)(name, at), None
-    except (BadDate, UnknownOrganisation) as error:
-        return None, Response(f"{error}\n", 404 if isinstance(error, UnknownOrganisation) else 400, mimetype="text/plain")
+        raise BadInput(NO_NAME)
+    return current_app.config["LINEAGE"].lineages(name, request.args.get("at", "").strip() or None)
 
 
 @blueprint.get("/lineage.svg")
 def lineage_svg():
     """The timeline picture as a file of its own, styled inline so it reads anywhere."""
-    name, at = request.args.get("org", "").strip(), request.args.get("at", "").strip() or None
-    answers, refusal = _lineage_file(name, at, "lineages")
-    if refusal is not None:
-        return refusal
-    full = answers[1]
+    full, at = _lineages()[1], request.args.get("at", "").strip() or None
+    fmt = chosen([formats.SVG], "svg")
     picture = timeline.layout(full, _wording(full)["types"], at)
     svg = render_template("timeline.svg", answer=full, picture=picture, standalone=True, at=at)
-    return Response(svg, mimetype="image/svg+xml", headers={
+    return Response(svg, mimetype=fmt.media_type, headers={
         "Content-Disposition": f'attachment; filename="lineage-{full["organisation"]["iri"].rsplit("/", 1)[-1]}.svg"'})
 
 
 @blueprint.get("/lineage.csv")
 def lineage_csv():
     """The lineage as one table: a row per name, event, predecessor and successor."""
-    answer, refusal = _lineage_file(request.args.get("org", "").strip(), request.args.get("at") or None)
-    if refusal is not None:
-        return refusal
+    answer = _lineages()[0]
+    fmt = chosen([formats.CSV], "csv")
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["kind", "date_or_start", "end", "label", "type_or_relation", "iri", "source", "quote"])
@@ -214,4 +202,4 @@ def lineage_csv():
     for transfer in answer.get("transfers", []):
         writer.writerow(["transfer", transfer["date"], "", transfer["label"], f"ServiceTransfer {transfer['direction']}",
                          transfer["iri"], "", ", ".join(transfer["services"])])
-    return Response(out.getvalue(), mimetype="text/csv")
+    return Response(out.getvalue(), mimetype=fmt.media_type)

@@ -3,21 +3,22 @@
 GET or POST, form-encoded as the API has it: no parameters gives the manifest; `queries=` a batch
 of reconciliation queries; `extend=` a data extension request; a POST whose body is the JSON itself
 is read as the queries (or `{"queries": ...}`, `{"extend": ...}`). Suggest, property proposal and
-preview live under it. Bad requests raise BadReconcileRequest, which the app answers with 400
-`{"error": ...}`; answers are open to any origin.
+preview live under it. Bad requests raise BadReconcileRequest, which the app's error table answers
+(400, `{"error": ...}` for a JSON client); answers are open to any origin.
 """
 
 from __future__ import annotations
 
 import json
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, request
 
 from derbygraph import deadline
 from derbygraph.answers.reconcile.service import BadReconcileRequest, ReconcileService
 from derbygraph.config import Config
 
 from .app import bounded_text
+from .negotiation import html_page, json_answer
 
 blueprint = Blueprint("reconcile", __name__, url_prefix="/reconcile")
 
@@ -125,15 +126,15 @@ def service():
     if request.method == "POST" and not request.form and request.get_data():
         body = _json_body()
         if isinstance(body, dict) and set(body) == {"extend"}:
-            return jsonify(_service().extend(_extension(body["extend"])))
+            return json_answer(_service().extend(_extension(body["extend"])))
         if isinstance(body, dict) and set(body) == {"queries"}:
             body = body["queries"]
-        return jsonify(_service().reconcile(_queries(body)))
+        return json_answer(_service().reconcile(_queries(body)))
     if request.values.get("queries") is not None:
-        return jsonify(_service().reconcile(_queries(_json_param("queries"))))
+        return json_answer(_service().reconcile(_queries(_json_param("queries"))))
     if request.values.get("extend") is not None:
-        return jsonify(_service().extend(_extension(_json_param("extend"))))
-    return jsonify(_service().manifest(request.base_url))
+        return json_answer(_service().extend(_extension(_json_param("extend"))))
+    return json_answer(_service().manifest(request.base_url))
 
 
 @blueprint.get("/suggest/<kind>")
@@ -141,17 +142,17 @@ def suggest(kind: str):
     prefix = _param("prefix") or ""
     if kind == "entity":
         types = request.args.getlist("type")
-        return jsonify(_service().suggest_entities(prefix, types, _limit()))
+        return json_answer(_service().suggest_entities(prefix, types, _limit()))
     if kind == "type":
-        return jsonify(_service().suggest_types(prefix, _limit()))
+        return json_answer(_service().suggest_types(prefix, _limit()))
     if kind == "property":
-        return jsonify(_service().suggest_properties(prefix, _limit()))
+        return json_answer(_service().suggest_properties(prefix, _limit()))
     raise BadReconcileRequest("suggest is for entity, type or property")
 
 
 @blueprint.get("/propose_properties")
 def propose_properties():
-    return jsonify(_service().propose_properties(_param("type"), _limit()))
+    return json_answer(_service().propose_properties(_param("type"), _limit()))
 
 
 @blueprint.get("/preview")
@@ -159,7 +160,7 @@ def preview():
     identifier = _param("id") or ""
     if not identifier:
         raise BadReconcileRequest("give the entity as ?id=ID")
-    response = current_app.make_response(render_template("reconcile_preview.html", card=_service().preview(identifier)))
+    response = html_page("reconcile_preview.html", card=_service().preview(identifier))
     # OpenRefine shows the preview in a frame of its own page, wherever it runs.
     response.headers["Content-Security-Policy"] = ("default-src 'self'; script-src 'none'; style-src 'self'; "
                                                    "frame-ancestors *; base-uri 'none'")

@@ -9,8 +9,11 @@ from dataclasses import dataclass, field
 from flask import current_app, request
 
 from derbygraph import vocab
-from derbygraph.errors import QueryError
+from derbygraph.errors import UserError
 from derbygraph.store import formats
+
+
+PAGE_READS = [formats.RESULTS_JSON, formats.TURTLE]  # what a page asks the executor for: JSON results, Turtle
 
 
 @dataclass
@@ -48,12 +51,14 @@ def _cell(binding: dict) -> Cell:
 
 
 def run_for_page(query: str) -> PageResult:
-    """Answer `query` for display; an error becomes a message on the page, never a failure."""
+    """Answer `query` for display. The query editor's answer *is* the query's outcome, so a
+    refusal is shown on the page, where the query can be corrected (the one place an error
+    is not left to the app's error table)."""
     try:
-        reply = current_app.config["EXECUTOR"].run(
-            query, client=request.remote_addr, accept="application/sparql-results+json, text/turtle;q=0.9")
+        reply = current_app.config["EXECUTOR"].run(query, client=request.remote_addr,
+                                                   accept=formats.accept_header(PAGE_READS))
         body = reply.read()
-    except QueryError as error:
+    except UserError as error:
         return PageResult(error=str(error))
     answer = reply.answer
     if answer.form == "graph":
@@ -68,5 +73,5 @@ def run_for_page(query: str) -> PageResult:
 
 def download_links(query: str, form: str) -> list[tuple[str, str]]:
     """(format name, /sparql URL) for every format this kind of answer comes in."""
-    offered = formats.GRAPHS if form == "graph" else formats.SOLUTIONS
-    return [(f.name, "/sparql?" + urllib.parse.urlencode({"query": query, "format": f.name})) for f in offered]
+    return [(f.name, "/sparql?" + urllib.parse.urlencode({"query": query, "format": f.name}))
+            for f in formats.for_form(form)]

@@ -44,6 +44,7 @@ from waitress.task import ThreadedTaskDispatcher
 from derbygraph.answers.names import NameIndex
 from derbygraph.build import write_store
 from derbygraph.config import Config
+from derbygraph.errors import BadInput
 from derbygraph.store.dataset import Dataset
 from derbygraph.store.executor import InProcessExecutor, WorkerPool
 
@@ -52,16 +53,17 @@ from .app import create_app
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """The listening socket, bound before anything else is done (OSError if the port is busy)."""
+    """The listening socket, bound before anything else is done (BadInput if the port is taken
+    or the address is not this machine's)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM)
     try:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((host, port))
         listener.listen(1024)
-    except OSError:
+    except OSError as error:
         listener.close()
-        raise
+        raise BadInput(f"cannot serve on {host}:{port}: {error.strerror or error}") from None
     return listener
 
 

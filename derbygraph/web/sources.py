@@ -9,14 +9,15 @@ the same way.
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, current_app
 
 from derbygraph import vocab
-from derbygraph.answers import sources
+from derbygraph.answers import linkeddata, sources
 from derbygraph.store import formats
 from derbygraph.store.dataset import iri
 
-from .linked import _negotiate, _rdf_response, resource
+from .linked import GRAPH_LINKS, _rdf_response, resource
+from .negotiation import chosen, html_page
 from .results import local_href
 
 blueprint = Blueprint("sources", __name__)
@@ -37,36 +38,27 @@ def cited(source: dict) -> dict:
 def source_page(name: str):
     dataset = current_app.config["DATASET"]
     document = vocab.ID + "source/" + name
-    fmt = _negotiate(formats.DOCUMENTS)
-    if fmt is not formats.HTML or not dataset.has_type(iri(document), vocab.DG + "SourceDocument"):
-        return resource("id/source/" + name)  # RDF, or not a document: the ordinary description
+    node = linkeddata.described(dataset, document)
+    if not dataset.has_type(node, vocab.DG + "SourceDocument") or chosen(formats.DOCUMENTS) is not formats.HTML:
+        return resource("id/source/" + name)  # not a document, or RDF: the ordinary description
     quotes = sources.quotations(dataset, document)
     text = current_app.config["SOURCE_TEXTS"].get(document)
-    response = Response(render_template(
-        "source.html", dataset=dataset, iri=document, credit=sources.credit(dataset, document),
-        metadata=sources.document_metadata(dataset, document), quotes=quotes, local_href=local_href,
-        reading=sources.reading(text, quotes) if text is not None else None,
-        statements=len({s["iri"] for q in quotes for s in q.statements}),
-        formats=[(f.name, f"?format={f.name}") for f in formats.GRAPHS]), mimetype="text/html")
-    response.vary.add("Accept")
-    return response
+    return html_page("source.html", dataset=dataset, iri=document, credit=sources.credit(dataset, document),
+                     metadata=sources.document_metadata(dataset, document), quotes=quotes, local_href=local_href,
+                     reading=sources.reading(text, quotes) if text is not None else None,
+                     statements=len({s["iri"] for q in quotes for s in q.statements}),
+                     formats=GRAPH_LINKS)
 
 
 @blueprint.get("/derbygraph/id/source/<name>/quote/<key>")
 def quote_page(name: str, key: str):
     dataset = current_app.config["DATASET"]
-    try:
-        document, quote = sources.quotation(dataset, f"{vocab.ID}source/{name}{sources.QUOTE_PATH}{key}")
-    except sources.UnknownQuote:
-        abort(404)
-    fmt = _negotiate(formats.DOCUMENTS)
+    document, quote = sources.quotation(dataset, f"{vocab.ID}source/{name}{sources.QUOTE_PATH}{key}")
+    fmt = chosen(formats.DOCUMENTS)
     if fmt is not formats.HTML:
         return _rdf_response(_quote_triples(document, quote), fmt)
-    response = Response(render_template(
-        "quote.html", dataset=dataset, quote=quote, document=document, credit=sources.credit(dataset, document),
-        local_href=local_href, formats=[(f.name, f"?format={f.name}") for f in formats.GRAPHS]), mimetype="text/html")
-    response.vary.add("Accept")
-    return response
+    return html_page("quote.html", dataset=dataset, quote=quote, document=document, credit=sources.credit(dataset, document),
+                     local_href=local_href, formats=GRAPH_LINKS)
 
 
 def _quote_triples(document: str, quote: sources.Quotation) -> list[ox.Triple]:

@@ -15,8 +15,10 @@ import urllib.parse
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from derbygraph.errors import QueryError
+from derbygraph.errors import BadInput, ReadOnly, UnsupportedMediaType
 from derbygraph.store import formats, servicedescription
+
+from .negotiation import chosen
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -26,20 +28,22 @@ UPDATE = "application/sparql-update"
 UTF8 = {"utf-8", "utf8", "us-ascii", "ascii"}
 UPDATE_PARAMS = ("update", "using-graph-uri", "using-named-graph-uri")
 READ_ONLY = "SPARQL Update is not accepted: this endpoint is read-only"
+
+
 def _decode_params(raw: bytes, where: str) -> MultiDict:
     """Percent-encoded `name=value&...` pairs, strictly UTF-8 (bad bytes are a 400, not mojibake)."""
     try:
         pairs = urllib.parse.parse_qsl(raw.decode("utf-8"), keep_blank_values=True,
                                        encoding="utf-8", errors="strict")
     except (UnicodeDecodeError, ValueError):
-        raise QueryError(f"the {where} is not UTF-8 percent-encoded text", 400) from None
+        raise BadInput(f"the {where} is not UTF-8 percent-encoded text") from None
     return MultiDict(pairs)
 
 
 def _charset_is_utf8() -> None:
     charset = request.mimetype_params.get("charset")
     if charset and charset.strip().lower() not in UTF8:
-        raise QueryError(f"the body must be UTF-8; charset={charset} is not accepted", 415)
+        raise UnsupportedMediaType(f"the body must be UTF-8; charset={charset} is not accepted")
 
 
 def _protocol_request() -> tuple[str | None, MultiDict]:
@@ -49,11 +53,11 @@ def _protocol_request() -> tuple[str | None, MultiDict]:
     if request.method == "POST":
         media_type = (request.mimetype or "").lower()
         if media_type == UPDATE:
-            raise QueryError(READ_ONLY, 403)
+            raise ReadOnly(READ_ONLY)
         if media_type not in (FORM, DIRECT):
             given = f"not {media_type}" if media_type else "and this request has no Content-Type"
-            raise QueryError(f"POST a query as {FORM} (query=...) or as {DIRECT} (the query as the body), "
-                             f"{given}", 415)
+            raise UnsupportedMediaType(f"POST a query as {FORM} (query=...) or as {DIRECT} (the query as the body), "
+                                       f"{given}")
         _charset_is_utf8()
         body = request.get_data(cache=True)
         if media_type == FORM:
@@ -63,14 +67,14 @@ def _protocol_request() -> tuple[str | None, MultiDict]:
             try:
                 body_query = body.decode("utf-8-sig")
             except UnicodeDecodeError:
-                raise QueryError("the query is not valid UTF-8", 400) from None
+                raise BadInput("the query is not valid UTF-8") from None
             if not body_query.strip():
-                raise QueryError(f"the {DIRECT} body is empty: it should be the query", 400)
+                raise BadInput(f"the {DIRECT} body is empty: it should be the query")
     if any(name in params for name in UPDATE_PARAMS):
-        raise QueryError(READ_ONLY, 403)
+        raise ReadOnly(READ_ONLY)
     queries = params.getlist("query") + ([body_query] if body_query is not None else [])
     if len(queries) > 1:
-        raise QueryError("give exactly one query (this request has several)", 400)
+        raise BadInput("give exactly one query (this request has several)")
     return (queries[0] if queries else None), params
 
 
@@ -80,10 +84,10 @@ def endpoint():
     format_name = params.get("format") or None
     if query is None:
         if request.method == "POST":
-            raise QueryError("no query: send it as the 'query' parameter or as the body", 400)
+            raise BadInput("no query: send it as the 'query' parameter or as the body")
         return _service_description(format_name)
     if not query.strip():
-        raise QueryError("the query is empty", 400)
+        raise BadInput("the query is empty")
     reply = current_app.config["EXECUTOR"].run(
         query, client=request.remote_addr, accept=request.headers.get("Accept"), format_name=format_name,
         default_graphs=params.getlist("default-graph-uri") or None,
@@ -108,10 +112,9 @@ QUERY_PAGE = "pages.query_page"
 
 def _service_description(format_name: str | None) -> Response:
     """GET /sparql without a query: the service description, or the query page for a browser."""
-    if not format_name and formats.negotiate([*formats.GRAPHS, formats.HTML],
-                                             request.headers.get("Accept")) is formats.HTML:
+    fmt = chosen([*formats.GRAPHS, formats.HTML], format_name)
+    if fmt is formats.HTML:
         return redirect(url_for(QUERY_PAGE, **request.args))
-    fmt = formats.negotiate(formats.GRAPHS, request.headers.get("Accept"), format_name)
     endpoint_url = url_for("sparql.endpoint", _external=True)
     void_url = url_for("linked.void", _external=True)
     body = servicedescription.serialize(current_app.config["DATASET"], endpoint_url, void_url, fmt.oxigraph)

@@ -19,7 +19,8 @@ import pytest
 from derbygraph import resources, vocab
 from derbygraph.answers.canned import catalogue
 from derbygraph.build.checks import normalise_space
-from derbygraph.store.sparql import QueryError, execute
+from derbygraph.errors import NotFound
+from derbygraph.store.sparql import execute
 
 QUERY_DIR = Path(resources.asset_dir("queries"))
 NAMES = sorted(path.stem for path in QUERY_DIR.glob("*.rq"))
@@ -137,7 +138,7 @@ def _variables(name: str) -> list[str]:
 
 
 def test_unknown_organisation_is_refused(dataset):
-    with pytest.raises(QueryError, match="no organisation matches"):
+    with pytest.raises(NotFound, match="no organisation matches"):
         run(dataset, "events-of-an-organisation", org="Nowhere Hospital Authority")
 
 

@@ -25,22 +25,23 @@ from hypothesis import strategies as st
 from derbygraph import vocab
 from derbygraph.answers import canned as queries
 from derbygraph.config import DEFAULT
-from derbygraph.errors import QueryError
+from derbygraph.errors import UserError
 from derbygraph.store import sparql
 from derbygraph.store.querycheck import check
 from derbygraph.store.sparqlparse import holds_service
+from derbygraph.web.app import status_of
 
 
 def refused(query: str) -> int | None:
     try:
         check(query, DEFAULT)
-    except QueryError as error:
-        return error.status
+    except UserError as error:
+        return status_of(error)
     return None
 
 
 def refusal(query: str) -> str:
-    with pytest.raises(QueryError) as raised:
+    with pytest.raises(UserError) as raised:
         check(query, DEFAULT)
     return str(raised.value)
 
@@ -192,9 +193,9 @@ def test_service_reaching_the_engine_is_a_clear_400():
     with socket.socket() as probe:  # a port nobody listens on: the connection fails, as in the sandbox
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with pytest.raises(QueryError) as raised:
+    with pytest.raises(UserError) as raised:
         sparql.execute(ox.Store(), f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}")
-    assert raised.value.status == 400 and "SERVICE is not available" in str(raised.value)
+    assert status_of(raised.value) == 400 and "SERVICE is not available" in str(raised.value)
 
 
 # --- the live server: attacks refused, nothing reached, still answering -----------------------------
@@ -385,7 +386,7 @@ def test_what_passes_runs_as_written_and_reaches_nothing(listener, template):
     before = len(listener.hits)
     try:
         printed = check(query, DEFAULT)
-    except QueryError:
+    except UserError:
         return
     assert not holds_service(printed)
     ours = _run(store, printed)

@@ -46,7 +46,7 @@ def test_as_of(server):
 
 
 @pytest.mark.parametrize("org, status, text", [
-    ("Nowhere Authority", 404, "No organisation is called"),
+    ("Nowhere Authority", 404, "No organisation matches"),
     ("Derbyshire Nowhere", 404, "Perhaps one of these"),
     ("", 400, "Type the name"),
 ])

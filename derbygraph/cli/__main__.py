@@ -1,0 +1,3 @@
+from derbygraph.cli import main
+
+main()
