@@ -286,7 +286,7 @@ class WorkerPool:
         return Reply(answer, _Pieces(self, worker, client), length)
 
     def check(self, query: str, client: str | None = None) -> str:
-        """The text of `query` printed from its checked reading (QueryError if refused), for a
+        """The text of `query` printed from its checked reading (a UserError if refused), for a
         remote store to run: a long query is read by a worker, under the same admission."""
         if len(query) <= querycheck.REMEMBERED_LENGTH:
             return querycheck.check(query, self.config)
