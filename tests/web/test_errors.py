@@ -72,7 +72,7 @@ ANSWERS = {
     errors.UserError: (400, 1), errors.BadInput: (400, 1), errors.TooLarge: (413, 1),
     errors.UnsupportedMediaType: (415, 1), errors.NotFound: (404, 1), errors.QueryRefused: (403, 1),
     errors.ReadOnly: (403, 1), errors.NotAcceptable: (406, 1), errors.Busy: (503, 75), errors.Unavailable: (503, 75),
-    errors.TimedOut: (503, 1), errors.OutOfMemory: (507, 1), errors.UpstreamFailed: (502, 1), errors.Failed: (500, 70),
+    errors.TimedOut: (503, 1), errors.OutOfTime: (503, 1), errors.OutOfMemory: (507, 1), errors.UpstreamFailed: (502, 1), errors.Failed: (500, 70),
 }
 
 

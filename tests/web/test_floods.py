@@ -137,10 +137,15 @@ def test_on_the_registry_lineage_answers_within_a_second_while_the_costliest_req
     assert set(statuses) <= {200, 503}, (kind, sorted(set(statuses)))
 
 
-def test_on_the_registry_the_costliest_batch_is_stopped_at_the_deadline(registry_server):
+def test_on_the_registry_the_costliest_batch_ends_by_the_deadline(registry_server):
+    """The costliest batch the limits admit is answered within the 5 s deadline, or stopped at it
+    with Retry-After (which of the two depends on the machine; the bound holds either way)."""
     path, body, headers = registry_floods(registry_server)["reconcile-typos"]
+    started = time.monotonic()
     status, answer_headers, answer = registry_server.get(path, headers, data=body)
-    assert status == 503 and answer_headers.get("Retry-After") and b"time limit of 5 s" in answer, (status, answer[:200])
+    assert time.monotonic() - started < 5 + 2, (status, answer[:200])
+    if status != 200:
+        assert status == 503 and answer_headers.get("Retry-After") and b"time limit of 5 s" in answer, (status, answer[:200])
 
 
 # --- serve --endpoint: long queries are read by checking workers, off the app's threads
