@@ -232,7 +232,7 @@ def test_a_store_of_the_old_layout_says_rebuild_and_is_replaced(cli, tmp_path):
 KILLED_BUILD = """
 import os, signal, sys
 from pathlib import Path
-from derbygraph import storefolder
+from derbygraph.store import storefolder
 
 target, label, kill_at = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 STEPS = {"open", "os.mkdir", "os.rename", "os.symlink", "os.remove", "os.rmdir", "shutil.rmtree",
@@ -263,7 +263,7 @@ def _which(path) -> str:
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-c", "import sys; from derbygraph import storefolder; "
+    return subprocess.run([sys.executable, "-c", "import sys; from derbygraph.store import storefolder; "
                            "print((storefolder.checked(sys.argv[1])[0] / 'which.txt').read_text())", str(path)],
                           capture_output=True, text=True, check=True, timeout=60).stdout.strip()
 
@@ -342,7 +342,7 @@ def test_a_version_a_server_still_reads_is_left_until_it_is_free(tmp_path):
 
     assert _build_killed_at(tmp_path / "store", "first", 0)
     first = storefolder.folder(tmp_path / "store")
-    reader = subprocess.Popen([sys.executable, "-c", "import sys; from derbygraph import storefolder; "
+    reader = subprocess.Popen([sys.executable, "-c", "import sys; from derbygraph.store import storefolder; "
                                "storefolder.checked(sys.argv[1]); print('open', flush=True); sys.stdin.read()",
                                str(tmp_path / "store")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:

@@ -308,7 +308,12 @@ def _tail(value: str) -> str:
     return value[len(vocab.ID):] if value.startswith(vocab.ID) else hashlib.sha256(value.encode()).hexdigest()[:16]
 
 
-def derive(store: ox.Store) -> int:
+def derive(store: ox.Store, provenance_into: ox.Store | None = None) -> int:
     """Add every derived fact to the derived graph (and the default graph, which stays the union
-    of all graphs); the number of quads added."""
-    return _shortcuts(store) + sum(_add(store, derived(store)) for derived in (_lineages, _windows, _instants, _event_times, _provenance))
+    of all graphs); the number of quads added.
+
+    Statement provenance comes last (no rule reads it) and is the largest part (five triples a
+    statement): `provenance_into` takes it instead of `store`, so that a build writing a store
+    folder puts it straight into the on-disk store and never holds it in memory."""
+    added = _shortcuts(store) + sum(_add(store, derived(store)) for derived in (_lineages, _windows, _instants, _event_times))
+    return added + _add(store if provenance_into is None else provenance_into, _provenance(store))

@@ -77,20 +77,32 @@ def check_coverage(found: Coverage, locator: Locator) -> list[Problem]:
 
 # A dg:supports marker is a claim: the quotation's words must hold a statement of that property of
 # its node (the build read them, `derbygraph.build.derive`), or a stated rule must give it.
-_UNHELD_MARKERS = """
-SELECT DISTINCT ?s ?p ?exact WHERE {
-  ?s dg:evidence ?q . ?q dg:supports ?p ; oa:hasSelector/oa:exact ?exact .
-  FILTER NOT EXISTS { GRAPH <%s> { ?st rdf:subject ?s ; rdf:predicate ?p ; dg:restsOn ?q } }
-  FILTER NOT EXISTS { GRAPH <%s> { ?st rdf:subject ?s ; rdf:predicate ?p ; dg:restsOnRule [] } }
-}""" % (vocab.GRAPH_DERIVED, vocab.GRAPH_DERIVED)
+_MARKERS = "SELECT DISTINCT ?s ?p ?q ?exact WHERE { ?s dg:evidence ?q . ?q dg:supports ?p ; oa:hasSelector/oa:exact ?exact }"
+_SUBJECT, _PREDICATE = ox.NamedNode(vocab.RDF + "subject"), ox.NamedNode(vocab.RDF + "predicate")
+_RESTS_ON, _RESTS_ON_RULE = ox.NamedNode(vocab.DG + "restsOn"), ox.NamedNode(vocab.DG + "restsOnRule")
+_DERIVED = ox.NamedNode(vocab.GRAPH_DERIVED)
 
 
-def check_markers(store: ox.Store, locator: Locator) -> list[Problem]:
-    """A problem for each dg:supports marker whose quotation's words hold no statement it claims."""
-    return _in_order([_report(rdflib.URIRef(row["s"].value),
-                              f"dg:supports claims {_short(row['p'])} on the quote \"{row['exact'].value}\", "
+def check_markers(store: ox.Store, locator: Locator, provenance: ox.Store | None = None) -> list[Problem]:
+    """A problem for each dg:supports marker whose quotation's words hold no statement it claims.
+    The statement provenance is read from `provenance` where the build put it apart from `store`."""
+    provenance = store if provenance is None else provenance
+    unheld = dict.fromkeys((row["s"], row["p"], row["exact"]) for row in store.query(vocab.sparql_prologue() + _MARKERS)
+                           if not _claim_held(provenance, row["s"], row["p"], row["q"]))
+    return _in_order([_report(rdflib.URIRef(s.value), f"dg:supports claims {_short(p)} on the quote \"{exact.value}\", "
                               f"but its words do not hold it", locator, kind="a dg:supports claim its words do not hold")
-                      for row in store.query(vocab.sparql_prologue() + _UNHELD_MARKERS)])
+                      for s, p, exact in unheld])
+
+
+def _claim_held(provenance: ox.Store, s, p, q) -> bool:
+    """A statement node of `s` and `p` in the derived graph rests on the quotation `q`, or on a stated rule."""
+    for quad in provenance.quads_for_pattern(None, _SUBJECT, s, _DERIVED):
+        node = quad.subject
+        if ox.Quad(node, _PREDICATE, p, _DERIVED) in provenance and (
+                ox.Quad(node, _RESTS_ON, q, _DERIVED) in provenance
+                or next(provenance.quads_for_pattern(node, _RESTS_ON_RULE, None, _DERIVED), None) is not None):
+            return True
+    return False
 
 
 def _short(term) -> str:
