@@ -40,7 +40,7 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def profile(cmd: list[str], limit_mb: float) -> dict:
+def profile(cmd: list[str], limit_mb: float, live: bool = False) -> dict:
     """Run `cmd`: its progress lines with the time and the RSS peak of the phase each one ends."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
@@ -51,10 +51,13 @@ def profile(cmd: list[str], limit_mb: float) -> dict:
         for raw in proc.stdout:
             line = raw.decode(errors="replace").rstrip()
             now = time.perf_counter() - started
+            rss = _rss_mb(proc.pid)
             with lock:
                 phases.append({"line": line, "at_s": round(now, 1), "took_s": round(now - state["phase_start"], 1),
-                               "peak_mb": round(max(state["phase_peak"], _rss_mb(proc.pid)))})
-                state["phase_peak"], state["phase_start"] = _rss_mb(proc.pid), now
+                               "peak_mb": round(max(state["phase_peak"], rss)), "end_mb": round(rss)})
+                state["phase_peak"], state["phase_start"] = rss, now
+            if live:
+                print(_row(phases[-1]), flush=True)
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
@@ -74,19 +77,25 @@ def profile(cmd: list[str], limit_mb: float) -> dict:
     with lock:
         phases.append({"line": "(end)", "at_s": round(time.perf_counter() - started, 1),
                        "took_s": round(time.perf_counter() - started - state["phase_start"], 1),
-                       "peak_mb": round(state["phase_peak"])})
+                       "peak_mb": round(state["phase_peak"]), "end_mb": 0})
     return {"cmd": cmd, "exit": os.waitstatus_to_exitcode(status), "killed_at_limit": killed,
             "seconds": round(time.perf_counter() - started, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024),
             "phases": phases}
 
 
+HEADER = f"{'at s':>7} | {'phase s':>7} | {'peak MB':>8} | {'end MB':>7} | the line that ends the phase"
+
+
+def _row(phase: dict) -> str:
+    return (f"{phase['at_s']:>7} | {phase['took_s']:>7} | {phase['peak_mb']:>8,} | {phase['end_mb']:>7,} | "
+            f"{phase['line'][:100]}")
+
+
 def report(result: dict) -> str:
     lines = [f"{' '.join(result['cmd'])}",
              f"exit {result['exit']}{' (killed at the memory limit)' if result['killed_at_limit'] else ''}, "
-             f"{result['seconds']} s, peak RSS {result['peak_rss_mb']:,} MB",
-             f"{'at s':>7} | {'phase s':>7} | {'peak MB':>8} | the line that ends the phase"]
-    for phase in result["phases"]:
-        lines.append(f"{phase['at_s']:>7} | {phase['took_s']:>7} | {phase['peak_mb']:>8,} | {phase['line'][:100]}")
+             f"{result['seconds']} s, peak RSS {result['peak_rss_mb']:,} MB", HEADER]
+    lines += [_row(phase) for phase in result["phases"]]
     return "\n".join(lines)
 
 
@@ -101,8 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     if not data.exists():
         generate.generate(generate.parse_size(args.size), data)
     with tempfile.TemporaryDirectory(dir=args.out, prefix="buildmemory-") as scratch:
+        print(HEADER, flush=True)
         result = profile([str(BIN / "derbygraph"), "build", "--data", str(data), "--store", f"{scratch}/store"],
-                         args.limit_gb * 1024)
+                         args.limit_gb * 1024, live=True)
     print(report(result))
     stamp = time.strftime("%Y%m%d-%H%M%S")
     (args.out / f"buildmemory-{args.size}-{stamp}.json").write_text(json.dumps(result, indent=1))

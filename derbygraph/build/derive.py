@@ -308,12 +308,14 @@ def _tail(value: str) -> str:
     return value[len(vocab.ID):] if value.startswith(vocab.ID) else hashlib.sha256(value.encode()).hexdigest()[:16]
 
 
-def derive(store: ox.Store, provenance_into: ox.Store | None = None) -> int:
+def derive(store: ox.Store, apart: ox.Store | None = None) -> int:
     """Add every derived fact to the derived graph (and the default graph, which stays the union
     of all graphs); the number of quads added.
 
-    Statement provenance comes last (no rule reads it) and is the largest part (five triples a
-    statement): `provenance_into` takes it instead of `store`, so that a build writing a store
-    folder puts it straight into the on-disk store and never holds it in memory."""
-    added = _shortcuts(store) + sum(_add(store, derived(store)) for derived in (_lineages, _windows, _instants, _event_times))
-    return added + _add(store if provenance_into is None else provenance_into, _provenance(store))
+    `apart`, when given, takes what no later rule and no check reads instead of `store`: the name
+    windows, OWL-Time instants, event times and the statement provenance (five triples a
+    statement), most of what is derived. A build writing a store folder passes its on-disk store,
+    so these never sit in memory (`pipeline`)."""
+    added = _shortcuts(store) + _add(store, _lineages(store))  # read by the support rule and the shapes
+    target = store if apart is None else apart
+    return added + sum(_add(target, derived(store)) for derived in (_windows, _instants, _event_times, _provenance))

@@ -34,9 +34,9 @@ class DataProblems(Exception):
 
 
 def build_store(extra: Iterable[Path] = (), progress: Progress | None = None,
-                provenance_into: ox.Store | None = None) -> tuple[ox.Store, list[Source]]:
+                apart: ox.Store | None = None) -> tuple[ox.Store, list[Source]]:
     """Parse, infer and record the version, in memory: the store every service reads.
-    `provenance_into`: the store that takes the statement provenance instead (`derive.derive`)."""
+    `apart`: the store that takes what no check reads (`derive.derive`) instead."""
     found = sources(extra)
     store = ox.Store()
     load_sources(store, found, progress)
@@ -46,7 +46,7 @@ def build_store(extra: Iterable[Path] = (), progress: Progress | None = None,
     if progress:
         progress(f"inferred {added} triples (OWL 2 RL, {time.perf_counter() - started:.2f} s)")
     started = time.perf_counter()
-    added = derive.derive(store, provenance_into)  # lineages, shortcuts, instants, statement provenance
+    added = derive.derive(store, apart)  # lineages, shortcuts, instants, statement provenance
     if progress:
         progress(f"derived {added} triples ({time.perf_counter() - started:.2f} s)")
     return store, found
@@ -70,13 +70,14 @@ def write_store(path: Path, extra: Iterable[Path] = (), progress: Progress | Non
 
 
 def _build_into(folder: Path, extra: Iterable[Path], progress: Progress | None) -> None:
-    """Build and check into the new version folder: the store in memory, except the statement
-    provenance, which goes straight into the on-disk store as it is derived (at 1M extra triples
-    it is half the quads: held in memory, it made the build's peak).
+    """Build and check into the new version folder: the store in memory, except what is derived
+    for the answers alone (name windows, instants, event times) and the statement provenance
+    (which the checks read by index lookups): these go straight into the on-disk store as they
+    are derived (at 1M extra triples nearly half the quads: held in memory, they made the peak).
 
     The checks read the provenance there; on a problem the folder is dropped (`storefolder.write`)."""
     disk = ox.Store(str(folder / storefolder.ENGINE))
-    store, found = build_store(extra, progress, provenance_into=disk)
+    store, found = build_store(extra, progress, apart=disk)
     started = time.perf_counter()
     problems = check(store, found, provenance=disk)
     if progress:
@@ -90,10 +91,10 @@ def _build_into(folder: Path, extra: Iterable[Path], progress: Progress | None) 
 
 
 def _fill(built: list[ox.Store], folder: Path, progress: Progress | None) -> None:
-    """The store folder's files from `built`, the on-disk store holding the provenance and the
-    store built in memory holding the rest: the
-    dumps (written from memory, several times faster than from disk), the rest of the on-disk
-    (RocksDB) store, then the VoID statistics.
+    """The store folder's files from `built`, the on-disk store holding what was derived apart
+    and the store built in memory holding the rest: the dumps (written from memory, several
+    times faster than from disk), the rest of the on-disk (RocksDB) store, then the VoID
+    statistics.
 
     Building in memory and bulk-loading the result is several times faster than building on
     disk. The memory store is written out and dropped before the bulk load, and the statistics

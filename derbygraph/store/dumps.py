@@ -63,8 +63,9 @@ def dump(dataset: Dataset, format_name: str = "turtle", asserted: bool = False, 
     header = "".join(f"# {line}\n" for line in notice(dataset)).encode() if fmt in COMMENTED else b""
     if fmt not in formats.DATASETS and not asserted and isinstance(dataset.store, ox.Store):
         # the default graph is the merge of them all (see Dataset), each triple once: written by
-        # the engine, several times faster than passing every triple through Python (a triple of
-        # `apart` is in no graph of the dataset's store: its statement nodes are its own)
+        # the engine, several times faster than passing every triple through Python (what was
+        # derived apart is written after: a triple both stores hold, which only a source stating a
+        # derived term itself makes, is written twice, the same graph)
         def write(out):
             target = io.BytesIO() if out is None else out
             for engine in engines:
