@@ -122,16 +122,12 @@ def _add(store: ox.Store, triples: Iterable[Triple]) -> int:
 def _provenance(store: ox.Store) -> Iterator[Triple]:
     """A statement node for each statement of a fact node, resting on each quotation whose words
     hold it (`dg:restsOn`), or on the stated rule that gives it (`dg:restsOnRule`)."""
-    held, ruled = support.support(store, STATEMENTS)
-    for (s, p, o), quotes in held.items():
-        if quotes:
+    for (s, p, o), quotes, rules in support.support(store, STATEMENTS):  # rules only where no words hold it
+        if quotes or rules:
             node, facts = _statement(s, p, o)
             yield from facts
             yield from ((node, _RESTS_ON, q) for q in quotes)
-    for (s, p, o), rules in ruled.items():  # only where no words hold it
-        node, facts = _statement(s, p, o)
-        yield from facts
-        yield from ((node, _RESTS_ON_RULE, rule) for rule in rules)
+            yield from ((node, _RESTS_ON_RULE, rule) for rule in rules)
 
 
 _NEW = "FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } }"  # not stated or inferred already
