@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import itertools
 import json
 import time
 from pathlib import Path
@@ -90,6 +91,11 @@ def _build_into(folder: Path, extra: Iterable[Path], progress: Progress | None) 
     _fill(built, folder, progress)
 
 
+# Quads handed to RocksDB's bulk loader at once: it holds about 0.9 kB a quad of what it is given
+# (1M triples at once: 844 MB peak; 250,000 at a time: 240 MB, as fast).
+_LOAD_AT_ONCE = 250_000
+
+
 def _fill(built: list[ox.Store], folder: Path, progress: Progress | None) -> None:
     """The store folder's files from `built`, the on-disk store holding what was derived apart
     and the store built in memory holding the rest: the dumps (written from memory, several
@@ -115,7 +121,9 @@ def _fill(built: list[ox.Store], folder: Path, progress: Progress | None) -> Non
     _give_back_freed_memory()
     # parsed here, not by `bulk_load`, which would give every blank node a new label: the store
     # keeps the labels of the dumps and of the statement IRIs derived from them, as fast
-    disk.bulk_extend(ox.parse(path=str(quads), format=ox.RdfFormat.N_QUADS))
+    parsed = ox.parse(path=str(quads), format=ox.RdfFormat.N_QUADS)
+    while (first := next(parsed, None)) is not None:
+        disk.bulk_extend(itertools.chain((first,), itertools.islice(parsed, _LOAD_AT_ONCE - 1)))
     quads.unlink()
     disk.flush()
     disk.optimize()

@@ -21,9 +21,9 @@ def _select(store: ox.Store, query: str):
 
 # Each statement of a quoted node with each of its node's quotations (and the words of each): the
 # candidates the reading rule (`derbygraph.build.reading`, `_supports`) decides between; asked for
-# a few thousand quoted nodes at a time (`QUOTED`), so that neither the engine nor Python holds
-# the rows of every statement at once.
-QUOTED = "SELECT DISTINCT ?s WHERE { ?s dg:evidence [] FILTER isIRI(?s) }"
+# a few thousand quoted fact nodes at a time (`QUOTED`, found once), so that neither the engine nor
+# Python holds the rows of every statement at once.
+QUOTED = "SELECT DISTINCT ?s WHERE { ?s dg:evidence [] FILTER isIRI(?s) %s }"
 CANDIDATES = """SELECT DISTINCT ?s ?p ?o ?q ?exact WHERE {
   VALUES ?s { %s } %s ?s dg:evidence ?q . ?q oa:hasSelector/oa:exact ?exact }"""
 _NODES_AT_ONCE = 2_000
@@ -80,11 +80,13 @@ def _supports(p: str, o, exact: str, names: dict, event_dates: dict, spans: dict
         own in exact or exact in own for own in spans.get(o.value, ()))
 
 
-def support(store: ox.Store, statements: str) -> Iterator[tuple[tuple, list, list]]:
+def support(store: ox.Store, stated: str, fact_nodes: str) -> Iterator[tuple[tuple, list, list]]:
     """Each statement of a quoted node, with the quotations whose words hold it and, where none
     does, the stated rules that give it: ((s, p, o), [quotation...], [rule...]). No default: a
     node's only quotation, or a `dg:supports` marker, supports nothing its words do not hold.
-    `statements`: the graph pattern of the statements to read (`derive.STATEMENTS`).
+    `stated`: the graph pattern of the statements to read, of the nodes that `fact_nodes` keeps
+    (`derive.STATED`, `derive.FACT_NODES`): the nodes are chosen once, not in each slice's query,
+    which would find every node of an unquoted kind again (a scan of every quotation).
 
     A few thousand quoted nodes at a time: the rows of every statement at once took 1.8 kB a
     statement in the engine and in Python (650 MB at 1M extra triples, the build's peak)."""
@@ -109,12 +111,12 @@ def support(store: ox.Store, statements: str) -> Iterator[tuple[tuple, list, lis
     subjects: dict = {}
     for row in _select(store, DOCUMENT_SUBJECTS):
         subjects.setdefault(row["q"], set()).add(row["subject"])
-    quoted = [row["s"] for row in _select(store, QUOTED)]
+    quoted = [row["s"] for row in _select(store, QUOTED % fact_nodes)]
     for start in range(0, len(quoted), _NODES_AT_ONCE):
         nodes = " ".join(map(str, quoted[start:start + _NODES_AT_ONCE]))
         held: dict[tuple, list] = {}
         ruled: dict[tuple, set] = {}
-        for s, p, o, q, exact in _select(store, CANDIDATES % (nodes, statements)):
+        for s, p, o, q, exact in _select(store, CANDIDATES % (nodes, stated)):
             key = (s, p, o)
             if _supports(p.value, o, exact.value, names, event_dates, spans):
                 held.setdefault(key, []).append(q)
