@@ -765,6 +765,9 @@ def verdicts(result: dict) -> list[str]:
     check("start-up from a built store (until /api/search answers)", dg.get("startup_search_s"), 2, unit=" s")
     check("server memory (PSS, all processes)", dg.get("pss_peak_mb"), 1024, unit=" MB")
     cli = result.get("build_cli")
+    if cli and not cli["timed_out"] and cli["exit"] == 0:  # issue #29: 2 GB at 1M, 8 GB at 5M
+        check("`derbygraph build` peak RSS", cli["peak_rss_mb"],
+              2048 if generate.parse_size(result["size"]) <= 1_000_000 else 8192, unit=" MB")
     if cli:
         lines.append("  info `derbygraph build` with validation: "
                      + (f"cut after {cli['seconds']:.0f} s; last output: {cli['last_output'][-1:]}" if cli["timed_out"]

@@ -52,18 +52,20 @@ class Coverage:
         return lines
 
     @classmethod
-    def of(cls, store: ox.Store) -> "Coverage":
-        """Read the statement provenance the build derived (derbygraph.build.derive) for every statement.
+    def of(cls, store: ox.Store, provenance: ox.Store | None = None) -> "Coverage":
+        """Read the statement provenance the build derived (derbygraph.build.derive) for every statement
+        of `store`: in `store`, or in `provenance` where the build put it apart.
 
         Each statement's node is found by its IRI (`derive.statement_iri`), one index lookup, not
         a join over every reified statement (which took minutes at 100k triples)."""
+        provenance = store if provenance is None else provenance
         quoted, unquoted, ruled = 0, [], []
         for row in store.query(resources.sparql(__file__, "document-statements", statements=STATEMENTS)):
             s, p, o = row["s"], row["p"], row["o"]
             node = statement_iri(s, p, o)
-            if next(store.quads_for_pattern(node, _RESTS_ON, None, DERIVED), None) is not None:
+            if next(provenance.quads_for_pattern(node, _RESTS_ON, None, DERIVED), None) is not None:
                 quoted += 1
-            elif (rule := next(store.quads_for_pattern(node, _RESTS_ON_RULE, None, DERIVED), None)) is not None:
+            elif (rule := next(provenance.quads_for_pattern(node, _RESTS_ON_RULE, None, DERIVED), None)) is not None:
                 ruled.append((s, p, o, rule.object))
             else:
                 unquoted.append((s, p, o))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import threading
 from pathlib import Path
 
@@ -45,26 +46,38 @@ def notice(dataset: Dataset) -> list[str]:
     return [" ".join(line.split()) for line in lines]
 
 
-def dump(dataset: Dataset, format_name: str = "turtle", asserted: bool = False, output=None):
+def dump(dataset: Dataset, format_name: str = "turtle", asserted: bool = False, output=None,
+         apart: ox.Store | None = None):
     """The whole dataset in one format. Quad formats keep the named graphs (provenance);
     triple formats merge them. `asserted` leaves out what the build inferred and derived. Formats
-    with comments open with the licence and attribution of every source (`notice`)."""
+    with comments open with the licence and attribution of every source (`notice`). `apart`: a
+    store holding the rest of the dataset's quads (a build keeps the statement provenance out of
+    memory), in its named graphs and its default graph as the dataset's store holds them: written
+    after them."""
     fmt = formats.by_name(formats.EXPORTS, format_name)
     rdf_format = fmt.oxigraph
     worked_out = {ox.NamedNode(vocab.GRAPH_INFERRED), ox.NamedNode(vocab.GRAPH_DERIVED)}
-    quads = (q for q in dataset.quads() if not (asserted and q.graph_name in worked_out))
+    engines = [dataset.store] + ([] if apart is None else [apart])
+    quads = (q for q in itertools.chain(dataset.quads(), Dataset(apart).quads() if apart is not None else ())
+             if not (asserted and q.graph_name in worked_out))
     header = "".join(f"# {line}\n" for line in notice(dataset)).encode() if fmt in COMMENTED else b""
     if fmt not in formats.DATASETS and not asserted and isinstance(dataset.store, ox.Store):
         # the default graph is the merge of them all (see Dataset), each triple once: written by
-        # the engine, several times faster than passing every triple through Python
+        # the engine, several times faster than passing every triple through Python (what was
+        # derived apart is written after: a triple both stores hold, which only a source stating a
+        # derived term itself makes, is written twice, the same graph)
         def write(out):
-            return dataset.store.dump(out, rdf_format, from_graph=ox.DefaultGraph(), prefixes=vocab.PREFIXES)
+            target = io.BytesIO() if out is None else out
+            for engine in engines:
+                engine.dump(target, rdf_format, from_graph=ox.DefaultGraph(), prefixes=vocab.PREFIXES)
+            return target.getvalue() if out is None else None
     elif fmt is formats.N_QUADS and isinstance(dataset.store, ox.Store):
         def write(out):  # each named graph written by the engine as N-Triples, its name added to each line
             target = io.BytesIO() if out is None else out
-            for graph in dataset.store.named_graphs():
-                if not (asserted and graph in worked_out):
-                    dataset.store.dump(_NamingLines(target, graph), ox.RdfFormat.N_TRIPLES, from_graph=graph)
+            for engine in engines:
+                for graph in engine.named_graphs():
+                    if not (asserted and graph in worked_out):
+                        engine.dump(_NamingLines(target, graph), ox.RdfFormat.N_TRIPLES, from_graph=graph)
             return target.getvalue() if out is None else None
     else:
         statements = quads if fmt in formats.DATASETS else dict.fromkeys(q.triple for q in quads)  # a triple once

@@ -55,6 +55,21 @@ def test_a_dg_supports_marker_is_a_claim_not_a_verdict(cli, tmp_path):
     assert "no quotation's words hold dg:name" in result.stdout  # and its only quote is no default
 
 
+def test_build_refuses_what_the_check_refuses_reading_the_provenance_it_wrote_to_disk(cli, tmp_path):
+    """`build` keeps the statement provenance out of memory (issue #29): its check finds the same
+    unsupported statement and the same unheld marker, and writes no store."""
+    supported = QUOTE.replace("a dg:Quotation ;", "a dg:Quotation ; dg:supports dg:name ;")
+    path = write(tmp_path, f"""
+        n:q a dg:NamePeriod ; rdfs:label "Q" ; dg:name "Quite Another Trust" ; dg:evidence {supported} .
+        """)
+    store = tmp_path / "store"
+    result = cli("build", "--data", str(path), "--store", str(store))
+    assert result.returncode == 1
+    assert "dg:supports claims dg:name on the quote \"Chair: Selina Ullah\", but its words do not hold it" in result.stderr
+    assert "no quotation's words hold dg:name" in result.stderr
+    assert not store.exists() and [p.name for p in tmp_path.iterdir()] == ["extra.ttl"]
+
+
 @pytest.mark.parametrize("statement, quote, unsupported", [
     # a date read at the precision it claims: the month must be in the words, not only the year
     ('e:x a dg:Renaming ; rdfs:label "X" ; dg:date "2011-04"^^xsd:gYearMonth', "Start Date: 2011-02-01", "dg:date"),

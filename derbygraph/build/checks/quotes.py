@@ -66,12 +66,31 @@ def check_coverage(found: Coverage, locator: Locator) -> list[Problem]:
                               locator, kind=f"no quotation's words hold {_short(p)}") for s, p, o in found.unquoted])
 
 
-def check_markers(store: ox.Store, locator: Locator) -> list[Problem]:
-    """A problem for each dg:supports marker whose quotation's words hold no statement it claims."""
-    return _in_order([_report(rdflib.URIRef(row["s"].value),
-                              f"dg:supports claims {_short(row['p'])} on the quote \"{row['exact'].value}\", "
+_SUBJECT, _PREDICATE = ox.NamedNode(vocab.RDF + "subject"), ox.NamedNode(vocab.RDF + "predicate")
+_RESTS_ON, _RESTS_ON_RULE = ox.NamedNode(vocab.DG + "restsOn"), ox.NamedNode(vocab.DG + "restsOnRule")
+_DERIVED = ox.NamedNode(vocab.GRAPH_DERIVED)
+
+
+def check_markers(store: ox.Store, locator: Locator, provenance: ox.Store | None = None) -> list[Problem]:
+    """A problem for each dg:supports marker whose quotation's words hold no statement it claims.
+    The statement provenance is read from `provenance` where the build put it apart from `store`."""
+    provenance = store if provenance is None else provenance
+    unheld = dict.fromkeys((row["s"], row["p"], row["exact"]) for row in store.query(resources.sparql(__file__, "markers"))
+                           if not _claim_held(provenance, row["s"], row["p"], row["q"]))
+    return _in_order([_report(rdflib.URIRef(s.value), f"dg:supports claims {_short(p)} on the quote \"{exact.value}\", "
                               f"but its words do not hold it", locator, kind="a dg:supports claim its words do not hold")
-                      for row in store.query(resources.sparql(__file__, "unheld-markers"))])
+                      for s, p, exact in unheld])
+
+
+def _claim_held(provenance: ox.Store, s, p, q) -> bool:
+    """A statement node of `s` and `p` in the derived graph rests on the quotation `q`, or on a stated rule."""
+    for quad in provenance.quads_for_pattern(None, _SUBJECT, s, _DERIVED):
+        node = quad.subject
+        if ox.Quad(node, _PREDICATE, p, _DERIVED) in provenance and (
+                ox.Quad(node, _RESTS_ON, q, _DERIVED) in provenance
+                or next(provenance.quads_for_pattern(node, _RESTS_ON_RULE, None, _DERIVED), None) is not None):
+            return True
+    return False
 
 
 def _short(term) -> str:
