@@ -20,8 +20,6 @@ def loaded_server():
     running.stop()
 
 
-@pytest.mark.xfail(strict=False, reason="issue #24, open: since this session's merges one ordinary query in a few "
-                                        "hundred may wait past queue_wait beside the runaways and get 503")
 def test_short_load_with_runaways(loaded_server):
     result = loadtest.run(loaded_server.url, clients=16, seconds=6, runaways=2, server_pid=loaded_server.process.pid)
     assert result["failures"] == 0, result["failure_examples"]

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from derbygraph import deadline, vocab
 
-from . import storefolder
+from . import rows, storefolder
 from .storefolder import StoreError
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -65,7 +65,8 @@ class Dataset:
     # --- reading ------------------------------------------------------------------------
 
     def query(self, sparql: str, **options):
-        return self.store.query(sparql, **options)
+        """The answer read whole (`rows.read`): SELECT rows, an ASK's bool, or CONSTRUCT triples."""
+        return rows.read(self.store.query(sparql, **options))
 
     def objects(self, subject: Term, predicate: str) -> list[Term]:
         """Distinct objects (asserted or inferred), in a stable order."""
@@ -122,7 +123,7 @@ class Dataset:
         quads took 5 s of every start-up at 1M), else now."""
         if self.folder_statistics and "quads" in self.folder_statistics:
             return self.folder_statistics["quads"]
-        return int(next(iter(self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")))["n"].value)
+        return int(self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")[0]["n"].value)
 
     @cached_property
     def version(self) -> str:

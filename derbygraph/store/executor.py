@@ -89,6 +89,12 @@ class InProcessExecutor:
         self.admission = Admission.for_queries(config)
         sparqlgrammar.prepare()
 
+    def refuse_if_full(self, client: str | None, length: int) -> None:
+        """Busy at once if a query of `length` characters from `client` would find no place now."""
+        if self.checkers is not None and length > querycheck.REMEMBERED_LENGTH:
+            self.checkers.refuse_if_full(client, length)
+        self.admission.refuse_if_full(client)
+
     def run(self, query: str, client: str | None = None, **options) -> Reply:
         # from here on, the text printed from its reading
         query = self.checkers.check(query, client) if self.checkers else querycheck.check(query, self.config)
@@ -276,6 +282,12 @@ class WorkerPool:
             if worker in self._workers:
                 self._workers.remove(worker)
         return self._start()
+
+    def refuse_if_full(self, client: str | None, length: int) -> None:
+        """Busy at once if a query from `client` would find no place now (or the pool is stopping)."""
+        if self.closed:
+            raise Busy(STOPPING, RETRY_AFTER)
+        self.admission.refuse_if_full(client)
 
     def run(self, query: str, client: str | None = None, **options) -> Reply:
         """The answer to `query`, run by a worker, for `client` (its address, for its share)."""

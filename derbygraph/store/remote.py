@@ -28,7 +28,7 @@ from derbygraph import __version__, vocab
 from derbygraph.config import DEFAULT
 from derbygraph.errors import BadInput, OutOfMemory, TimedOut, UpstreamFailed
 
-from . import formats
+from . import formats, rows
 from .querycheck import reading
 from .sparql import SERVICE_UNAVAILABLE
 from .sparqlparse import Reading, holds_service
@@ -145,6 +145,9 @@ class RemoteStore:
 
     # --- what the services read ------------------------------------------------------------
 
+    def _rows(self, sparql: str, **options) -> list:
+        return rows.read(self.query(sparql, **options))
+
     def quads_for_pattern(self, subject=None, predicate=None, obj=None, graph_name=None):
         """Quads in the named graphs, or with graph_name DefaultGraph() in the union of them all."""
         if any(isinstance(t, ox.BlankNode) for t in (subject, obj, graph_name)):
@@ -152,28 +155,27 @@ class RemoteStore:
         names = {"s": subject, "p": predicate, "o": obj}
         pattern = " ".join(_sparql_term(t) if t is not None else f"?{n}" for n, t in names.items())
         if isinstance(graph_name, ox.DefaultGraph):
-            rows = self.query(f"SELECT * WHERE {{ {pattern} }}")
-            return (ox.Quad(*(row[n] if names[n] is None else names[n] for n in "spo"), graph_name) for row in rows)
+            found = self._rows(f"SELECT * WHERE {{ {pattern} }}")
+            return (ox.Quad(*(row[n] if names[n] is None else names[n] for n in "spo"), graph_name) for row in found)
         graph = _sparql_term(graph_name) if graph_name is not None else "?g"
-        rows = self.query(f"SELECT * WHERE {{ GRAPH {graph} {{ {pattern} }} }}")
+        found = self._rows(f"SELECT * WHERE {{ GRAPH {graph} {{ {pattern} }} }}")
         return (ox.Quad(*(row[n] if names[n] is None else names[n] for n in "spo"),
-                        graph_name if graph_name is not None else row["g"]) for row in rows)
+                        graph_name if graph_name is not None else row["g"]) for row in found)
 
     def __iter__(self):
         return self.quads_for_pattern()
 
     def __len__(self) -> int:
-        rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return int(next(iter(rows))["n"].value)
+        return int(self._rows("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")[0]["n"].value)
 
     @cached_property
     def _graphs(self) -> list[ox.NamedNode]:
         """The store's derbygraph graphs (those `push` writes; Virtuoso keeps its own graphs beside
         them), read once: the app only reads, and `push` replaces whole datasets."""
-        rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", default_graph=[], named_graphs=[])
+        rows = self._rows("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", default_graph=[], named_graphs=[])
         found = [row["g"] for row in rows if isinstance(row["g"], ox.NamedNode)]
         if not found:  # Virtuoso matches no graph with an empty pattern: ask of the triples
-            rows = self.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER STRSTARTS(STR(?g), "
+            rows = self._rows(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER STRSTARTS(STR(?g), "
                               f'"{vocab.GRAPH}") }}', default_graph=[], named_graphs=[])
             found = [row["g"] for row in rows]
         return sorted((g for g in found if g.value.startswith(vocab.GRAPH)), key=lambda g: g.value)

@@ -80,6 +80,9 @@ def _protocol_request() -> tuple[str | None, MultiDict]:
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
 def endpoint():
+    executor = current_app.config["EXECUTOR"]
+    # Refused before the request is read: decoding a pasted list of codes costs more than the refusal.
+    executor.refuse_if_full(request.remote_addr, (request.content_length or 0) + len(request.query_string))
     query, params = _protocol_request()
     format_name = params.get("format") or None
     if query is None:
@@ -88,7 +91,7 @@ def endpoint():
         return _service_description(format_name)
     if not query.strip():
         raise BadInput("the query is empty")
-    reply = current_app.config["EXECUTOR"].run(
+    reply = executor.run(
         query, client=request.remote_addr, accept=request.headers.get("Accept"), format_name=format_name,
         default_graphs=params.getlist("default-graph-uri") or None,
         named_graphs=params.getlist("named-graph-uri") or None)

@@ -59,12 +59,8 @@ def floods(server) -> dict:
     }
 
 
-LONG_SPARQL_OPEN = pytest.mark.xfail(strict=False, reason="issue #24, open: since this session's merges lineage took "
-                                     "1.4-1.7 s during the long-query flood (under 1 s the session before)")
-
-
 @pytest.mark.parametrize("kind", ["reconcile", "extend", "search", "suggest", "pages", "oversized",
-                                  pytest.param("long-sparql", marks=LONG_SPARQL_OPEN)])
+                                  "long-sparql"])
 def test_lineage_answers_within_a_second_during_a_flood(server, kind):
     path, body, headers = floods(server)[kind]
     timings, statuses = lineage_during_flood(server, path, body, headers)
@@ -156,8 +152,6 @@ def test_on_the_registry_the_costliest_batch_ends_by_the_deadline(registry_serve
 # --- serve --endpoint: long queries are read by checking workers, off the app's threads
 
 
-@pytest.mark.xfail(strict=False, reason="issue #24, open: remote lineage took 2.6-2.8 s during the flood "
-                                        "(and 2.6-4.6 s with none under load)")
 def test_lineage_answers_within_a_second_while_long_queries_flood_a_remote_store(oxigraph_backend, listener):
     """Each query is the pasted list of 30,000 codes, with a SERVICE at its end: the check reads it
     all before it refuses it (403), so the whole cost is the parse, and the store is never asked
