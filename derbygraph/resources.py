@@ -27,13 +27,14 @@ def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def sparql(module_file: str, name: str, **values: str) -> str:
+def sparql(module_file: str, name: str, prologue: bool = True, **values: str) -> str:
     """The query `name`.rq kept beside the module that runs it (`module_file`, its `__file__`): the one
-    place for SPARQL text. The common prefixes (`vocab.PREFIXES`) are declared before it, and each
-    `$key` of `values` is written in (terms or patterns the caller made, never a user's text), in the
-    query's lines, never its comment lines."""
+    place for SPARQL text. The common prefixes (`vocab.PREFIXES`) are declared before it (unless not
+    `prologue`: a query shown to a person, who has them declared), and each `$key` of `values` is
+    written in (terms or patterns the caller made, never a user's text), in the query's lines,
+    never its comment lines."""
     lines = _read(Path(module_file).parent / f"{name}.rq").splitlines(keepends=True)
-    return vocab.sparql_prologue() + "".join(
+    return (vocab.sparql_prologue() if prologue else "") + "".join(
         line if line.lstrip().startswith("#") else _PLACEHOLDER.sub(lambda m: values.get(m[1], m[0]), line)
         for line in lines)
 

@@ -35,9 +35,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from derbygraph.config import Config
 from derbygraph import errors
-from derbygraph.errors import Busy, Failed, OutOfMemory, TimedOut, Unavailable, UserError
+from derbygraph.config import Config
+from derbygraph.errors import (
+    Busy,
+    Failed,
+    OutOfMemory,
+    TimedOut,
+    Unavailable,
+    UserError,
+)
 
 from . import querycheck, sparqlgrammar
 from .admission import RETRY_AFTER, Admission
@@ -121,9 +128,9 @@ def for_a_command(dataset, config: Config) -> "WorkerPool | InProcessExecutor":
     return InProcessExecutor(dataset, config)
 
 
-def _serve_queries(connection, store_path: str | None, config: Config) -> None:
-    """A worker's life: lock itself in, open the store (if it has one), then answer (query,
-    options) messages."""
+def _serve_queries(connection, store_path: str | None, config: Config, parser_tables: bytes) -> None:
+    """A worker's life: lock itself in, open the store (if it has one), load the parser the
+    server built, then answer (query, options) messages."""
     from . import sandbox
     from .dataset import Dataset
 
@@ -131,7 +138,7 @@ def _serve_queries(connection, store_path: str | None, config: Config) -> None:
     try:
         sandbox.lock_in(config.worker_memory)
         store = Dataset.open_store(Path(store_path)) if store_path else None
-        sparqlgrammar.prepare()  # the parser, built before the worker says it is ready
+        sparqlgrammar.load(parser_tables)
     except Exception as error:  # noqa: BLE001 - said to the server, which says it to the client
         connection.send(("failed", str(error)))
         return
@@ -201,9 +208,9 @@ def _memory_message(config: Config) -> str:
 
 
 class _Worker:
-    def __init__(self, context, store_path: str, config: Config):
+    def __init__(self, context, store_path: str, config: Config, parser_tables: bytes):
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_serve_queries, args=(child, store_path, config),
+        self.process = context.Process(target=_serve_queries, args=(child, store_path, config, parser_tables),
                                        name="derbygraph-query-worker", daemon=True)
         self.process.start()
         child.close()
@@ -265,13 +272,14 @@ class WorkerPool:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self.admission = Admission.for_queries(config)
         sparqlgrammar.prepare()
+        self._parser_tables = sparqlgrammar.tables()
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
         for _ in range(config.workers):
             self._idle.put(self._start())
 
     def _start(self) -> _Worker:
-        worker = _Worker(self._context, self._store_path, self.config)
+        worker = _Worker(self._context, self._store_path, self.config, self._parser_tables)
         with self._lock:
             self._workers.append(worker)
         return worker

@@ -17,19 +17,27 @@ import pyoxigraph as ox
 JSON = ox.QueryResultsFormat.JSON
 
 
+class Solutions(list):
+    """The rows of a SELECT, with its `variables` as pyoxigraph gives them."""
+
+    def __init__(self, rows: list, variables: list[ox.Variable]):
+        super().__init__(rows)
+        self.variables = variables
+
+
 class Row:
-    """One solution, read as pyoxigraph's: by variable name or position, iterated in the order of
-    the variables; an unbound variable reads as None."""
+    """One solution, read as pyoxigraph's: by variable (name, `Variable` or position), iterated
+    in the order of the variables; an unbound variable reads as None."""
 
     __slots__ = ("values", "positions")
 
     def __init__(self, values: list, positions: dict[str, int]):
         self.values, self.positions = values, positions
 
-    def __getitem__(self, key: int | str):
+    def __getitem__(self, key: int | str | ox.Variable):
         if isinstance(key, int):
             return self.values[key]
-        position = self.positions.get(key)
+        position = self.positions.get(key.value if isinstance(key, ox.Variable) else key)
         return None if position is None else self.values[position]
 
     def __iter__(self):
@@ -40,16 +48,17 @@ class Row:
 
 
 def read(results):
-    """SELECT solutions as a list of `Row`; a boolean (ASK) as bool; graph triples as a list."""
+    """SELECT solutions as `Solutions`, a list of `Row`; a boolean (ASK) as bool; graph triples as a list."""
     if isinstance(results, ox.QueryBoolean):
         return bool(results)
     if not isinstance(results, ox.QuerySolutions):
         return list(results)
-    names = [variable.value for variable in results.variables]
+    variables = results.variables
+    names = [variable.value for variable in variables]
     positions = {name: position for position, name in enumerate(names)}
     terms = _Terms()
-    return [Row([terms.of(binding[name]) if name in binding else None for name in names], positions)
-            for binding in json.loads(results.serialize(format=JSON))["results"]["bindings"]]
+    return Solutions([Row([terms.of(binding[name]) if name in binding else None for name in names], positions)
+                      for binding in json.loads(results.serialize(format=JSON))["results"]["bindings"]], variables)
 
 
 class _Terms:

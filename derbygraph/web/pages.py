@@ -11,7 +11,7 @@ import urllib.parse
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from derbygraph import vocab
+from derbygraph import resources, vocab
 from derbygraph.answers import canned as queries
 from derbygraph.answers import timeline
 from derbygraph.answers.names import Choice, NameIndex, choose_lineage
@@ -26,13 +26,6 @@ from .results import download_links, local_href, run_for_page
 blueprint = Blueprint("pages", __name__)
 FOUND_BY_FIELDS = 50  # organisations listed when the search box is given a postcode, street or code
 
-STARTER = """SELECT ?organisation ?name ?start ?end WHERE {
-  ?organisation dg:hasNamePeriod ?period .
-  ?period dg:name ?name .
-  OPTIONAL { ?period dg:start ?start }
-  OPTIONAL { ?period dg:end ?end }
-}
-ORDER BY ?organisation ?start"""
 NO_NAME = "Type the name of an organisation, or part of it, as ?org=NAME (any of its names, an acronym or its IRI)."
 
 
@@ -60,7 +53,7 @@ def query_page():
     if result is not None and result.error:
         result.error = readable_error(result.error, text)
     form = "graph" if result is not None and result.graph is not None else "solutions"
-    return html_page("query.html", dataset=dataset, query=text or STARTER, result=result,
+    return html_page("query.html", dataset=dataset, query=text or resources.sparql(__file__, "starter", prologue=False), result=result,
                      downloads=download_links(text, form) if text and not (result and result.error) else [],
                      elapsed=elapsed, labels=_labels(result), prefixes=vocab.PREFIXES,
                      prefixes_json=json.dumps(vocab.PREFIXES), queries=queries.catalogue())

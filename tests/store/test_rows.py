@@ -29,9 +29,12 @@ def test_rows_are_the_solutions_pyoxigraph_iterates(store, query):
     expected = [list(solution) for solution in store.query(query)]
     read = rows.read(store.query(query))
     assert [list(row) for row in read] == expected
-    names = [v.value for v in store.query(query).variables]
+    variables = store.query(query).variables
+    assert read.variables == variables
+    names = [v.value for v in variables]
     for row, solution in zip(read, store.query(query)):
         assert [row[name] for name in names] == [solution[name] for name in names]
+        assert [row[v] for v in variables] == [solution[v] for v in variables]
         assert [row[i] for i in range(len(names))] == [solution[i] for i in range(len(names))]
         assert row["not_a_variable"] is None
 

@@ -15,6 +15,7 @@ import needs
 import pytest
 
 from derbygraph.config import DEFAULT
+from derbygraph.store import sparqlgrammar
 from derbygraph.store.executor import WorkerPool, _Worker
 from derbygraph.store.sparql import SERVICE_UNAVAILABLE
 
@@ -94,7 +95,7 @@ def test_a_worker_sent_service_directly_reaches_nothing(store, listener):
     """A query the check would refuse, sent straight to a worker as a missed case would be."""
     port, hits = listener.port, listener.hits
     context = multiprocessing.get_context("spawn")
-    worker = _Worker(context, store, DEFAULT)
+    worker = _Worker(context, store, DEFAULT, sparqlgrammar.tables())
     # The worker names SERVICE when it can read it in the text; `SERVICE:` (a prefixed name, never in the
     # text the check prints) it cannot, so the walls' own refusal is what that query is told.
     refusals = [(f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}", SERVICE_UNAVAILABLE),

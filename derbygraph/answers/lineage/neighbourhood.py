@@ -9,27 +9,16 @@ terms, not a store: filling a pyoxigraph store and reading it back cost more tha
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
 import pyoxigraph as ox
 
+from derbygraph import resources
 from derbygraph.store.dataset import Dataset
 from derbygraph.store.memory import DEFAULT, Quad, QuadIndex
 
-_HERE = Path(__file__).parent
-
-
-@cache
-def _query(name: str) -> str:
-    return (_HERE / name).read_text(encoding="utf-8")
-
 
 def _ask(dataset: Dataset, name: str, **values: list[ox.NamedNode]):
-    text = _query(name)
-    for variable, terms in values.items():
-        text = text.replace(f"${variable}", " ".join(str(term) for term in terms))
-    return dataset.query(text)
+    return dataset.query(resources.sparql(__file__, name, **{
+        variable: " ".join(str(term) for term in terms) for variable, terms in values.items()}))
 
 
 def _quads(rows) -> list[Quad]:
@@ -39,13 +28,13 @@ def _quads(rows) -> list[Quad]:
 
 def constants(dataset: Dataset) -> QuadIndex:
     """The class and property hierarchy and the sources (read once: a served dataset does not change)."""
-    return QuadIndex(Quad(row["s"], row["p"], row["o"], DEFAULT) for row in _ask(dataset, "constants.rq"))
+    return QuadIndex(Quad(row["s"], row["p"], row["o"], DEFAULT) for row in _ask(dataset, "constants"))
 
 
 def neighbourhood(dataset: Dataset, start: ox.NamedNode, shared: QuadIndex) -> Dataset:
     """A Dataset holding everything the lineage of `start` reads (with `shared`, from `constants`)."""
-    bodies = [row["body"] for row in _ask(dataset, "bodies.rq", start=[start])] or [start]
+    bodies = [row["body"] for row in _ask(dataset, "bodies", start=[start])] or [start]
     known = set(bodies)
-    things = bodies + [row["thing"] for row in _ask(dataset, "things.rq", bodies=bodies)
+    things = bodies + [row["thing"] for row in _ask(dataset, "things", bodies=bodies)
                        if isinstance(row["thing"], ox.NamedNode) and row["thing"] not in known]
-    return Dataset(QuadIndex(_quads(_ask(dataset, "statements.rq", things=things)), shared))
+    return Dataset(QuadIndex(_quads(_ask(dataset, "statements", things=things)), shared))
