@@ -26,6 +26,7 @@ pool would have to be rebuilt around, for no gain on the questions asked.
 from __future__ import annotations
 
 import contextlib
+import gc
 import heapq
 import resource
 import shutil
@@ -112,6 +113,7 @@ def run(dataset: Dataset, listener: socket.socket, config: Config) -> None:
         _more_files(config.connection_limit)
         app = create_app(dataset, config, executor=pool)
         reconcile_view.prepare(app)  # its indexes too
+        gc.freeze()  # what start-up made lives as long as the server: no collection walks it again
         server = make_server(app, listener, config, stopping=pool.close)
         engine = f"the store at {dataset.store.endpoint}" if not dataset.path else "the embedded store"
         click.echo(f"derbygraph: serving {len(dataset)} quads (version {dataset.version}) from {engine} "

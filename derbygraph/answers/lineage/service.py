@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 
@@ -11,7 +11,6 @@ from derbygraph.answers.members import members
 from derbygraph.answers.names import NameIndex
 from derbygraph.errors import BadInput, NotFound
 from derbygraph.store.dataset import Dataset, iri
-from derbygraph.store.memory import QuadIndex
 
 from . import history, neighbourhood
 
@@ -31,7 +30,6 @@ class LineageService:
     """Answers lineage questions for the CLI and the web from one Dataset (embedded or remote)."""
 
     dataset: Dataset
-    _constants: QuadIndex | None = field(default=None, init=False, repr=False)
 
     def resolve(self, query: str) -> str | None:
         """The IRI a name, code or IRI means: a registry code (an organisation's or a site's) exactly,
@@ -68,9 +66,8 @@ class LineageService:
         found = self.resolve(query)
         if found is None:
             raise UnknownOrganisation(query, [m.name for m in NameIndex.of(self.dataset).search(query, 5)])
-        if self._constants is None:
-            self._constants = neighbourhood.constants(self.dataset)
-        lineage = history.History(neighbourhood.neighbourhood(self.dataset, iri(found), self._constants))
+        constants = self.dataset.memo(neighbourhood.constants)
+        lineage = history.History(neighbourhood.neighbourhood(self.dataset, iri(found), constants))
         deadline.check()  # a few whole queries so far; the answer is worked out in Python
         answer = lineage.answer(found, query, at)
         return answer, (lineage.answer(found, query) if at is not None else answer)
