@@ -68,11 +68,12 @@ class CrosswalkService:
     # --- checking what was asked -------------------------------------------------------------
 
     def target_date(self, to: str) -> str:
-        """The date asked, checked: a real date, not before the files' first succession."""
+        """The date asked, checked: a real date (before the registry is read), not before the
+        files' first succession."""
+        to = dates.parse(one_value("date", to))
         if not self.facts.codes:
             raise NoRegistry("the dataset holds no registry data: import it with `derbygraph import-ods` "
                              "and add it with --data FILE")
-        to = dates.parse(one_value("date", to))
         first = self.facts.first
         if first and to[:4] < first[:4]:  # the files know nothing of an earlier year
             raise BadInput(f"the registry files begin on {first} (the first succession in succ.csv): "
