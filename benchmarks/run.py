@@ -524,7 +524,9 @@ def bench_size(label: str, args, work_dir: Path, logs: Path) -> dict:
     server = None
     for attempt in range(args.startups):
         port = free_port()
-        cmd = [str(BIN / "derbygraph"), "serve", "--store", str(store), "--host", "127.0.0.1", "--port", str(port)]
+        # the load clients stand for as many people, though all send from 127.0.0.1: not one client's share
+        cmd = [str(BIN / "derbygraph"), "serve", "--store", str(store), "--host", "127.0.0.1", "--port", str(port),
+               "--client-share", str(args.clients)]
         if args.workers:
             cmd += ["--workers", str(args.workers)]
         server = Server("derbygraph", cmd, port, "/sparql?query=ASK%7B%7D", logs)

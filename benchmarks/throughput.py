@@ -56,11 +56,13 @@ def stores(label: str, out: Path) -> tuple[Path, Path, dict]:
     return dg, ox, json.loads(meta.read_text())
 
 
-def serve(name: str, dg: Path, ox: Path, logs: Path, workers: int | None) -> tuple[run.Server, str]:
+def serve(name: str, dg: Path, ox: Path, logs: Path, workers: int | None, clients: int) -> tuple[run.Server, str]:
     """A started server and its SPARQL endpoint's path."""
     port = run.free_port()
     if name == "derbygraph":
-        cmd = [str(run.BIN / "derbygraph"), "serve", "--store", str(dg), "--host", "127.0.0.1", "--port", str(port)]
+        # the load clients stand for as many people, though all send from 127.0.0.1: not one client's share
+        cmd = [str(run.BIN / "derbygraph"), "serve", "--store", str(dg), "--host", "127.0.0.1", "--port", str(port),
+               "--client-share", str(clients)]
         server, endpoint = run.Server(name, cmd + (["--workers", str(workers)] if workers else []), port,
                                       "/sparql?query=ASK%7B%7D", logs), "/sparql"
     else:
@@ -115,7 +117,7 @@ def measure(args) -> dict:
     found: dict = {name: {kind: [] for kind in kinds} for name in ("derbygraph", "oxigraph")}
     for number in range(args.rounds):
         for name in found:
-            server, endpoint = serve(name, dg, ox, args.out / "logs", args.workers)
+            server, endpoint = serve(name, dg, ox, args.out / "logs", args.workers, args.clients)
             try:
                 for kind in kinds:
                     paths = [run.sparql_path(endpoint, q) for q in run.query_texts(kind, work["instances"][kind])]
