@@ -163,7 +163,7 @@ class _Server(TcpWSGIServer):
     channel_class = _Channel
     config: Config
     stopping = staticmethod(lambda: None)  # called first on Ctrl+C or SIGTERM
-    FLUSH = 1.0  # seconds left to send the answers of requests cut short by a stop
+    FLUSH = 5.0  # seconds at most to send the answers of requests cut short by a stop (a loaded machine needs more than 1)
 
     def run(self):
         """Serve until Ctrl+C or SIGTERM; then stop the query workers first, so that every
@@ -179,6 +179,15 @@ class _Server(TcpWSGIServer):
                                                       for c in self.active_channels.values()):
                 self.asyncore.loop(timeout=0.05, map=self._map, use_poll=True, count=1)
             self.task_dispatcher.shutdown()
+
+    def pull_trigger(self):
+        """Wake the loop: an answer is ready. A request still running when a stop's flush ended
+        finishes after the loop and its trigger are gone; there is nothing left to wake."""
+        try:
+            super().pull_trigger()
+        except OSError:
+            if self.accepting:
+                raise
 
     def maintenance(self, now):
         super().maintenance(now)
