@@ -18,9 +18,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from derbygraph import dates, deadline, resources
+from derbygraph import dates, deadline, resources, vocab
 from derbygraph.answers.members import members
-from derbygraph.build.derive import WINDOW
 from derbygraph.matching import (
     ACRONYM,
     EXACT_AT,
@@ -96,8 +95,8 @@ def in_force(periods, at: str):
 
 
 def window_of(dataset, period) -> dates.Window:
-    """When one name period is in force, as the build derived it (`derbygraph.build.derive.WINDOW`)."""
-    days = {side: dataset.value(period, term) for side, term in WINDOW.items()}
+    """When one name period is in force, as the build derived it (`derbygraph.vocab.NAME_WINDOW`)."""
+    days = {side: dataset.value(period, term) for side, term in vocab.NAME_WINDOW.items()}
     return dates.Window(**{side: day.value if day is not None else None for side, day in days.items()})
 
 

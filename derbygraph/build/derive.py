@@ -193,9 +193,7 @@ def _instants(store: ox.Store) -> Iterator[Triple]:
         yield instant, ox.NamedNode(vocab.TIME + property_), row["date"]
 
 
-WINDOW = {"possibly_from": DG + "possiblyInForceFrom", "possibly_until": DG + "possiblyInForceUntil",
-          "certainly_from": DG + "certainlyInForceFrom", "certainly_until": DG + "certainlyInForceUntil"}
-_WINDOW_TERMS = {side: ox.NamedNode(term) for side, term in WINDOW.items()}
+_WINDOW_TERMS = {side: ox.NamedNode(term) for side, term in vocab.NAME_WINDOW.items()}
 _DAY = ox.NamedNode(vocab.XSD + "date")
 
 

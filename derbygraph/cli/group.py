@@ -29,13 +29,14 @@ def progress(message: str) -> None:
 
 
 def open_dataset(data: tuple[str, ...], store: str | None, quiet: bool = True):
-    from derbygraph.build import build_dataset
-    from derbygraph.store.dataset import Dataset
-
     if store:
+        from derbygraph.store.dataset import Dataset
+
         if data:
             raise errors.BadInput("give either --store (a built store) or --data (files to add), not both")
         return Dataset.open(Path(store))
+    from derbygraph.build import build_dataset  # a second of imports (rdflib, owlrl) a store does without
+
     return build_dataset([Path(p) for p in data], progress=None if quiet else progress)
 
 

@@ -94,7 +94,6 @@ class InProcessExecutor:
         self.config = config
         self.checkers = checkers
         self.admission = Admission.for_queries(config)
-        sparqlgrammar.prepare()
 
     def refuse_if_full(self, client: str | None, length: int) -> None:
         """Busy at once if a query of `length` characters from `client` would find no place now."""
@@ -271,7 +270,6 @@ class WorkerPool:
         self._context = multiprocessing.get_context("spawn")  # no fork of a process holding a store
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self.admission = Admission.for_queries(config)
-        sparqlgrammar.prepare()
         self._parser_tables = sparqlgrammar.tables()
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []

@@ -47,6 +47,7 @@ from derbygraph.build import write_store
 from derbygraph.config import Config
 from derbygraph.errors import BadInput
 from derbygraph.store.dataset import Dataset
+from derbygraph.store import sparqlgrammar
 from derbygraph.store.executor import InProcessExecutor, WorkerPool
 
 from . import reconcile as reconcile_view
@@ -104,6 +105,7 @@ def run(dataset: Dataset, listener: socket.socket, config: Config) -> None:
     disk, or passed through to a remote store (which keeps its own limits; ours cut it off)."""
     host, port = listener.getsockname()[:2]
     config = config.replace(base_url=config.base_url or f"http://{_url_host(host)}:{port}")
+    sparqlgrammar.prepare()  # the parser and its commonest lexers before the first query
     # A remote store runs the queries; workers with no store check the long ones (off this interpreter).
     pool = WorkerPool(dataset.path, config) if dataset.path else \
         InProcessExecutor(dataset, config, checkers=WorkerPool(None, config))
