@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -40,6 +41,35 @@ def sparql(module_file: str, name: str, prologue: bool = True, **values: str) ->
 
 
 _PLACEHOLDER = re.compile(r"\$(\w+)")
+
+
+def cache_file(kind: str, made_from: str) -> Path | None:
+    """Where what was computed from `made_from` (text naming every input, versions included) is
+    kept: a file of the user's cache folder (`$XDG_CACHE_HOME/derbygraph/`, never a shared one),
+    named by the inputs' digest, so a changed input is a new file. None where there is no folder
+    to make; the caller then computes and keeps nothing."""
+    try:
+        home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        folder = Path(home) / "derbygraph"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except (OSError, RuntimeError):
+        return None
+    return folder / f"{kind}-{hashlib.sha256(made_from.encode()).hexdigest()[:16]}"
+
+
+def write_cache_file(path: Path, text: str, keep: int = 8) -> None:
+    """Write `text` at `path` whole (a reader never finds half of it); of the files of its kind,
+    the oldest beyond `keep` go. A cache that cannot be written is simply not kept."""
+    kind = path.name.rsplit("-", 1)[0]
+    try:
+        partial = path.with_name(f".{path.name}.{os.getpid()}")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+        older = sorted(path.parent.glob(f"{kind}-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in older[keep:]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def ontology_file() -> Path:

@@ -89,6 +89,16 @@ def built_once(tmp_path_factory, name: str, make) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_cache_per_run(tmp_path_factory):
+    """What derbygraph keeps in the user's cache (parser tables, schema closures) is computed once
+    per run and shared by its processes and commands, never read from the user's own cache."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    os.environ["XDG_CACHE_HOME"] = str(root / "cache")
+
+
 @pytest.fixture(scope="session")
 def store(tmp_path_factory) -> str:
     """A store written once by `derbygraph build`, so CLI tests need not rebuild the graph."""

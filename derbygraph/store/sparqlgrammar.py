@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import copy
 import functools
-import hashlib
 import io
-import os
 import re
 import sys
 import threading
@@ -26,6 +24,7 @@ import lark
 import lark.parsers.lalr_analysis
 from lark import Tree
 
+from derbygraph import resources
 from derbygraph.errors import BadInput, ReadOnly
 
 GRAMMAR = Path(__file__).with_name("sparql.lark")
@@ -148,25 +147,13 @@ def prepare() -> None:
 
 def _build() -> lark.Lark:
     """The parser, its tables read from the user's cache when this grammar, Lark and Python made
-    them (0.05 s), else computed (1.7 s) and cached there: every command that queries a store and
+    them (0.05 s; `resources.cache_file`), else computed (1.7 s) and cached there: every command that queries a store and
     every server start would otherwise compute them again. Lark checks the file's fingerprint and
     computes the tables when it is stale, unreadable or cannot be written."""
     grammar = GRAMMAR.read_text(encoding="utf-8")
+    kept = resources.cache_file("sparql-parser", f"{grammar}{lark.__version__}{sys.version_info[:2]}")
     return lark.Lark(grammar, parser="lalr", lexer="contextual", keep_all_tokens=True,
-                     _plugins={"ContextualLexer": _ExactLexer}, cache=_cache_file(grammar) or False)
-
-
-def _cache_file(grammar: str) -> str | None:
-    """Where the tables of `grammar` are kept: the user's cache folder (XDG), never a shared one,
-    since Lark reads the file with pickle."""
-    try:
-        home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        folder = os.path.join(home, "derbygraph")
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-    except (OSError, RuntimeError):
-        return None
-    made_by = f"{grammar}{lark.__version__}{sys.version_info[:2]}".encode()
-    return os.path.join(folder, f"sparql-parser-{hashlib.sha256(made_by).hexdigest()[:16]}.lark")
+                     _plugins={"ContextualLexer": _ExactLexer}, cache=str(kept) if kept else False)
 
 
 def parse(text: str) -> Tree:

@@ -18,7 +18,7 @@ def _query(store: str, cache_home) -> str:
 
 
 def _cached(cache_home) -> list:
-    return sorted((cache_home / "derbygraph").glob("sparql-parser-*.lark"))
+    return sorted((cache_home / "derbygraph").glob("sparql-parser-*"))
 
 
 def test_the_tables_are_cached_and_a_broken_cache_is_computed_again(store, tmp_path):
