@@ -25,6 +25,7 @@ import itertools
 import owlrl
 import pyoxigraph as ox
 import rdflib
+import rdflib.exceptions
 from owlrl.Namespaces import ERRNS
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
@@ -110,8 +111,8 @@ def _closed_schema(schema: rdflib.Graph) -> rdflib.Graph:
     if kept and kept.is_file():
         try:
             return rdflib.Graph().parse(data=kept.read_text(encoding="utf-8"), format="nt")
-        except Exception:  # noqa: BLE001 - a damaged cache file is computed again
-            pass
+        except (OSError, ValueError, rdflib.exceptions.ParserError):
+            pass  # damaged: computed and kept again
     closed = closure(schema)
     if kept:
         resources.write_cache_file(kept, _n_triples(closed))
