@@ -105,6 +105,15 @@ def lineage_name_at(dataset, org: str, at: str) -> str | None:
     return NameIndex.of(dataset).name_in(members(dataset, org), at)
 
 
+def _names_query(things: str) -> str:
+    return resources.sparql(__file__, "names", **{"class": things})
+
+
+def name_queries() -> list[str]:
+    """The queries the name indexes are made from, one per kind of thing named."""
+    return [_names_query(things) for things in (ORGANISATIONS, SITES)]
+
+
 class NameIndex:
     """Every name of every organisation, searchable by forgiving word match."""
 
@@ -136,7 +145,7 @@ class NameIndex:
     def from_dataset(cls, dataset, things: str = ORGANISATIONS) -> "NameIndex":
         """The names of every organisation (or, with `things=SITES`, every site)."""
         entries = []
-        for row in dataset.query(resources.sparql(__file__, "names", **{"class": things})):
+        for row in dataset.query(_names_query(things)):
             org, name, kind = row["thing"], row["name"].value, row["kind"].value
             if isinstance(org, ox.NamedNode):
                 tokens = tuple(words(name))

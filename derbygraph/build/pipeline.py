@@ -61,9 +61,11 @@ def build_dataset(extra: Iterable[Path] = (), progress: Progress | None = None) 
     return Dataset(build_store(extra, progress)[0])
 
 
-def write_store(path: Path, extra: Iterable[Path] = (), progress: Progress | None = None) -> Dataset:
+def write_store(path: Path, extra: Iterable[Path] = (), progress: Progress | None = None,
+                keep: Iterable[str] = ()) -> Dataset:
     """Build, check, and write a store folder at `path` (see `storefolder.write`); the Dataset
-    opened from it.
+    opened from it. The answers of the queries `keep` are kept in the folder, for every reader
+    that asks them (`Dataset.query`).
 
     Any problem the checks find (`DataProblems`), or any failure (a broken file: `SourceError`; a
     full disk or a folder that is not ours: `StoreError`), leaves `path` untouched and says so.
@@ -71,7 +73,7 @@ def write_store(path: Path, extra: Iterable[Path] = (), progress: Progress | Non
     """
     path = Path(path)
     try:
-        storefolder.write(path, lambda folder: _build_into(folder, path, extra, progress), progress)
+        storefolder.write(path, lambda folder: _build_into(folder, path, extra, progress, list(keep)), progress)
     except SourceError as error:
         raise SourceError(f"{error}; {path} was left as it was") from None
     except OSError as error:
@@ -80,7 +82,8 @@ def write_store(path: Path, extra: Iterable[Path] = (), progress: Progress | Non
     return Dataset.open(path)
 
 
-def _build_into(folder: Path, path: Path, extra: Iterable[Path], progress: Progress | None) -> None:
+def _build_into(folder: Path, path: Path, extra: Iterable[Path], progress: Progress | None,
+                keep: list[str]) -> None:
     """Build and check into the new version folder: the store in memory, except what is derived
     for the answers alone (name windows, instants, event times) and the statement provenance
     (which the checks read by index lookups): these go straight into the on-disk store as they
@@ -98,7 +101,7 @@ def _build_into(folder: Path, path: Path, extra: Iterable[Path], progress: Progr
         raise DataProblems(problems, path)
     built = [disk, store]
     del store, disk  # from here only `built` holds them, so _fill can let each go
-    _fill(built, folder, progress)
+    _fill(built, folder, progress, keep)
 
 
 # Quads handed to RocksDB's bulk loader at once: it holds about 0.9 kB a quad of what it is given
@@ -106,7 +109,7 @@ def _build_into(folder: Path, path: Path, extra: Iterable[Path], progress: Progr
 _LOAD_AT_ONCE = 250_000
 
 
-def _fill(built: list[ox.Store], folder: Path, progress: Progress | None) -> None:
+def _fill(built: list[ox.Store], folder: Path, progress: Progress | None, keep: list[str]) -> None:
     """The store folder's files from `built`, the on-disk store holding what was derived apart
     and the store built in memory holding the rest: the dumps (written from memory, several
     times faster than from disk), the rest of the on-disk (RocksDB) store, then the VoID
@@ -141,6 +144,10 @@ def _fill(built: list[ox.Store], folder: Path, progress: Progress | None) -> Non
         progress(f"loaded the on-disk store ({time.perf_counter() - started:.2f} s)")
     written = Dataset(disk)
     (folder / storefolder.STATISTICS).write_text(json.dumps(dumps.count_statistics(written)), encoding="utf-8")
+    if keep:
+        (folder / storefolder.KEPT).mkdir()
+    for query in keep:  # asked of the store as written, so a reader gets what the store would answer
+        disk.query(query).serialize(str(folder / storefolder.kept_answer(query)), ox.QueryResultsFormat.JSON)
     del written, disk  # closed before the folder is checksummed and moved
     if progress:
         progress(f"wrote the store, dumps and statistics ({time.perf_counter() - started:.2f} s)")

@@ -66,7 +66,13 @@ class Dataset:
     # --- reading ------------------------------------------------------------------------
 
     def query(self, sparql: str, **options):
-        """The answer read whole (`rows.read`): SELECT rows, an ASK's bool, or CONSTRUCT triples."""
+        """The answer read whole (`rows.read`): SELECT rows, an ASK's bool, or CONSTRUCT triples.
+        A query whose answer the build kept in the store folder (`storefolder.kept_answer`) is
+        read from there: the same rows, without reading the store for them again."""
+        if self.manifest is not None and not options:
+            kept = storefolder.kept_answer(sparql)
+            if kept in self.manifest["files"]:
+                return rows.from_json(storefolder.served_file(self.path, self.manifest, kept).read_bytes())
         return rows.read(self.store.query(sparql, **options))
 
     def objects(self, subject: Term, predicate: str) -> list[Term]:

@@ -53,12 +53,20 @@ def read(results):
         return bool(results)
     if not isinstance(results, ox.QuerySolutions):
         return list(results)
-    variables = results.variables
-    names = [variable.value for variable in variables]
+    return from_json(results.serialize(format=JSON))
+
+
+def from_json(document: bytes):
+    """SPARQL JSON results (as `read` serialises them, or as a build kept them) as `Solutions`,
+    or an ASK's bool."""
+    parsed = json.loads(document)
+    if "boolean" in parsed:
+        return bool(parsed["boolean"])
+    names = parsed["head"].get("vars", [])
     positions = {name: position for position, name in enumerate(names)}
     terms = _Terms()
     return Solutions([Row([terms.of(binding[name]) if name in binding else None for name in names], positions)
-                      for binding in json.loads(results.serialize(format=JSON))["results"]["bindings"]], variables)
+                      for binding in parsed["results"]["bindings"]], [ox.Variable(name) for name in names])
 
 
 class _Terms:

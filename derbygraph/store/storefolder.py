@@ -5,6 +5,9 @@
                              oxigraph/       the RocksDB store pyoxigraph opens read-only
                              dumps/          the whole dataset as Turtle and N-Quads
                              statistics.json the counts VoID publishes, computed once at build time
+                             kept/           answers of whole queries that commands and start-ups read
+                                             over the whole store (the registry's crosswalk facts, the
+                                             name index), as SPARQL JSON, each named by its query's digest
 
 A store is recognised by construction, never by a file name alone:
 - A store is a folder whose manifest carries FORMAT and lists exactly the files in it. Opening
@@ -49,6 +52,7 @@ MANIFEST = "manifest.json"
 ENGINE = "oxigraph"
 DUMPS = "dumps"
 STATISTICS = "statistics.json"
+KEPT = "kept"
 FORMAT = "derbygraph-store/1"
 BUILDING = ".derbygraph-building"
 RENAME_EXCHANGE = 2  # renameat2 flag (linux/fs.h)
@@ -349,6 +353,12 @@ def open_engine(path: Path) -> ox.Store:
         return ox.Store.read_only(str(Path(path) / ENGINE))
     except (OSError, RuntimeError) as error:  # RocksDB reports corruption as RuntimeError
         raise StoreError(f"{path}: cannot open store: {' '.join(str(error).split())}") from None
+
+
+def kept_answer(query: str) -> str:
+    """The file of the folder that keeps the answer of `query`: named by the digest of its exact
+    text, so a query changed since the build is never answered from it."""
+    return f"{KEPT}/{hashlib.sha256(query.encode('utf-8')).hexdigest()[:32]}.srj"
 
 
 def served_file(path: Path, manifest: dict, name: str) -> Path:

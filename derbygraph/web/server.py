@@ -42,6 +42,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 from waitress.task import ThreadedTaskDispatcher
 
+from derbygraph.answers import kept_queries
 from derbygraph.answers.names import NameIndex
 from derbygraph.build import write_store
 from derbygraph.config import Config
@@ -87,7 +88,7 @@ def scratch_store(extra: list[Path], progress):
     whatever happens (query workers open the store from disk, so it must be on disk)."""
     scratch = Path(tempfile.mkdtemp(prefix="derbygraph-"))
     try:
-        yield write_store(scratch / "store", extra, progress=progress)
+        yield write_store(scratch / "store", extra, progress=progress, keep=kept_queries())
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -20,3 +20,31 @@ def test_a_store_folder_holds_the_quads_of_the_memory_build_one_by_one(tmp_path)
     for name, view in views.items():
         assert view["same"], (name, view)
         assert view["folder"] > 5000, name
+
+
+def test_the_answers_a_store_keeps_are_the_stores_own_and_only_for_the_same_text(store):
+    """`derbygraph build` keeps the answers of the queries every command reads over the whole store
+    (crosswalk facts, name indexes): read back, they are the rows the store itself gives; a query
+    that differs by a space is asked of the store."""
+    import json
+    from pathlib import Path
+
+    from derbygraph.answers import kept_queries
+    from derbygraph.answers.names import name_queries
+    from derbygraph.store import storefolder
+    from derbygraph.store.dataset import Dataset
+
+    dataset = Dataset.open(Path(store))
+    kept = [name for name in dataset.manifest["files"] if name.startswith(storefolder.KEPT + "/")]
+    assert sorted(kept) == sorted({storefolder.kept_answer(q) for q in kept_queries()})
+    for query in kept_queries():
+        from_store = dataset.store.query(query)
+        read = dataset.query(query)
+        assert [v.value for v in read.variables] == [v.value for v in from_store.variables]
+        assert sorted(map(tuple, read), key=repr) == sorted(map(tuple, from_store), key=repr), query[-200:]
+    names = name_queries()[0]
+    file = storefolder.served_file(dataset.path, dataset.manifest, storefolder.kept_answer(names))
+    answer = json.loads(file.read_bytes())
+    assert len(dataset.query(names)) == len(answer["results"]["bindings"]) > 10
+    assert storefolder.kept_answer(names + " ") not in dataset.manifest["files"]
+    assert len(dataset.query(names + " ")) == len(answer["results"]["bindings"]), "asked of the store"

@@ -71,6 +71,16 @@ def cite(rows) -> str:
                      for file, lines in by_file.items())
 
 
+QUERIES = ("kinds", "codes", "edges", "snapshot-dates", "observed-names", "listed-names", "disagreements",
+           "lineages", "files")
+
+
+def queries() -> list[str]:
+    """The whole queries the facts are read with (each over the whole registry: their answers
+    are kept in a store folder, `derbygraph.answers.kept_queries`)."""
+    return [resources.sparql(__file__, name) for name in QUERIES]
+
+
 class RegistryFacts:
     """The registry's codes, successions and snapshot values, read once from a Dataset."""
 
