@@ -6,8 +6,15 @@ reader checks them), `evidence` and `timeline`. Answers never write the Dataset.
 def kept_queries() -> list[str]:
     """The queries whose answers a store folder keeps (`derbygraph.build.write_store`): each reads
     the whole store, on every command or start-up that needs it (the crosswalk's registry facts:
-    4 s of each crosswalk command on the registry; the names of every organisation and site)."""
+    4 s of each crosswalk command on the registry; the indexes of names, search and
+    reconciliation, made at every server start)."""
+    from derbygraph import resources
+
     from .crosswalk.facts import queries
     from .names import name_queries
+    from .reconcile import bodies, kinds
+    from .search import fields_query
 
-    return queries() + name_queries()
+    return queries() + name_queries() + [fields_query()] + \
+        [resources.sparql(bodies.__file__, name) for name in ("organisations", "changes")] + \
+        [resources.sparql(kinds.__file__, name) for name in ("types", "subclasses")]

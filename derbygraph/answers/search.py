@@ -65,6 +65,11 @@ def district(postcode: str) -> str | None:
     return outward if len(packed) > 3 and _OUTWARD.match(outward) else None
 
 
+def fields_query() -> str:
+    """Every value of every field searched, of every organisation."""
+    return resources.sparql(__file__, "search", fields=" ".join(f"<{p}>" for p in FIELDS if p != vocab.ORG + "hasSite"))
+
+
 class FieldIndex:
     """The registry's other columns of every organisation, looked up by exact code, postcode or
     district, and by address words."""
@@ -92,8 +97,7 @@ class FieldIndex:
     @classmethod
     def from_dataset(cls, dataset) -> "FieldIndex":
         return cls([(row["thing"].value, FIELDS[row["field"].value], row["value"].value)
-                    for row in dataset.query(resources.sparql(__file__, "search", fields=" ".join(
-                        f"<{p}>" for p in FIELDS if p != vocab.ORG + "hasSite")))])
+                    for row in dataset.query(fields_query())])
 
     def search(self, query: str) -> list[Hit]:
         """Every organisation a field matches, best first, each once."""

@@ -44,7 +44,6 @@ from waitress.task import ThreadedTaskDispatcher
 
 from derbygraph.answers import kept_queries
 from derbygraph.answers.names import NameIndex
-from derbygraph.build import write_store
 from derbygraph.config import Config
 from derbygraph.errors import BadInput
 from derbygraph.store.dataset import Dataset
@@ -86,6 +85,8 @@ def stopping_cleanly():
 def scratch_store(extra: list[Path], progress):
     """The built-in graph (plus --data) built into a temporary store folder, removed afterwards
     whatever happens (query workers open the store from disk, so it must be on disk)."""
+    from derbygraph.build import write_store  # rdflib and owlrl, which a server of a store does without
+
     scratch = Path(tempfile.mkdtemp(prefix="derbygraph-"))
     try:
         yield write_store(scratch / "store", extra, progress=progress, keep=kept_queries())
