@@ -3,10 +3,13 @@ where a source document is in a folder of them."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
 import re
+import stat
+import tempfile
 from pathlib import Path
 
 from derbygraph import vocab
@@ -45,31 +48,66 @@ _PLACEHOLDER = re.compile(r"\$(\w+)")
 
 def cache_file(kind: str, made_from: str) -> Path | None:
     """Where what was computed from `made_from` (text naming every input, versions included) is
-    kept: a file of the user's cache folder (`$XDG_CACHE_HOME/derbygraph/`, never a shared one),
-    named by the inputs' digest, so a changed input is a new file. None where there is no folder
-    to make; the caller then computes and keeps nothing."""
+    kept: a file of the user's cache folder (`$XDG_CACHE_HOME/derbygraph/`), named by the inputs'
+    digest, so a changed input is a new file. None where there is no such folder, or where it is
+    not the user's alone (another user's file there would be read as ours, and Lark reads its
+    tables with pickle): the caller then computes and keeps nothing."""
     try:
         home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         folder = Path(home) / "derbygraph"
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        found = os.lstat(folder)
     except (OSError, RuntimeError):
+        return None
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid() or found.st_mode & 0o077:
         return None
     return folder / f"{kind}-{hashlib.sha256(made_from.encode()).hexdigest()[:16]}"
 
 
-def write_cache_file(path: Path, text: str, keep: int = 8) -> None:
-    """Write `text` at `path` whole (a reader never finds half of it); of the files of its kind,
-    the oldest beyond `keep` go. A cache that cannot be written is simply not kept."""
-    kind = path.name.rsplit("-", 1)[0]
+_SEAL = b"# sha256 "
+
+
+def read_cache_file(path: Path) -> str | None:
+    """The text `write_cache_file` kept at `path`; None when it is missing, cut short or changed
+    (its last line is the digest of all before it)."""
     try:
-        partial = path.with_name(f".{path.name}.{os.getpid()}")
-        partial.write_text(text, encoding="utf-8")
+        data = path.read_bytes()
+    except OSError:
+        return None
+    body, seal, digest = data.rpartition(_SEAL)
+    if not seal or digest != hashlib.sha256(body).hexdigest().encode() + b"\n":
+        return None
+    return body.decode("utf-8")
+
+
+def write_cache_file(path: Path, text: str) -> None:
+    """Keep `text` at `path`, sealed with its digest, whole on disk before it takes the name (a
+    reader never finds half of it, even after a crash); a cache that cannot be written is not kept."""
+    body = text.encode("utf-8")
+    try:
+        handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(body + _SEAL + hashlib.sha256(body).hexdigest().encode() + b"\n")
+            stream.flush()
+            os.fsync(stream.fileno())
         os.replace(partial, path)
+        prune_cache(path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+
+
+def prune_cache(path: Path, keep: int = 8) -> None:
+    """Of the cache files of `path`'s kind, the oldest beyond `keep` go (each grammar, schema or
+    version makes a new one)."""
+    kind = path.name.rsplit("-", 1)[0]
+    with contextlib.suppress(OSError):
         older = sorted(path.parent.glob(f"{kind}-*"), key=lambda p: p.stat().st_mtime, reverse=True)
         for stale in older[keep:]:
             stale.unlink(missing_ok=True)
-    except OSError:
-        pass
 
 
 def ontology_file() -> Path:

@@ -34,11 +34,12 @@ VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 
-# Prefixes offered to every query and used when serialising.# The days a name period may and must be in force, as the build derives them from its dates
+# The days a name period may and must be in force, as the build derives them from its dates
 # (`derbygraph.build.derive`) and the name index reads them (`derbygraph.answers.names`).
 NAME_WINDOW = {"possibly_from": DG + "possiblyInForceFrom", "possibly_until": DG + "possiblyInForceUntil",
                "certainly_from": DG + "certainlyInForceFrom", "certainly_until": DG + "certainlyInForceUntil"}
 
+# Prefixes offered to every query and used when serialising.
 PREFIXES = {
     "dg": DG,
     "org": ORG,

@@ -20,7 +20,10 @@ Either way the entailments are those owlrl gives on the whole graph (a test chec
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import itertools
+from pathlib import Path
 
 import owlrl
 import pyoxigraph as ox
@@ -100,19 +103,20 @@ def closure(asserted: rdflib.Graph) -> rdflib.Graph:
 
 
 def _closed_schema(schema: rdflib.Graph) -> rdflib.Graph:
-    """`closure(schema)`, kept in the user's cache under the schema's digest: owlrl takes 1.5 s
-    over the built-in schema's 900 triples (2.5 s with the registry's), the same on every build
-    of the same sources. A schema with blank nodes is closed each time: a parse gives them new
-    labels, so no two builds would share a digest."""
+    """`closure(schema)`, kept in the user's cache under the digest of the schema, of owlrl and
+    rdflib's versions and of this module (whose filters shape the closure): owlrl takes 1.5 s over
+    the built-in schema's 900 triples (2.5 s with the registry's), the same on every build of the
+    same sources. A schema with blank nodes is closed each time: a parse gives them new labels,
+    so no two builds would share a digest."""
     if any(isinstance(term, rdflib.BNode) for triple in schema for term in triple):
         return closure(schema)
     lines = "".join(sorted(_n_triples(schema).splitlines(keepends=True)))
-    kept = resources.cache_file("schema-closure", f"{lines}owlrl {owlrl.__version__} rdflib {rdflib.__version__}")
-    if kept and kept.is_file():
-        try:
-            return rdflib.Graph().parse(data=kept.read_text(encoding="utf-8"), format="nt")
-        except (OSError, ValueError, rdflib.exceptions.ParserError):
-            pass  # damaged: computed and kept again
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    kept = resources.cache_file("schema-closure", f"{lines}owlrl {owlrl.__version__} rdflib {rdflib.__version__} {code}")
+    text = resources.read_cache_file(kept) if kept else None
+    if text is not None:
+        with contextlib.suppress(ValueError, rdflib.exceptions.ParserError):
+            return rdflib.Graph().parse(data=text, format="nt")
     closed = closure(schema)
     if kept:
         resources.write_cache_file(kept, _n_triples(closed))

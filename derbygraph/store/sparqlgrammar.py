@@ -152,8 +152,11 @@ def _build() -> lark.Lark:
     computes the tables when it is stale, unreadable or cannot be written."""
     grammar = GRAMMAR.read_text(encoding="utf-8")
     kept = resources.cache_file("sparql-parser", f"{grammar}{lark.__version__}{sys.version_info[:2]}")
-    return lark.Lark(grammar, parser="lalr", lexer="contextual", keep_all_tokens=True,
-                     _plugins={"ContextualLexer": _ExactLexer}, cache=str(kept) if kept else False)
+    parser = lark.Lark(grammar, parser="lalr", lexer="contextual", keep_all_tokens=True,
+                       _plugins={"ContextualLexer": _ExactLexer}, cache=str(kept) if kept else False)
+    if kept:
+        resources.prune_cache(kept)
+    return parser
 
 
 def parse(text: str) -> Tree:

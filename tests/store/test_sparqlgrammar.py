@@ -26,10 +26,21 @@ def test_the_tables_are_cached_and_a_broken_cache_is_computed_again(store, tmp_p
     [cached] = _cached(tmp_path)
     assert cached.stat().st_size > 10_000
     assert oct(cached.parent.stat().st_mode & 0o777) == "0o700", "the folder is the user's alone"
+    written = cached.stat().st_mtime_ns
     assert _query(store, tmp_path) == first
+    assert cached.stat().st_mtime_ns == written, "read, not computed and written again"
     cached.write_bytes(b"not the tables\n" + cached.read_bytes()[:500])  # stale and cut short
     assert _query(store, tmp_path) == first
     assert _cached(tmp_path)[0].stat().st_size > 10_000, "computed and written again"
+
+
+def test_a_cache_folder_others_may_write_is_never_read_or_written(store, tmp_path):
+    answer = _query(store, tmp_path / "fresh")
+    shared = tmp_path / "shared" / "derbygraph"
+    shared.mkdir(parents=True)
+    shared.chmod(0o777)  # a file planted here would be unpickled by Lark
+    assert _query(store, tmp_path / "shared") == answer
+    assert list(shared.iterdir()) == []
 
 
 def test_a_cache_that_cannot_be_made_changes_nothing(store, tmp_path):
