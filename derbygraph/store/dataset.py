@@ -69,11 +69,17 @@ class Dataset:
         """The answer read whole (`rows.read`): SELECT rows, an ASK's bool, or CONSTRUCT triples.
         A query whose answer the build kept in the store folder (`storefolder.kept_answer`) is
         read from there: the same rows, without reading the store for them again."""
-        if self.manifest is not None and not options:
+        if self._kept and not options:
             kept = storefolder.kept_answer(sparql)
-            if kept in self.manifest["files"]:
+            if kept in self._kept:
                 return rows.from_json(storefolder.served_file(self.path, self.manifest, kept).read_bytes())
         return rows.read(self.store.query(sparql, **options))
+
+    @cached_property
+    def _kept(self) -> frozenset[str]:
+        """The kept answers' files of the folder (none: no query text is hashed)."""
+        files = self.manifest["files"] if self.manifest is not None else {}
+        return frozenset(name for name in files if name.startswith(storefolder.KEPT + "/"))
 
     def objects(self, subject: Term, predicate: str) -> list[Term]:
         """Distinct objects (asserted or inferred), in a stable order."""

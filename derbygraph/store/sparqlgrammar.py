@@ -147,9 +147,10 @@ def prepare() -> None:
 
 def _build() -> lark.Lark:
     """The parser, its tables read from the user's cache when this grammar, Lark and Python made
-    them (0.05 s; `resources.cache_file`), else computed (1.7 s) and cached there: every command that queries a store and
-    every server start would otherwise compute them again. Lark checks the file's fingerprint and
-    computes the tables when it is stale, unreadable or cannot be written."""
+    them (0.05 s; `resources.cache_file`), else computed (1.7 s) and cached there: every command
+    that queries a store and every server start would otherwise compute them again. Lark checks
+    the file's fingerprint and computes the tables when it is stale, unreadable or cannot be
+    written."""
     grammar = GRAMMAR.read_text(encoding="utf-8")
     kept = resources.cache_file("sparql-parser", f"{grammar}{lark.__version__}{sys.version_info[:2]}")
     parser = lark.Lark(grammar, parser="lalr", lexer="contextual", keep_all_tokens=True,

@@ -85,17 +85,18 @@ class RegistryFacts:
     """The registry's codes, successions and snapshot values, read once from a Dataset."""
 
     def __init__(self, dataset: Dataset):
-        kinds = {row["k"].value: row["kind"].value for row in dataset.query(resources.sparql(__file__, "kinds"))}
+        text = dict(zip(QUERIES, queries()))  # each read in turn, so one answer is held at a time
+        kinds = {row["k"].value: row["kind"].value for row in dataset.query(text["kinds"])}
         found_codes = [(row["code"].value, row["org"].value, kinds[row["k"].value],
                         row["parent"].value if row["parent"] else None)
-                       for row in dataset.query(resources.sparql(__file__, "codes"))]
+                       for row in dataset.query(text["codes"])]
         code_of = {iri: code for code, iri, _, _ in found_codes}
         self.codes: dict[str, Code] = {}
         for code, iri, kind, parent in found_codes:
             self.codes.setdefault(code, Code(code, iri, kind, code_of.get(parent)))
         found: dict[tuple, dict] = defaultdict(dict)
         changes: dict[tuple, str] = {}
-        for row in dataset.query(resources.sparql(__file__, "edges")):
+        for row in dataset.query(text["edges"]):
             key = (row["from"].value, row["to"].value, row["date"].value)
             record = Row(row["file"].value, int(row["line"].value), row["text"].value, row["record"].value)
             found[key][record] = None
@@ -116,27 +117,27 @@ class RegistryFacts:
             self.arrivals[step.target].append(step)
         self.opened: dict[str, Dated] = {}
         self.closed: dict[str, Dated] = {}
-        for row in dataset.query(resources.sparql(__file__, "snapshot-dates")):
+        for row in dataset.query(text["snapshot-dates"]):
             held = self.opened if row["p"].value.endswith("opened") else self.closed
             held[row["code"].value] = Dated(row["value"].value, Row(row["file"].value, int(row["line"].value)))
         self.observed_names: dict[str, Dated] = {}
-        for row in dataset.query(resources.sparql(__file__, "observed-names")):
+        for row in dataset.query(text["observed-names"]):
             self.observed_names[row["code"].value] = Dated(
                 row["name"].value, Row(row["file"].value, int(row["line"].value)), row["observed"].value)
         self.listed_names: dict[str, Dated] = {}
-        for row in dataset.query(resources.sparql(__file__, "listed-names")):
+        for row in dataset.query(text["listed-names"]):
             self.listed_names[row["code"].value] = Dated(
                 row["name"].value, Row(row["file"].value, int(row["line"].value)),
                 error_rate=row["rate"].value if row["rate"] else None)
         self.disagreements: dict[str, tuple[str, tuple[Row, ...]]] = {}  # code -> (what differs, both rows)
-        for row in dataset.query(resources.sparql(__file__, "disagreements")):
+        for row in dataset.query(text["disagreements"]):
             said, rows = self.disagreements.get(row["code"].value, (row["said"].value, ()))
             self.disagreements[row["code"].value] = (said, rows + (Row(row["file"].value, int(row["line"].value)),))
         self.lineage: dict[str, list[str]] = defaultdict(list)
-        for row in dataset.query(resources.sparql(__file__, "lineages")):
+        for row in dataset.query(text["lineages"]):
             self.lineage[row["code"].value].append(row["member"].value)
         self.files: list[dict] = []
-        for row in dataset.query(resources.sparql(__file__, "files")):
+        for row in dataset.query(text["files"]):
             self.files.append({"file": row["name"].value, "iri": row["file"].value,
                                "sha256": row["sha"].value if row["sha"] else None,
                                "licence": row["license"].value if row["license"] else None,
