@@ -26,21 +26,26 @@ def asset_dir(name: str) -> Path:
     raise FileNotFoundError(f"derbygraph is installed without its {name}/ folder")
 
 
-@functools.cache
-def _read(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
-
-
 def sparql(module_file: str, name: str, prologue: bool = True, **values: str) -> str:
     """The query `name`.rq kept beside the module that runs it (`module_file`, its `__file__`): the one
     place for SPARQL text. The common prefixes (`vocab.PREFIXES`) are declared before it (unless not
     `prologue`: a query shown to a person, who has them declared), and each `$key` of `values` is
     written in (terms or patterns the caller made, never a user's text), in the query's lines,
     never its comment lines."""
-    lines = _read(Path(module_file).parent / f"{name}.rq").splitlines(keepends=True)
-    return (vocab.sparql_prologue() if prologue else "") + "".join(
-        line if line.lstrip().startswith("#") else _PLACEHOLDER.sub(lambda m: values.get(m[1], m[0]), line)
-        for line in lines)
+    head, lines = _query_text(module_file, name, prologue)
+    if not values:
+        return head + "".join(line for line, _ in lines)
+    return head + "".join(_PLACEHOLDER.sub(lambda m: values.get(m[1], m[0]), line) if fillable else line
+                          for line, fillable in lines)
+
+
+@functools.cache
+def _query_text(module_file: str, name: str, prologue: bool) -> tuple[str, tuple[tuple[str, bool], ...]]:
+    """The prologue and the lines of a query file, each with whether a value may be written into it
+    (read once: lineage and why ask queries thousands of times)."""
+    lines = (Path(module_file).parent / f"{name}.rq").read_text(encoding="utf-8").splitlines(keepends=True)
+    return (vocab.sparql_prologue() if prologue else "",
+            tuple((line, "$" in line and not line.lstrip().startswith("#")) for line in lines))
 
 
 _PLACEHOLDER = re.compile(r"\$(\w+)")

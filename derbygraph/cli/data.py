@@ -99,13 +99,22 @@ def export(fmt: str, asserted: bool, output: str | None, data, store) -> None:
               type=click.IntRange(64, 1 << 20), help="Heap of one query worker in MiB; past it the query is stopped.")
 @click.option("--queue", default=DEFAULT.queue, show_default=True, type=click.IntRange(0, 1024),
               help="SPARQL requests that may wait for a worker; past them the answer is 503 at once.")
+@click.option("--queue-wait", default=DEFAULT.queue_wait, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="Seconds a request may wait for a query worker or a slot of its area; then 503 with Retry-After.")
+@click.option("--request-timeout", default=DEFAULT.request_timeout, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="Seconds a request (head and body) may take to arrive in full; then its connection is closed.")
+@click.option("--idle-timeout", default=DEFAULT.channel_timeout, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="Seconds a connection may stay silent before it is closed.")
+@click.option("--send-timeout", default=DEFAULT.send_timeout, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="Seconds an answer may wait to be read in full; then it is dropped with its connection.")
 @click.option("--sources", "sources_dir", metavar="DIR", type=click.Path(file_okay=False),
               help="Folder of the source documents: source pages show their text, quoted spans marked.")
 @click.option("--base-url", metavar="URL", help="The public address (behind a proxy) for links, redirects and "
               "VoID; by default the address bound. The Host header is never used.")
 def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeout: float, answer_timeout: float,
           client_share: int | None, trusted_proxy: str | None, worker_memory: int,
-          queue: int, sources_dir: str | None, base_url: str | None) -> None:
+          queue: int, queue_wait: float, request_timeout: float, idle_timeout: float, send_timeout: float,
+          sources_dir: str | None, base_url: str | None) -> None:
     """The web app (SPARQL endpoint, lineage, linked data) on a production WSGI server."""
     from derbygraph.store.dataset import Dataset
     from derbygraph.web.server import bind, run, scratch_store, stopping_cleanly
@@ -118,7 +127,9 @@ def serve(host: str, port: int, data, store, endpoint, workers: int, query_timeo
         raise BadInput(f"--base-url {base_url!r}: give an http:// or https:// address")
     config = DEFAULT.replace(workers=workers, timeout=query_timeout, answer_timeout=answer_timeout,
                              client_share=client_share, trusted_proxy=trusted_proxy,
-                             worker_memory=worker_memory << 20, queue=queue,
+                             worker_memory=worker_memory << 20, queue=queue, queue_wait=queue_wait,
+                             request_timeout=request_timeout, channel_timeout=idle_timeout,
+                             send_timeout=send_timeout,
                              sources_dir=sources_dir,
                              base_url=base_url.rstrip("/") if base_url else None)
     listener = bind(host, port)

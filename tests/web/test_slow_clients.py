@@ -25,7 +25,9 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 
 @pytest.fixture(scope="module")
 def server():
-    running = Server("--workers", "2", "--query-timeout", "15")
+    # every time limit shortened in the same order as the defaults (queue wait 5 s < query time
+    # limit 30 s; request deadline 10 s < idle close 20 s), so each test shows which one acted
+    running = Server("--workers", "2", "--query-timeout", "6", "--queue-wait", "2")
     yield running
     running.stop()
 
@@ -85,12 +87,27 @@ def test_a_thousand_slowloris_connections_lock_no_one_out(server, many_files):
             sock.close()
 
 
-def test_a_request_head_that_never_ends_is_cut_at_its_deadline(server):
-    sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+@pytest.fixture(scope="module")
+def proxied():
+    """A server behind a reverse proxy on 127.0.0.1, with short connection deadlines."""
+    running = Server("--workers", "2", "--query-timeout", "3", "--trusted-proxy", "127.0.0.1",
+                     "--request-timeout", "2", "--idle-timeout", "6")
+    yield running
+    running.stop()
+
+
+def test_a_request_head_that_never_ends_is_cut_at_its_deadline(proxied):
+    """The request deadline is 2 s, the idle close 6 s: a byte a second is never silent long enough."""
+    assert cut_while_trickling(socket.create_connection(("127.0.0.1", proxied.port), timeout=30), within=5)
+
+
+def cut_while_trickling(sock: socket.socket, within: float) -> bool:
+    """Whether the server closes `sock` within `within` seconds while it trickles a request head
+    a byte at a time (never silent long enough for the idle close)."""
     try:
         sock.sendall(b"GET /api/search?q=derby HTTP/1.1\r\n")
         started, closed = time.monotonic(), False
-        while time.monotonic() - started < 25:  # a byte a second: never silent long enough for the idle close
+        while time.monotonic() - started < within + 3:
             try:
                 sock.send(b"X-Slow: 1\r\n"[:1])
             except OSError:
@@ -106,7 +123,7 @@ def test_a_request_head_that_never_ends_is_cut_at_its_deadline(server):
             except OSError:  # closed with our bytes unread: a reset
                 closed = True
                 break
-        assert closed and time.monotonic() - started < 20  # the request deadline is 10 s, the idle close 20 s
+        return closed and time.monotonic() - started < within
     finally:
         sock.close()
 
@@ -125,12 +142,12 @@ def test_runaways_fill_the_queue_then_a_new_query_is_refused_within_the_bounded_
     status, headers, body = server.get(sparql_path(QUICK))
     waited = time.monotonic() - started
     assert status == 503 and headers.get("Retry-After") and b"busy" in body, (status, body)
-    assert waited < 10, waited  # the queue wait is 5 s; the query time limit 15 s (before: a wait of 25 s)
+    assert waited < 4.5, waited  # the queue wait is 2 s; the query time limit 6 s (before: a wait of 25 s)
     status, seconds = seconds_to_answer(server, LINEAGE)
     assert status == 200 and seconds < 1.0, seconds
     for thread in threads:
         thread.join()
-    assert outcomes.count(503) >= 14, outcomes  # two ran into the time limit, the rest waited their 5 s
+    assert outcomes.count(503) >= 14, outcomes  # two ran into the time limit, the rest waited their 2 s
 
 
 def test_one_client_holds_at_most_its_share_of_the_query_slots_while_another_clients_query_runs(server):
@@ -142,7 +159,7 @@ def test_one_client_holds_at_most_its_share_of_the_query_slots_while_another_cli
     started = time.monotonic()
     status, headers, body = server.get(sparql_path(QUICK), client="127.0.2.1")
     assert status == 503 and headers.get("Retry-After") and b"yours" in body, (status, body)
-    assert time.monotonic() - started < 3.0  # at once, not after the 5 s a queued query may wait
+    assert time.monotonic() - started < 1.5  # at once, not after the 2 s a queued query may wait
     status, _, body = server.get(sparql_path(QUICK), {"Accept": "application/sparql-results+json"}, client="127.0.2.2")
     assert status == 200 and b"true" in body  # another client's query runs meanwhile
     hog.join()
@@ -150,19 +167,15 @@ def test_one_client_holds_at_most_its_share_of_the_query_slots_while_another_cli
     assert server.get(sparql_path(QUICK), client="127.0.2.1")[0] == 200  # its share is free again
 
 
-def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client():
-    proxied = Server("--workers", "2", "--query-timeout", "6", "--trusted-proxy", "127.0.0.1")
-    try:
-        hog = threading.Thread(target=proxied.get, args=(sparql_path(RUNAWAY), {"X-Forwarded-For": "203.0.113.7"}))
-        hog.start()
-        time.sleep(1)
-        assert proxied.get(sparql_path(QUICK), {"X-Forwarded-For": "203.0.113.7"})[0] == 503  # its share is taken
-        assert proxied.get(sparql_path(QUICK), {"X-Forwarded-For": "203.0.113.8"})[0] == 200  # another client's
-        # a peer that is not the proxy is itself, whatever it claims
-        assert proxied.get(sparql_path(QUICK), {"X-Forwarded-For": "203.0.113.7"}, client="127.0.0.2")[0] == 200
-        hog.join()
-    finally:
-        proxied.stop()
+def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client(proxied):
+    hog = threading.Thread(target=proxied.get, args=(sparql_path(RUNAWAY), {"X-Forwarded-For": "203.0.113.7"}))
+    hog.start()
+    time.sleep(1)
+    assert proxied.get(sparql_path(QUICK), {"X-Forwarded-For": "203.0.113.7"})[0] == 503  # its share is taken
+    assert proxied.get(sparql_path(QUICK), {"X-Forwarded-For": "203.0.113.8"})[0] == 200  # another client's
+    # a peer that is not the proxy is itself, whatever it claims
+    assert proxied.get(sparql_path(QUICK), {"X-Forwarded-For": "203.0.113.7"}, client="127.0.0.2")[0] == 200
+    hog.join()
 
 
 @contextlib.contextmanager
@@ -230,7 +243,7 @@ def test_an_answer_left_unread_is_dropped_at_the_send_deadline(dataset):
         sock.connect(address)
         try:
             sock.sendall(f"GET {sparql_path(LARGE, format='xml')} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-            time.sleep(6)  # never read: the answer waits past its deadline
+            time.sleep(4)  # never read: the answer waits past its deadline
             assert closed_by_server(sock, 10)
         finally:
             sock.close()
