@@ -13,9 +13,9 @@ import loadtest  # noqa: E402  (benchmarks/loadtest.py, the long load test's cod
 
 
 @pytest.fixture(scope="module")
-def loaded_server():
+def loaded_server(store):
     # its 16 clients stand for 16 people, though all send from 127.0.0.1: no share of one client
-    running = Server("--query-timeout", "2", "--workers", "2", "--client-share", "64")
+    running = Server("--store", store, "--query-timeout", "2", "--workers", "2", "--client-share", "64")
     yield running
     running.stop()
 

@@ -17,8 +17,8 @@ QUICK = "ASK { ?s a dg:NHSTrust }"
 
 
 @pytest.fixture(scope="module")
-def limited():
-    running = Server("--query-timeout", "2", "--workers", "2")
+def limited(store):
+    running = Server("--store", store, "--query-timeout", "2", "--workers", "2")
     yield running
     running.stop()
 

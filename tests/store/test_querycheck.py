@@ -224,8 +224,8 @@ def test_long_chains_are_refused_and_the_server_lives(server, shape):
 
 
 @pytest.fixture(scope="module")
-def impatient_server():
-    running = Server("--query-timeout", "1.5")  # a deep plan overflows the stack on its first row, if at all
+def impatient_server(store):
+    running = Server("--store", store, "--query-timeout", "1.5")  # a deep plan overflows the stack on its first row, if at all
     yield running
     running.stop()
 

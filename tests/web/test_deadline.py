@@ -56,8 +56,8 @@ def test_an_index_built_once_for_every_request_does_not_count_against_the_one_th
 
 
 @pytest.fixture(scope="module")
-def hurried():
-    running = Server("--answer-timeout", "0.05")
+def hurried(store):
+    running = Server("--store", store, "--answer-timeout", "0.05")
     yield running
     running.stop()
 

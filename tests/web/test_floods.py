@@ -31,8 +31,8 @@ LONG_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { VALUES ?code { " + " ".join(f'"C{i
 
 
 @pytest.fixture(scope="module")
-def server():
-    running = Server("--workers", "1")
+def server(store):
+    running = Server("--store", store, "--workers", "1")
     yield running
     running.stop()
 

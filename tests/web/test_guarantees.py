@@ -28,8 +28,8 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 
 
 @pytest.fixture(scope="module")
-def server():
-    running = Server("--workers", "1", "--queue", "4", "--query-timeout", "4", "--worker-memory", str(WORKER_MIB))
+def server(store):
+    running = Server("--store", store, "--workers", "1", "--queue", "4", "--query-timeout", "4", "--worker-memory", str(WORKER_MIB))
     yield running
     running.stop()
 
@@ -216,8 +216,8 @@ def test_canned_downloads_cut_at_a_limit_say_so(dataset):
         assert len(response.data) <= config.max_answer_bytes and 0 < len(rows) <= 3 + (limit == "bytes") * 10
 
 
-def test_base_url_names_the_public_address(tmp_path):
-    running = Server("--base-url", "https://derbygraph.example/history")
+def test_base_url_names_the_public_address(store):
+    running = Server("--store", store, "--base-url", "https://derbygraph.example/history")
     try:
         _, _, body = running.get("/.well-known/void", {"Host": "evil.example"})
         assert b"https://derbygraph.example/history/sparql" in body and b"evil" not in body

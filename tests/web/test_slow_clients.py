@@ -24,10 +24,10 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(store):
     # every time limit shortened in the same order as the defaults (queue wait 5 s < query time
     # limit 30 s; request deadline 10 s < idle close 20 s), so each test shows which one acted
-    running = Server("--workers", "2", "--query-timeout", "6", "--queue-wait", "2")
+    running = Server("--store", store, "--workers", "2", "--query-timeout", "6", "--queue-wait", "2")
     yield running
     running.stop()
 
@@ -88,9 +88,9 @@ def test_a_thousand_slowloris_connections_lock_no_one_out(server, many_files):
 
 
 @pytest.fixture(scope="module")
-def proxied():
+def proxied(store):
     """A server behind a reverse proxy on 127.0.0.1, with short connection deadlines."""
-    running = Server("--workers", "2", "--query-timeout", "3", "--trusted-proxy", "127.0.0.1",
+    running = Server("--store", store, "--workers", "2", "--query-timeout", "3", "--trusted-proxy", "127.0.0.1",
                      "--request-timeout", "2", "--idle-timeout", "6")
     yield running
     running.stop()
