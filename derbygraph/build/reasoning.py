@@ -157,12 +157,16 @@ def _iri(term) -> str:
 
 
 def schema_graph(store: ox.Store) -> rdflib.Graph:
-    """The ontology graph, and every schema statement any other graph makes."""
+    """The ontology graph, and every schema statement any other graph makes. A typing with one of
+    RDF's inert classes is data (the registry's 1,532 reified records, each `rdf:Statement`): in
+    the schema it would only slow its closure and, being on blank nodes, keep it from the cache."""
     graph = to_rdflib(store.quads_for_pattern(None, None, None, ox.NamedNode(vocab.GRAPH_ONTOLOGY)))
     for term in _SCHEMA_TERMS + _BEYOND_BULK:
         graph += to_rdflib(store.quads_for_pattern(None, ox.NamedNode(str(term)), None, None))
+    inert = {str(c) for c in _INERT_CLASSES}
     for quad in store.quads_for_pattern(None, ox.NamedNode(str(RDF.type)), None, None):
-        if isinstance(quad.object, ox.NamedNode) and quad.object.value.startswith(_BUILTIN):
+        if isinstance(quad.object, ox.NamedNode) and quad.object.value.startswith(_BUILTIN) \
+                and quad.object.value not in inert:
             graph += to_rdflib([quad])
     return graph
 

@@ -67,7 +67,8 @@ PROPERTIES = [rdflib.URIRef(EX + p) for p in ("p", "q", "r", "s")]
 NODES = [rdflib.URIRef(EX + n) for n in ("x", "y", "z", "w")] + [rdflib.BNode("b1")]
 VALUES = NODES + [rdflib.Literal("v"), rdflib.Literal("1", datatype=rdflib.XSD.integer)]
 
-class_axioms = st.tuples(st.sampled_from(CLASSES),
+INERT = [RDF.Statement, RDF.Property]  # RDF's classes no rule reads: typings with them stay out of the schema
+class_axioms = st.tuples(st.sampled_from(CLASSES + INERT[:1]),
                          st.sampled_from([RDFS.subClassOf, OWL.equivalentClass, OWL.disjointWith]),
                          st.sampled_from(CLASSES))
 property_axioms = st.tuples(st.sampled_from(PROPERTIES),
@@ -79,7 +80,7 @@ characteristics = st.tuples(st.sampled_from(PROPERTIES), st.just(RDF.type),
                             st.sampled_from([OWL.TransitiveProperty, OWL.SymmetricProperty, OWL.FunctionalProperty,
                                              OWL.InverseFunctionalProperty]))
 facts = st.one_of(st.tuples(st.sampled_from(NODES), st.sampled_from(PROPERTIES), st.sampled_from(VALUES)),
-                  st.tuples(st.sampled_from(NODES), st.just(RDF.type), st.sampled_from(CLASSES)))
+                  st.tuples(st.sampled_from(NODES), st.just(RDF.type), st.sampled_from(CLASSES + INERT)))
 
 
 def _store_of(schema, data) -> ox.Store:
@@ -161,3 +162,15 @@ def test_ordinary_schemas_keep_the_bulk_rules(schema):
     for triple in schema:
         graph.add(triple)
     assert reasoning.BulkRules(reasoning.closure(graph)).beyond == []
+
+
+def test_typings_with_rdfs_inert_classes_are_data_not_schema():
+    """Reified records (each `rdf:Statement`, on blank nodes) stay out of the schema, whose closure
+    is then kept in the cache; a superclass given to rdf:Statement still types them."""
+    schema = [(RDF.Statement, RDFS.subClassOf, CLASSES[0])]
+    data = [(rdflib.BNode(f"r{n}"), RDF.type, RDF.Statement) for n in range(3)]
+    store = _store_of(schema, data)
+    assert not [t for t in reasoning.schema_graph(store) if isinstance(t[0], rdflib.BNode)]
+    reasoning.materialise(store)
+    assert {ox.Triple(ox.BlankNode(f"r{n}"), ox.NamedNode(str(RDF.type)), ox.NamedNode(EX + "A"))
+            for n in range(3)} <= _inferred(store)
