@@ -157,6 +157,17 @@ def test_an_unexpected_failure_is_the_same_500(app, flask_calls, monkeypatch):
     assert fast == by_flask(app, monkeypatch, sparql(POINT), JSON)
 
 
+def test_the_fast_path_knows_every_hook_a_plain_get_would_run(app):
+    """FastPath does by hand what these hooks do for a plain GET /sparql (no If-None-Match, the
+    bounds, no area, the ETag and Last-Modified); a new hook there must be weighed in it too."""
+    def names(hooks):
+        return {key: [hook.__name__ for hook in funcs] for key, funcs in hooks.items() if key in (None, "sparql")}
+    assert names(app.before_request_funcs) == {None: ["not_modified", "admitted"]}
+    assert names(app.after_request_funcs) == {None: ["headers"]}
+    assert names(app.teardown_request_funcs) == {None: ["leave"]}
+    assert names(app.url_value_preprocessors) == {} and names(app.url_default_functions) == {}
+
+
 def test_the_public_address_layer_still_applies(dataset):
     behind = create_app(dataset, DEFAULT.replace(base_url="https://example.org/dg"))
     status, headers, body = answer(behind, "/dg" + sparql(POINT), JSON)
