@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
-from werkzeug.http import http_date
+from werkzeug.http import http_date, quote_etag
 
 from derbygraph import __version__, deadline, errors, resources
 from derbygraph.answers.lineage import LineageService
@@ -96,29 +96,39 @@ def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Fla
         app.register_blueprint(area.blueprint)
     admissions = {area: Admission(f"{area} requests", config.area_slots + config.area_queue, config.area_slots,
                                   config.queue_wait) for area in AREAS}
-    app.wsgi_app = _EveryResponse(app.wsgi_app)
-    if config.base_url:
-        app.wsgi_app = _PublicAddress(app.wsgi_app, config.base_url)
     last_modified = http_date(datetime.fromisoformat(dataset.modified.replace("Z", "+00:00"))) \
         if dataset.modified else None
+
+    def validators(full_path: str, accept: str) -> list[tuple[str, str]]:
+        """The ETag and Last-Modified of a GET answered 200 (that has no ETag of its own)."""
+        tag = [("ETag", quote_etag(_etag(dataset, full_path, accept)))]
+        return [*tag, ("Last-Modified", last_modified)] if last_modified else tag
+
+    def bounded(params) -> None:
+        for name, value in params.items(multi=True):
+            if name not in LONG_PARAMETERS:
+                bounded_text(name, value, config)
+
+    app.wsgi_app = _EveryResponse(sparql_endpoint.FastPath(app.wsgi_app, app.config["EXECUTOR"], bounded, validators))
+    if config.base_url:
+        app.wsgi_app = _PublicAddress(app.wsgi_app, config.base_url)
 
     @app.before_request
     def not_modified():
         """A GET whose answer this dataset version already gave: 304, without running anything."""
-        if request.method in ("GET", "HEAD") and request.if_none_match and \
-                request.if_none_match.contains(_etag(dataset)):
-            response = Flask.response_class(status=304)
-            response.set_etag(_etag(dataset))
-            return response
+        if request.method in ("GET", "HEAD") and request.if_none_match:
+            tag = _etag(dataset, request.full_path, request.headers.get("Accept", ""))
+            if request.if_none_match.contains(tag):
+                response = Flask.response_class(status=304)
+                response.set_etag(tag)
+                return response
         return None
 
     @app.before_request
     def admitted():
         """Each parameter within its bounds, then a turn in the request's area (or a fast 503),
         and from then on a deadline its work stops at (`deadline`)."""
-        for name, value in request.args.items(multi=True):
-            if name not in LONG_PARAMETERS:
-                bounded_text(name, value, config)
+        bounded(request.args)
         endpoint = request.endpoint or ""
         area = ENDPOINT_AREAS.get(endpoint, "reconcile" if endpoint.startswith("reconcile.") else "pages")
         if area is not None and request.url_rule is not None:
@@ -138,13 +148,12 @@ def create_app(dataset: Dataset, config: Config = DEFAULT, executor=None) -> Fla
         if response.mimetype == "text/html":
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if request.method in ("GET", "HEAD") and response.status_code == 200 and "ETag" not in response.headers:
-            response.set_etag(_etag(dataset))
+            for name, value in validators(request.full_path, request.headers.get("Accept", "")):
+                response.headers[name] = value
             if "Vary" not in response.headers:
                 response.headers["Vary"] = "Accept"
             elif "accept" not in response.headers["Vary"].lower():
                 response.vary.add("Accept")
-            if last_modified:
-                response.headers["Last-Modified"] = last_modified
         if response.mimetype == "application/json" and request.path.startswith("/api/"):  # JSON-LD, read so
             response.headers["Link"] = f'<{request.url_root}context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"'
         return response
@@ -199,9 +208,9 @@ def error_response(message: str, status: int, suggestions: list[str] | None = No
     return response
 
 
-def _etag(dataset: Dataset) -> str:
+def _etag(dataset: Dataset, full_path: str, accept: str) -> str:
     """One tag per dataset version, address and Accept header: the same GET gets the same answer."""
-    key = "\n".join((dataset.version, request.full_path, request.headers.get("Accept", "")))
+    key = f"{dataset.version}\n{full_path}\n{accept}"
     return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 

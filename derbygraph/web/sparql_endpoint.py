@@ -6,6 +6,10 @@ GET `?query=`, POST `application/x-www-form-urlencoded` (`query=`) and POST
 fetched. Any update, in whatever form it comes, is refused and changes nothing. GET with no
 query describes the service (SPARQL 1.1 Service Description), or sends a browser to the
 query page.
+
+The commonest request, a GET with a query and nothing else, is answered below Flask by
+`FastPath`, through the same decoding, executor (check, admission, worker, formats) and headers:
+Flask's own request handling was about 40% of the server's CPU on a point lookup.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import urllib.parse
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from derbygraph.errors import BadInput, ReadOnly, UnsupportedMediaType
+from derbygraph.errors import BadInput, ReadOnly, UnsupportedMediaType, UserError
 from derbygraph.store import formats, servicedescription
 
 from .negotiation import chosen
@@ -70,6 +74,12 @@ def _protocol_request() -> tuple[str | None, MultiDict]:
                 raise BadInput("the query is not valid UTF-8") from None
             if not body_query.strip():
                 raise BadInput(f"the {DIRECT} body is empty: it should be the query")
+    return _the_query(params, body_query)
+
+
+def _the_query(params: MultiDict, body_query: str | None = None) -> tuple[str | None, MultiDict]:
+    """The one query of a request's parameters (and body), None when there is none; ReadOnly for
+    any update, BadInput for several queries."""
     if any(name in params for name in UPDATE_PARAMS):
         raise ReadOnly(READ_ONLY)
     queries = params.getlist("query") + ([body_query] if body_query is not None else [])
@@ -78,8 +88,23 @@ def _protocol_request() -> tuple[str | None, MultiDict]:
     return (queries[0] if queries else None), params
 
 
+def _run(executor, query: str, params: MultiDict, client: str | None, accept: str | None):
+    return executor.run(
+        query, client=client, accept=accept, format_name=params.get("format") or None,
+        default_graphs=params.getlist("default-graph-uri") or None,
+        named_graphs=params.getlist("named-graph-uri") or None)
+
+
+# The environ key under which `FastPath` hands the app an error it met running a query, for the
+# app to answer as it answers every error (a client's headers never make such a key).
+RAISED = "derbygraph.sparql.raised"
+
+
 @blueprint.route("/sparql", methods=["GET", "POST"])
 def endpoint():
+    raised = request.environ.get(RAISED)
+    if raised is not None:
+        raise raised
     executor = current_app.config["EXECUTOR"]
     # Refused before the request is read: decoding a pasted list of codes costs more than the refusal.
     executor.refuse_if_full(request.remote_addr, (request.content_length or 0) + len(request.query_string))
@@ -91,23 +116,72 @@ def endpoint():
         return _service_description(format_name)
     if not query.strip():
         raise BadInput("the query is empty")
-    reply = executor.run(
-        query, client=request.remote_addr, accept=request.headers.get("Accept"), format_name=format_name,
-        default_graphs=params.getlist("default-graph-uri") or None,
-        named_graphs=params.getlist("named-graph-uri") or None)
-    return answer_response(reply)
+    return answer_response(_run(executor, query, params, request.remote_addr, request.headers.get("Accept")))
 
 
 def answer_response(reply) -> Response:
-    """A query's answer, streamed from the worker; a cut answer says so in a header. Its length
-    is always sent: without one, waitress would close the connection after every answer."""
+    """A query's answer, streamed from the worker."""
+    return Response(reply if reply.pieces else reply.answer.body, headers=answer_headers(reply))
+
+
+def answer_headers(reply) -> list[tuple[str, str]]:
+    """A query answer's own headers: a cut answer says so. Its length is always sent: without
+    one, waitress would close the connection after every answer."""
     answer = reply.answer
-    response = Response(reply if reply.pieces else answer.body, content_type=answer.format.content_type)
-    response.content_length = reply.length
-    response.headers["Vary"] = "Accept"
+    headers = [("Content-Type", answer.format.content_type), ("Content-Length", str(reply.length)),
+               ("Vary", "Accept")]
     if answer.truncated:
-        response.headers["Derbygraph-Truncated"] = f"rows={answer.rows}; limit={answer.truncated}"
-    return response
+        headers.append(("Derbygraph-Truncated", f"rows={answer.rows}; limit={answer.truncated}"))
+    return headers
+
+
+class FastPath:
+    """GET /sparql?query=... with nothing unusual, answered below Flask as `endpoint` answers it:
+    the same decoding, parameter bounds (`bounded`), forecast and executor (the query check,
+    admission, a sandboxed worker, formats), the same headers and, through `validators`, the
+    same ETag and Last-Modified. Anything else goes to the app untouched, as does every request
+    it would refuse before running (so the app refuses it, in the same order), and an error met
+    while running is handed to the app (`RAISED`) to answer by its one table.
+
+    Measured on point lookups (4 keep-alive clients, 100k-triple store, 2 shared cores): the
+    server's CPU per request 1.1-1.9 ms through Flask, 0.6-1.0 ms here; Flask's request handling
+    (two readings of the query string, contexts, hooks, a Response) was most of the difference."""
+
+    def __init__(self, app, executor, bounded, validators):
+        self.app, self.executor, self.bounded, self.validators = app, executor, bounded, validators
+
+    def __call__(self, environ, start_response):
+        plain = self._plain(environ)
+        if plain is None:
+            return self.app(environ, start_response)
+        query, params, raw = plain
+        client, accept = environ.get("REMOTE_ADDR"), environ.get("HTTP_ACCEPT")
+        try:
+            self.executor.refuse_if_full(client, len(raw))
+            reply = _run(self.executor, query, params, client, accept)
+        except Exception as error:  # noqa: BLE001 - answered by the app, as the view's own would be
+            environ[RAISED] = error
+            return self.app(environ, start_response)
+        start_response("200 OK", answer_headers(reply) + self.validators(f"/sparql?{raw}", accept or ""))
+        return reply if reply.pieces else [reply.answer.body]
+
+    def _plain(self, environ) -> tuple[str, MultiDict, str] | None:
+        """(query, parameters, raw query string) of a GET /sparql with one query, no body, no
+        If-None-Match, ASCII parameters that decode and are within bounds; else None."""
+        if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != "/sparql" or \
+                environ.get("HTTP_IF_NONE_MATCH") or environ.get("CONTENT_LENGTH") not in (None, "", "0"):
+            return None
+        raw = environ.get("QUERY_STRING", "")
+        if not raw.isascii():
+            return None
+        try:
+            query, params = _the_query(_decode_params(raw.encode(), "query string"))
+            if query is None or not query.strip():
+                return None
+            self.bounded(params)
+        except UserError:
+            return None
+        return query, params, raw
 
 
 QUERY_PAGE = "pages.query_page"
