@@ -304,76 +304,18 @@ def registry_files() -> Path:
     return folder
 
 
-def _import_registry(files: Path):
-    """What fills the "ods" folder: the real files imported (the third listing too), with the
-    summary and seconds of the import."""
+@pytest.fixture(scope="session")
+def registry_import(registry_files, tmp_path_factory):
+    """(RDF file, summary, seconds) of importing the real files (the third listing too)."""
     from derbygraph.registry import import_files
 
     def make(folder: Path) -> None:
         started = time.perf_counter()
-        summary = import_files(files / "succ.csv", files / "etr.csv", folder / "ods.nt",
-                               listing=files / "trust-listing.csv")
+        summary = import_files(registry_files / "succ.csv", registry_files / "etr.csv", folder / "ods.nt",
+                               listing=registry_files / "trust-listing.csv")
         (folder / "import.json").write_text(json.dumps([summary, time.perf_counter() - started]))
-    return make
 
-
-_BUILDS: list[subprocess.Popen] = []  # the registry store's build, while it runs
-
-
-def _build_registry_store(data: Path):
-    """What fills the "registry-store" folder: `derbygraph build` of the built-in graph and `data`."""
-    def make(folder: Path) -> None:
-        build = subprocess.Popen(derbygraph_command() + ["build", "--store", str(folder / "store"), "--data", str(data)],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        _BUILDS.append(build)
-        try:
-            _, err = build.communicate(timeout=900)
-        finally:
-            _BUILDS.remove(build)
-        if build.returncode != 0:
-            raise AssertionError(f"derbygraph build of the registry failed:\n{err}")
-    return make
-
-
-REGISTRY_FIXTURES = {"registry_files", "registry_import", "registry_store", "registry_dataset", "registry_server"}
-_READS_REGISTRY = pytest.StashKey[bool]()
-
-
-def pytest_collection_modifyitems(config, items):
-    """The modules that read the registry run last, and its store is built meanwhile, beside the
-    other tests (`_registry_built_meanwhile`): no process sits waiting for its build (45 s)."""
-    later = {item.nodeid.split("::")[0] for item in items if REGISTRY_FIXTURES & set(getattr(item, "fixturenames", ()))}
-    items.sort(key=lambda item: item.nodeid.split("::")[0] in later)  # stable: each part keeps its order
-    config.stash[_READS_REGISTRY] = bool(later)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _registry_built_meanwhile(request, tmp_path_factory, _one_cache_per_run):
-    """Start importing the registry and building its store at once, in a thread, when any test
-    collected reads it (the first process to take `built_once`'s lock builds; the fixtures below
-    wait for it, and try again, saying why, if it failed)."""
-    files = SHARED / "ods"
-    if not request.config.stash.get(_READS_REGISTRY, False) or not all(
-            (files / name).is_file() for name in ("succ.csv", "etr.csv", "trust-listing.csv")):
-        yield
-        return
-
-    def build() -> None:
-        try:
-            ods = built_once(tmp_path_factory, "ods", _import_registry(files))
-            built_once(tmp_path_factory, "registry-store", _build_registry_store(ods / "ods.nt"))
-        except Exception:  # noqa: BLE001 - the fixtures that need it build it again and report
-            pass
-    threading.Thread(target=build, daemon=True).start()
-    yield
-    for running in list(_BUILDS):  # a run stopped early (-x) leaves no build behind
-        running.kill()
-
-
-@pytest.fixture(scope="session")
-def registry_import(registry_files, tmp_path_factory):
-    """(RDF file, summary, seconds) of importing the real files (the third listing too)."""
-    folder = built_once(tmp_path_factory, "ods", _import_registry(registry_files))
+    folder = built_once(tmp_path_factory, "ods", make)
     summary, seconds = json.loads((folder / "import.json").read_text())
     return folder / "ods.nt", summary, seconds
 
@@ -381,7 +323,8 @@ def registry_import(registry_files, tmp_path_factory):
 @pytest.fixture(scope="session")
 def registry_store(registry_import, tmp_path_factory) -> str:
     """A store of the built-in graph and the registry, written (and so checked) by `derbygraph build`."""
-    folder = built_once(tmp_path_factory, "registry-store", _build_registry_store(registry_import[0]))
+    folder = built_once(tmp_path_factory, "registry-store", lambda f: run_cli(
+        "build", "--store", str(f / "store"), "--data", str(registry_import[0]), check=True, timeout=900))
     return str(folder / "store")
 
 
