@@ -153,7 +153,9 @@ class _Channel(HTTPChannel):
     def write_soon(self, data):
         if data and not self.total_outbufs_len:
             self.sending_since = time.monotonic()
-        self.writing = True
+        # Past the high watermark the thread waits for the loop to send what is buffered: then
+        # the loop must see the socket writable (else both wait, until the send deadline).
+        self.writing = self.total_outbufs_len <= self.adj.outbuf_high_watermark
         try:
             return super().write_soon(data)
         finally:
