@@ -9,6 +9,7 @@ tests in one process, so its module fixtures start once.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import http.client
 import json
@@ -176,6 +177,32 @@ class Server:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+@contextlib.contextmanager
+def serving_app(app, config):
+    """`app` on the server `derbygraph serve` runs (waitress as `server.make_server` makes it),
+    its loop run in a thread of the test named "loop": (host, port)."""
+    from derbygraph.web.server import bind, make_server
+
+    listener = bind("127.0.0.1", 0)
+    server = make_server(app, listener, config)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, use_poll=True, count=1)
+    serving = threading.Thread(target=serve, name="loop")
+    serving.start()
+    try:
+        yield listener.getsockname()[:2]
+    finally:
+        stop.set()
+        serving.join()
+        server.close()
+        server.task_dispatcher.shutdown()
+        server.trigger.close()
+        listener.close()
 
 
 @pytest.fixture(scope="session")

@@ -5,11 +5,13 @@ request's thread hands its answer over."""
 from __future__ import annotations
 
 import http.client
+import socket
 import threading
 import time
 import urllib.parse
 
 import pytest
+from conftest import serving_app
 
 from derbygraph.config import DEFAULT
 from derbygraph.web import sparql_endpoint
@@ -181,32 +183,21 @@ def test_the_loop_sleeps_while_a_requests_thread_hands_its_answer_over(monkeypat
     from waitress import wasyncore
     from waitress.channel import HTTPChannel
 
-    from derbygraph.web.server import bind, make_server
-
     def app(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
         return [b"ok"]
-    listener = bind("127.0.0.1", 0)
-    server = make_server(app, listener, DEFAULT)
     flush = HTTPChannel._flush_some
 
     def slow_flush(self, do_close=True):  # a send that takes 0.3 s, made by the request's thread
-        if threading.current_thread() is not serving:
+        if threading.current_thread().name != "loop":
             time.sleep(0.3)
         return flush(self, do_close)
     monkeypatch.setattr(HTTPChannel, "_flush_some", slow_flush)
     polls = []
     poll2 = wasyncore.poll2
     monkeypatch.setattr(wasyncore, "poll2", lambda timeout=0.0, map=None: polls.append(1) or poll2(timeout, map))
-    stop = threading.Event()
-
-    def serve():
-        while not stop.is_set():
-            server.asyncore.loop(timeout=0.05, map=server._map, use_poll=True, count=1)
-    serving = threading.Thread(target=serve)
-    serving.start()
-    try:
-        connection = http.client.HTTPConnection(*listener.getsockname()[:2], timeout=10)
+    with serving_app(app, DEFAULT) as address:
+        connection = http.client.HTTPConnection(*address, timeout=10)
         connection.request("GET", "/")
         polls.clear()
         response = connection.getresponse()
@@ -215,52 +206,24 @@ def test_the_loop_sleeps_while_a_requests_thread_hands_its_answer_over(monkeypat
         # at its 0.05 s timeout, a dozen times; a spinning one thousands of times
         assert len(polls) < 100
         connection.close()
-    finally:
-        stop.set()
-        serving.join()
-        server.close()
-        server.task_dispatcher.shutdown()
-        server.trigger.close()
-        listener.close()
 
 
 def test_an_answer_streamed_past_the_high_watermark_is_sent_while_its_thread_waits():
     """A thread that hands waitress more than its high watermark waits, in the next piece, for the
     loop to send what is buffered; the loop must send meanwhile (held back while a thread hands
     bytes over, both waited for the send deadline and the answer was cut)."""
-    import socket
-
-    from derbygraph.web.server import bind, make_server
-
     piece = b"x" * (2 << 20)  # 16 MiB in all: more than loopback's buffers hold
 
     def app(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(8 * len(piece)))])
         return iter([piece] * 8)
     config = DEFAULT.replace(max_answer_bytes=64 << 10, send_buffer=16 << 10, send_timeout=6)  # watermark 80 KiB
-    listener = bind("127.0.0.1", 0)
-    server = make_server(app, listener, config)
-    stop = threading.Event()
-
-    def serve():
-        while not stop.is_set():
-            server.asyncore.loop(timeout=0.05, map=server._map, use_poll=True, count=1)
-    serving = threading.Thread(target=serve)
-    serving.start()
-    try:
-        with socket.create_connection(listener.getsockname()[:2], timeout=10) as sock:
-            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-            time.sleep(1)  # the first piece buffered past the watermark: the thread waits with the second
-            started, received = time.monotonic(), 0
-            while received < 8 * len(piece):
-                chunk = sock.recv(1 << 20)
-                assert chunk, f"closed after {received} bytes"
-                received += len(chunk)
-            assert time.monotonic() - started < 5
-    finally:
-        stop.set()
-        serving.join()
-        server.close()
-        server.task_dispatcher.shutdown()
-        server.trigger.close()
-        listener.close()
+    with serving_app(app, config) as address, socket.create_connection(address, timeout=10) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(1)  # the first piece buffered past the watermark: the thread waits with the second
+        started, received = time.monotonic(), 0
+        while received < 8 * len(piece):
+            chunk = sock.recv(1 << 20)
+            assert chunk, f"closed after {received} bytes"
+            received += len(chunk)
+        assert time.monotonic() - started < 5

@@ -21,7 +21,7 @@ from conftest import Server
 
 LINEAGE = "/api/lineage?org=Derbyshire%20Healthcare"
 FLOODERS = 12
-SECONDS = 2.0
+SECONDS = 3.0
 # The largest text admitted: 32 words, 479 characters.
 LONG_TEXT = " ".join(["derbyshirecomm", "healthservices", "royalhospitals", "foundationtrus"] * 8)
 WORDY = "+".join(["derby", "healthcare", "trust", "community"] * 8)  # 32 words, the most admitted

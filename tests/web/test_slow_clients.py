@@ -6,7 +6,6 @@ client would: it must be answered promptly (the bounds are generous: a shared ma
 
 from __future__ import annotations
 
-import contextlib
 import resource
 import socket
 import threading
@@ -15,7 +14,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from conftest import Server
+from conftest import Server, serving_app
 
 LINEAGE = "/api/lineage?org=Derbyshire%20Healthcare"
 QUICK = "ASK { ?s a dg:NHSTrust }"
@@ -178,33 +177,14 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client(proxied):
     hog.join()
 
 
-@contextlib.contextmanager
 def serving_in_process(dataset, **limits):
-    """The server of `derbygraph serve` (waitress as made by `server.make_server`) over `dataset`
-    with some limits changed, its loop run in a thread of the test: (host, port)."""
+    """The server of `derbygraph serve` over `dataset` with some limits changed, in the test's
+    process (`serving_app`): (host, port)."""
     from derbygraph.config import DEFAULT
     from derbygraph.web.app import create_app
-    from derbygraph.web.server import bind, make_server
 
     config = DEFAULT.replace(**limits)
-    listener = bind("127.0.0.1", 0)
-    server = make_server(create_app(dataset, config), listener, config)
-    stop = threading.Event()
-
-    def serve():
-        while not stop.is_set():
-            server.asyncore.loop(timeout=0.05, map=server._map, use_poll=True, count=1)
-    serving = threading.Thread(target=serve)
-    serving.start()
-    try:
-        yield listener.getsockname()[:2]
-    finally:
-        stop.set()
-        serving.join()
-        server.close()
-        server.task_dispatcher.shutdown()
-        server.trigger.close()
-        listener.close()
+    return serving_app(create_app(dataset, config), config)
 
 
 def closed_by_server(sock: socket.socket, seconds: float) -> bool:
