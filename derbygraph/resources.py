@@ -33,8 +33,6 @@ def sparql(module_file: str, name: str, prologue: bool = True, **values: str) ->
     written in (terms or patterns the caller made, never a user's text), in the query's lines,
     never its comment lines."""
     head, lines = _query_text(module_file, name, prologue)
-    if not values:
-        return head + "".join(line for line, _ in lines)
     return head + "".join(_PLACEHOLDER.sub(lambda m: values.get(m[1], m[0]), line) if fillable else line
                           for line, fillable in lines)
 
