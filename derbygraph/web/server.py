@@ -148,27 +148,10 @@ class _Channel(HTTPChannel):
             self.request_started = None
         return result
 
-    writing = False  # a request's thread is handing answer bytes over (and holds the buffer's lock)
-
     def write_soon(self, data):
         if data and not self.total_outbufs_len:
             self.sending_since = time.monotonic()
-        # Past the high watermark the thread waits for the loop to send what is buffered: then
-        # the loop must see the socket writable (else both wait, until the send deadline).
-        self.writing = self.total_outbufs_len <= self.adj.outbuf_high_watermark
-        try:
-            return super().write_soon(data)
-        finally:
-            self.writing = False
-            if self.total_outbufs_len:  # bytes the thread could not send: the loop's to send now
-                self.server.pull_trigger()
-
-    def writable(self):
-        """Not while a request's thread is handing bytes over: it holds the buffer's lock and
-        sends them itself. Waitress's loop would otherwise find the socket writable, fail to take
-        the lock and poll again at once, 40 times a point lookup (measured), taking the
-        interpreter from the thread it waits for."""
-        return not self.writing and super().writable()
+        return super().write_soon(data)
 
     def overdue(self, now: float, config: Config) -> bool:
         receiving = self.request_started is not None and now - self.request_started > config.request_timeout

@@ -1,12 +1,10 @@
 """The fast request path: a plain GET /sparql answered below Flask (`sparql_endpoint.FastPath`)
-gives the very bytes, headers and errors Flask's path gives, and the server's loop sleeps while a
-request's thread hands its answer over."""
+gives the very bytes, headers and errors Flask's path gives; and an answer streamed past the
+server's high watermark is sent whole."""
 
 from __future__ import annotations
 
-import http.client
 import socket
-import threading
 import time
 import urllib.parse
 
@@ -175,37 +173,6 @@ def test_the_public_address_layer_still_applies(dataset):
     status, headers, body = answer(behind, "/dg" + sparql(POINT), JSON)
     assert status == 200 and b"Southern Derbyshire" in body
     assert dict(headers)["Access-Control-Allow-Origin"] == "*" and "ETag" in dict(headers)
-
-
-def test_the_loop_sleeps_while_a_requests_thread_hands_its_answer_over(monkeypatch):
-    """A thread sending an answer holds its connection's buffer lock; the loop must not spin on
-    that lock meanwhile (waitress's loop polled again at once, ~40 times a point lookup)."""
-    from waitress import wasyncore
-    from waitress.channel import HTTPChannel
-
-    def app(environ, start_response):
-        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
-        return [b"ok"]
-    flush = HTTPChannel._flush_some
-
-    def slow_flush(self, do_close=True):  # a send that takes 0.3 s, made by the request's thread
-        if threading.current_thread().name != "loop":
-            time.sleep(0.3)
-        return flush(self, do_close)
-    monkeypatch.setattr(HTTPChannel, "_flush_some", slow_flush)
-    polls = []
-    poll2 = wasyncore.poll2
-    monkeypatch.setattr(wasyncore, "poll2", lambda timeout=0.0, map=None: polls.append(1) or poll2(timeout, map))
-    with serving_app(app, DEFAULT) as address:
-        connection = http.client.HTTPConnection(*address, timeout=10)
-        connection.request("GET", "/")
-        polls.clear()
-        response = connection.getresponse()
-        assert (response.status, response.read()) == (200, b"ok")
-        # 0.3 s of the thread sending (the header, then the body: 0.6 s): a sleeping loop wakes
-        # at its 0.05 s timeout, a dozen times; a spinning one thousands of times
-        assert len(polls) < 100
-        connection.close()
 
 
 def test_an_answer_streamed_past_the_high_watermark_is_sent_while_its_thread_waits():
