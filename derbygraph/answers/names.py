@@ -265,5 +265,9 @@ class NameIndex:
 
 def choose_lineage(service, query: str) -> Choice:
     """`NameIndex.choose` with the bodies of one lineage (of `service.dataset`) counted as one:
-    a trust and its later foundation trust are one history, not two choices."""
+    a trust and its later foundation trust are one history, not two choices. An IRI or a registry
+    code names its body exactly (`LineageService.exactly`), with no index to read."""
+    exact = service.exactly(query)
+    if exact is not None:
+        return Choice(query, Match(exact, 1.0, query.strip(), field="name" if exact == query.strip() else "code"))
     return NameIndex.of(service.dataset).choose(query, same=lambda org: members(service.dataset, org)[-1])

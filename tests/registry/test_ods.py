@@ -214,6 +214,21 @@ def test_a_closed_trusts_listed_name_is_shown_undated(registry_store, registry_f
         assert dated["names"] == [], at
 
 
+def test_a_code_or_its_iri_names_its_body_exactly_with_no_name_index(registry_store):
+    """`derbygraph lineage RKX` reads no name index: a command run once built it for nothing."""
+    from derbygraph.answers.names import NameIndex, choose_lineage
+    from derbygraph.store.dataset import Dataset
+
+    dataset = Dataset.open(Path(registry_store))  # opened here: no index made yet
+    service = LineageService(dataset)
+    for query in (" rkx", ORG + "RKX"):
+        choice = choose_lineage(service, query)
+        assert choice.exact and choice.best.iri == ORG + "RKX" and choice.others == (), query
+        assert service.resolve(query) == ORG + "RKX"
+    assert NameIndex.from_dataset not in dataset._memos
+    assert choose_lineage(service, "Southern Derbyshire Mental Health NHS Trust").exact  # a name reads the index
+
+
 def test_rw2_linked_by_its_listed_name_has_the_documents_names(registry_store):
     answer = json.loads(run_cli("lineage", "RW2", "--json", "--store", registry_store, check=True).stdout)
     assert ("Southern Derbyshire Community and Mental Health Services NHS Trust", "2001", "2002") in {

@@ -34,6 +34,15 @@ class LineageService:
     def resolve(self, query: str) -> str | None:
         """The IRI a name, code or IRI means: a registry code (an organisation's or a site's) exactly,
         else the forgiving name index."""
+        found = self.exactly(query)
+        if found is not None:
+            return found
+        match = NameIndex.of(self.dataset).resolve(query)
+        return match.iri if match is not None else None
+
+    def exactly(self, query: str) -> str | None:
+        """The IRI an IRI or a registry code (an organisation's or a site's) names, or None: read
+        without the name index, which a command run once would otherwise build for nothing."""
         text = query.strip()
         if text.startswith(("http://", "https://")):
             try:
@@ -47,8 +56,7 @@ class LineageService:
             for subject in self.dataset.subjects(vocab.SKOS + "notation", ox.Literal(code)):
                 if isinstance(subject, ox.NamedNode):
                     return subject.value
-        match = NameIndex.of(self.dataset).resolve(query)
-        return match.iri if match is not None else None
+        return None
 
     def members(self, org: str) -> list[str]:
         """Every body of the lineage `org` belongs to, oldest first (`derbygraph.answers.members`)."""
