@@ -8,6 +8,7 @@ number: "February 2011", "2011-02-01", "1 February 2011").
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -22,11 +23,14 @@ NUMBER_WORDS |= {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy":
                  "hundred": 100, "thousand": 1000, "million": 1_000_000, "mn": 1_000_000, "bn": 1_000_000_000, "single": 1, "once": 1, "twice": 2}
 
 
-def tokens(text: str) -> list[str]:
-    """Lower-case words and numbers, thousands separators joined ("4,400" is "4400")."""
+@functools.lru_cache(maxsize=1 << 16)
+def tokens(text: str) -> tuple[str, ...]:
+    """Lower-case words and numbers, thousands separators joined ("4,400" is "4400"). Read once
+    a text: the build reads each quotation against every statement of its node, and each name
+    against every quotation that may hold it."""
     text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'").replace("&", " and ")
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text.lower())
-    return re.findall(r"[a-z]+|\d+(?:\.\d+)?", re.sub(r"'s\b", "s", text))
+    return tuple(re.findall(r"[a-z]+|\d+(?:\.\d+)?", re.sub(r"'s\b", "s", text)))
 
 
 def _singular(word: str) -> str:
@@ -34,7 +38,13 @@ def _singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
-def _contains(haystack: list[str], needle: list[str]) -> bool:
+@functools.lru_cache(maxsize=1 << 16)
+def _singular_words(text: str) -> tuple[str, ...]:
+    """The text's words as phrases are compared: each plural as its singular (`tokens`, once a text)."""
+    return tuple(_singular(t) for t in tokens(text))
+
+
+def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
     if not needle:
         return False
     width = len(needle)
@@ -43,7 +53,7 @@ def _contains(haystack: list[str], needle: list[str]) -> bool:
 
 def holds_words(text: str, phrase: str) -> bool:
     """The phrase's words stand in the text, whole and in order (a plural for its singular)."""
-    return _contains([_singular(t) for t in tokens(text)], [_singular(t) for t in tokens(phrase)])
+    return _contains(_singular_words(text), _singular_words(phrase))
 
 
 def holds_number(text: str, number: str) -> bool:
@@ -69,7 +79,7 @@ def holds_duration(text: str, duration: str) -> bool:
     if not match:
         return False
     unit = {"Y": "year", "M": "month", "D": "day"}[match.group(2)]
-    found = [_singular(t) for t in tokens(text)]
+    found = _singular_words(text)
     return any(holds_number(a, match.group(1)) and b == unit for a, b in zip(found, found[1:]))
 
 
