@@ -13,6 +13,7 @@ reconciliation service say about the choice they made (`Choice.reason`).
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -26,10 +27,10 @@ from derbygraph.matching import (
     RESOLVE_AT,
     TIE_WITHIN,
     Entry,
+    Scoring,
     close_words,
     core,
     initials,
-    score,
     words,
 )
 
@@ -200,10 +201,9 @@ class NameIndex:
     def scored(self, query: str) -> list[tuple[Entry, float]]:
         """Every name matching `query` with its score, best first: each name of an organisation on
         its own, for a caller that weighs each name's dates (reconciliation)."""
-        tokens = words(query)
         candidates, typos = self._candidates(query)
-        found = ((self.entries[number], score(tokens, self.entries[number], typos))
-                 for number in deadline.checked(candidates))
+        scoring = Scoring(query, typos)
+        found = ((self.entries[number], scoring.of(self.entries[number])) for number in deadline.checked(candidates))
         return sorted((f for f in found if f[1] > 0), key=lambda f: (-f[1], f[0].org, f[0].name))
 
     def search(self, query: str, limit: int = 10, at: str | None = None, resolvable: bool = False) -> list[Match]:
@@ -214,28 +214,33 @@ class NameIndex:
         any name that was not: the body that bore the name at that time comes first, and its match
         says so (`borne_at`).
         """
-        best: dict[str, tuple[tuple, Match]] = {}
+        best: dict[str, tuple[tuple, int, bool]] = {}  # organisation -> (rank, entry number, borne then)
         tokens = words(query)
         # A name lacking one of the query's words scores at most 0.25 + 0.4 (n - 1) / n (`score`),
         # below RESOLVE_AT for n <= 2 words: then only the names holding every word can resolve,
         # and they are all there is to score (a two-word name among 100,000 is a few entries).
         candidates, typos = self._candidates(query, every_word=resolvable and len(core(tokens)) <= 2)
+        scoring = Scoring(tokens, typos)
         for number in deadline.checked(candidates):
             entry = self.entries[number]
-            value = score(tokens, entry, typos)
+            value = scoring.of(entry)
             if value <= 0:
                 continue
-            match = Match(entry.org, value, entry.name, at is not None and entry.borne_at(at),
-                          "code" if entry.kind == "code" else "name")
+            borne = at is not None and entry.borne_at(at)
             # An organisation's match is its best as the list ranks them (good enough to resolve,
-            # borne then, score), and among equals a name as the sources give it before a variant.
-            rank = (match.score >= RESOLVE_AT, match.borne_at, match.score, entry.kind != "variant")
+            # borne then, score), and among equals a name as the sources give it before a variant,
+            # then the first in the index's order (its label, then its names oldest first): not
+            # whichever the candidate set, ordered by the process's string hashing, met first.
+            rank = (value >= RESOLVE_AT, borne, value, entry.kind != "variant", -number)
             held = best.get(entry.org)
             if held is None or rank > held[0]:
-                best[entry.org] = (rank, match)
-        ranked = sorted((m for _, m in best.values() if m.score >= RESOLVE_AT or not resolvable),
-                        key=lambda m: (m.score < RESOLVE_AT, not m.borne_at, -m.score, m.name, m.iri))
-        return ranked[:limit]
+                best[entry.org] = (rank, number, borne)
+        # only the few listed become matches (a common word's thousands of organisations do not)
+        ranked = heapq.nsmallest(limit, ((not rank[0], not borne, -rank[2], self.entries[number].name, org, number)
+                                         for org, (rank, number, borne) in best.items() if rank[0] or not resolvable))
+        return [Match(org, -score, self.entries[number].name, not not_borne,
+                      "code" if self.entries[number].kind == "code" else "name")
+                for _, not_borne, score, _, org, number in ranked]
 
     def choose(self, query: str, same=lambda org: org, at: str | None = None, limit: int = 8) -> Choice:
         """The organisation `query` most likely means and, unless it is named exactly, the other

@@ -127,3 +127,60 @@ def test_the_short_forms_people_write_are_the_name_itself(dataset, written, name
                                         ("Erewash CCG", "Erewash Clinical Commissioning Group"), ("Derbyshire ICB", "Derbyshire Integrated Care Board")])
 def test_abbreviations_are_read_as_their_words(short, long):
     assert names.words(short) == names.words(long)
+
+
+LETTERS = "abcdehilmnorstuy"
+
+
+@st.composite
+def typo_vocabularies(draw):
+    """A word, and a vocabulary of other words and of the word with a few letters dropped, added,
+    changed or swapped (near and far from 80% alike)."""
+    token = draw(st.text(alphabet=LETTERS, min_size=3, max_size=12))
+    vocabulary = draw(st.lists(st.text(alphabet=LETTERS, min_size=1, max_size=12), max_size=100))
+    for _ in range(draw(st.integers(0, 60))):
+        word = list(token)
+        for _ in range(draw(st.integers(1, 4))):
+            at = draw(st.integers(0, len(word)))
+            change = draw(st.sampled_from("drop add change swap".split()))
+            if change == "add" or not word:
+                word.insert(at, draw(st.sampled_from(LETTERS)))
+            elif change == "drop":
+                del word[min(at, len(word) - 1)]
+            elif change == "change":
+                word[min(at, len(word) - 1)] = draw(st.sampled_from(LETTERS))
+            elif len(word) > 1:
+                at = min(at, len(word) - 2)
+                word[at], word[at + 1] = word[at + 1], word[at]
+        vocabulary.append("".join(word))
+    return token, sorted(set(vocabulary))
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(typo_vocabularies())
+def test_typo_words_are_difflibs_close_matches(case):
+    """`close_words` narrows the vocabulary in C (rapidfuzz) and lets difflib decide: the words
+    are exactly difflib's 80% matches, as before the narrowing."""
+    import difflib
+
+    from derbygraph.matching import close_words
+
+    token, vocabulary = case
+    expected = frozenset(difflib.get_close_matches(token, vocabulary, n=8, cutoff=0.8)) if len(token) >= 4 else frozenset()
+    assert close_words(token, vocabulary) == expected
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=5))
+def test_one_scoring_of_a_query_scores_each_name_as_score_does(dataset, query_words):
+    """The search scores a query's candidates with one `Scoring` (each name once); every name
+    scores what `score` gives it alone."""
+    from derbygraph.matching import Scoring, score
+
+    index = NameIndex.of(dataset)
+    query = " ".join(query_words)
+    candidates, typos = index._candidates(query)
+    scoring = Scoring(query, typos)
+    for number in sorted(candidates) * 2:  # twice: the second time from what it kept
+        entry = index.entries[number]
+        assert scoring.of(entry) == score(query, entry, typos), (query, entry.name)
