@@ -184,3 +184,17 @@ def test_one_scoring_of_a_query_scores_each_name_as_score_does(dataset, query_wo
     for number in sorted(candidates) * 2:  # twice: the second time from what it kept
         entry = index.entries[number]
         assert scoring.of(entry) == score(query, entry, typos), (query, entry.name)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(WORDS + ["derbyshre", "helthcare", "communty", "mental", "mental"]), min_size=1, max_size=6))
+def test_the_candidates_hold_every_name_that_scores(dataset, query_words):
+    """Only names holding at least half the query's words are scored: every name with a score
+    above 0, out of all the index holds, is among them."""
+    from derbygraph.matching import score
+
+    index = NameIndex.of(dataset)
+    query = " ".join(query_words)
+    candidates, typos = index._candidates(query)
+    scoring = [n for n, entry in enumerate(index.entries) if score(query, entry, typos) > 0]
+    assert set(scoring) <= candidates, [index.entries[n].name for n in set(scoring) - candidates]
