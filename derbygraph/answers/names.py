@@ -209,9 +209,9 @@ class NameIndex:
         # common words "community", "health", "services" found 24,000 names, most sharing one).
         times = Counter(wanted)
         held: Counter = Counter()
-        for token, found in zip(searched, each):
-            for number in deadline.checked(found):
-                held[number] += times[token]
+        for token, found in deadline.checked(zip(searched, each)):
+            for _ in range(times[token]):
+                held.update(found)  # counted in C: a common word holds tens of thousands of names
         return {number for number, count in held.items() if count >= needed}, typos
 
     def scored(self, query: str) -> list[tuple[Entry, float]]:
