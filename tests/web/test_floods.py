@@ -64,9 +64,15 @@ def floods(server) -> dict:
 def test_lineage_answers_within_a_second_during_a_flood(server, kind):
     path, body, headers = floods(server)[kind]
     timings, statuses = lineage_during_flood(server, path, body, headers)
-    assert max(timings) < 1.0, (kind, timings)
+    assert max(timings) < 1.0, (kind, slowest(timings))
     expected = {400} if kind == "oversized" else {200, 503}
     assert set(statuses) <= expected and (kind == "oversized" or 200 in statuses), (kind, sorted(set(statuses)))
+
+
+def slowest(timings: list[float]) -> str:
+    """What a failed bound shows: the slowest lineages, and in which place of the run each came."""
+    worst = sorted(range(len(timings)), key=lambda n: -timings[n])[:5]
+    return f"{len(timings)} lineages; slowest " + ", ".join(f"#{n + 1}: {timings[n]:.2f} s" for n in worst)
 
 
 def lineage_during_flood(server, path: str, body: bytes | None, headers: dict) -> tuple[list[float], list[int]]:
@@ -139,7 +145,7 @@ def registry_floods(server) -> dict:
 def test_on_the_registry_lineage_answers_within_a_second_while_the_costliest_requests_flood(registry_server, kind):
     path, body, headers = registry_floods(registry_server)[kind]
     timings, statuses = lineage_during_flood(registry_server, path, body, headers)
-    assert max(timings) < 1.0, (kind, timings)
+    assert max(timings) < 1.0, (kind, slowest(timings))
     assert set(statuses) <= {200, 503}, (kind, sorted(set(statuses)))
 
 
@@ -165,7 +171,7 @@ def test_lineage_answers_within_a_second_while_long_queries_flood_a_remote_store
     query = LONG_QUERY.removesuffix("}") + f"SERVICE <{listener.url}> {{ ?s ?p ?o }} }}"
     body = urllib.parse.urlencode({"query": query}).encode()
     timings, statuses = lineage_during_flood(server, "/sparql", body, {"Content-Type": "application/x-www-form-urlencoded"})
-    assert max(timings) < 1.0, timings
+    assert max(timings) < 1.0, slowest(timings)
     assert set(statuses) <= {403, 503} and 403 in statuses, sorted(set(statuses))
     assert listener.hits == []
 
