@@ -208,6 +208,7 @@ def _memory_message(config: Config) -> str:
 
 class _Worker:
     def __init__(self, context, store_path: str, config: Config, parser_tables: bytes):
+        self._killing = threading.Lock()
         self.connection, child = context.Pipe()
         self.process = context.Process(target=_serve_queries, args=(child, store_path, config, parser_tables),
                                        name="derbygraph-query-worker", daemon=True)
@@ -251,13 +252,17 @@ class _Worker:
         return state not in (b"T", b"t", b"Z", b"X")
 
     def kill(self) -> None:
-        if self.process.exitcode is None:
-            self.process.kill()
-            self.process.join(timeout=5)
-        self.connection.close()
-        if self._state is not None:
-            os.close(self._state)
-            self._state = None
+        """Stop the process and close its pipe and state file. One at a time: at a stop, the pool
+        and the request that held the worker both kill it, and two closes at once closed one
+        descriptor twice (EBADF, answered 500; or whatever file had taken its number)."""
+        with self._killing:
+            if self.process.exitcode is None:
+                self.process.kill()
+                self.process.join(timeout=5)
+            self.connection.close()
+            if self._state is not None:
+                os.close(self._state)
+                self._state = None
 
 
 class WorkerPool:
