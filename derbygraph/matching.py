@@ -163,14 +163,19 @@ class Scoring:
         return round((0.5 if full else 0.25) + 0.4 * coverage * precision ** 0.5, 4)
 
 
-@functools.lru_cache(maxsize=None)
 def initials(entry: Entry) -> frozenset[str]:
     """The acronyms people make of a name: of its distinctive words ("DCHS"), of all but "NHS"
     ("DHCFT") and of every word, with compounds ("healthcare") counting as their parts."""
-    if entry.kind == "code" or len(entry.core) < 2:
+    return _initials(entry.tokens, entry.core, entry.kind == "code")
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _initials(tokens: tuple[str, ...], distinctive: tuple[str, ...], code: bool) -> frozenset[str]:
+    """`initials` of a name's words, made once a name (a label and its name period share them)."""
+    if code or len(distinctive) < 2:
         return frozenset()
-    spelt = [part for token in entry.tokens for part in COMPOUNDS.get(token, (token,))]
-    found = {"".join(t[0] for t in entry.core),
+    spelt = [part for token in tokens for part in COMPOUNDS.get(token, (token,))]
+    found = {"".join(t[0] for t in distinctive),
              "".join(t[0] for t in spelt if t != "nhs"),
              "".join(t[0] for t in spelt),
              "".join(t[0] for t in spelt if t not in ("nhs", "the", "of", "and", "for", "in"))}

@@ -145,14 +145,17 @@ class NameIndex:
     @classmethod
     def from_dataset(cls, dataset, things: str = ORGANISATIONS) -> "NameIndex":
         """The names of every organisation (or, with `things=SITES`, every site)."""
-        entries = []
+        entries, read = [], {}  # read: a name's words and distinctive words, read once a name
         for row in dataset.query(_names_query(things)):
             org, name, kind = row["thing"], row["name"].value, row["kind"].value
             if isinstance(org, ox.NamedNode):
-                tokens = tuple(words(name))
+                if name not in read:
+                    tokens = tuple(words(name))
+                    read[name] = tokens, tuple(core(list(tokens)))
+                tokens, distinctive = read[name]
                 window = dates.Window(*(row[v].value if row[v] else None for v in _WINDOW_VARIABLES)) \
                     if kind != "label" and kind != "code" else None
-                entries.append(Entry(org.value, name, kind, tokens, tuple(core(list(tokens))),
+                entries.append(Entry(org.value, name, kind, tokens, distinctive,
                                      row["start"].value if row["start"] else None,
                                      row["end"].value if row["end"] else None, window))
         entries.sort(key=lambda e: (e.org, e.kind != "label", e.start or "", e.name))
