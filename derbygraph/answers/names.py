@@ -257,9 +257,9 @@ class NameIndex:
         # only the few listed become matches (a common word's thousands of organisations do not)
         ranked = heapq.nsmallest(limit, ((not rank[0], not borne, -rank[2], self.entries[number].name, org, number)
                                          for org, (rank, number, borne) in best.items() if rank[0] or not resolvable))
-        return [Match(org, -score, self.entries[number].name, not not_borne,
+        return [Match(org, -minus_score, self.entries[number].name, not not_borne,
                       "code" if self.entries[number].kind == "code" else "name")
-                for _, not_borne, score, _, org, number in ranked]
+                for _, not_borne, minus_score, _, org, number in ranked]
 
     def choose(self, query: str, same=lambda org: org, at: str | None = None, limit: int = 8) -> Choice:
         """The organisation `query` most likely means and, unless it is named exactly, the other
