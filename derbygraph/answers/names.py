@@ -180,14 +180,14 @@ class NameIndex:
     def organisations(self) -> list[str]:
         return sorted(self._names)
 
-    def _candidates(self, query: str, every_word: bool = False) -> tuple[set[int], dict[str, frozenset[str]]]:
-        """Entries sharing a word, a word's prefix or a likely typo with the query (with
+    def _candidates(self, tokens: list[str], every_word: bool = False) -> tuple[set[int], dict[str, frozenset[str]]]:
+        """Entries sharing a word, a word's prefix or a likely typo with the query's `tokens` (with
         `every_word`, with each of its words; else with at least half its words, as a name must
         to score at all: `matching.Scoring`); and the typos."""
         each: list[set[int]] = []
         typos: dict[str, frozenset[str]] = {}
-        wanted = core(words(query))
-        searched = list(set(wanted) or set(words(query)))
+        wanted = core(tokens)
+        searched = list(set(wanted) or set(tokens))
         for token in deadline.checked(searched):
             found = set(self._by_token.get(token, ()))
             if len(token) >= 3:  # prefixes: "derb" finds "derbyshire"
@@ -220,8 +220,9 @@ class NameIndex:
     def scored(self, query: str) -> list[tuple[Entry, float]]:
         """Every name matching `query` with its score, best first: each name of an organisation on
         its own, for a caller that weighs each name's dates (reconciliation)."""
-        candidates, typos = self._candidates(query)
-        scoring = Scoring(query, typos)
+        tokens = words(query)
+        candidates, typos = self._candidates(tokens)
+        scoring = Scoring(tokens, typos)
         found = ((self.entries[number], scoring.of(self.entries[number])) for number in deadline.checked(candidates))
         return sorted((f for f in found if f[1] > 0), key=lambda f: (-f[1], f[0].org, f[0].name))
 
@@ -238,7 +239,7 @@ class NameIndex:
         # A name lacking one of the query's words scores at most 0.25 + 0.4 (n - 1) / n (`score`),
         # below RESOLVE_AT for n <= 2 words: then only the names holding every word can resolve,
         # and they are all there is to score (a two-word name among 100,000 is a few entries).
-        candidates, typos = self._candidates(query, every_word=resolvable and len(core(tokens)) <= 2)
+        candidates, typos = self._candidates(tokens, every_word=resolvable and len(core(tokens)) <= 2)
         scoring = Scoring(tokens, typos)
         for number in deadline.checked(candidates):
             entry = self.entries[number]

@@ -142,7 +142,7 @@ def typo_vocabularies(draw):
         word = list(token)
         for _ in range(draw(st.integers(1, 4))):
             at = draw(st.integers(0, len(word)))
-            change = draw(st.sampled_from("drop add change swap".split()))
+            change = draw(st.sampled_from(["drop", "add", "change", "swap"]))
             if change == "add" or not word:
                 word.insert(at, draw(st.sampled_from(LETTERS)))
             elif change == "drop":
@@ -175,11 +175,11 @@ def test_typo_words_are_difflibs_close_matches(case):
 def test_one_scoring_of_a_query_scores_each_name_as_score_does(dataset, query_words):
     """The search scores a query's candidates with one `Scoring` (each name once); every name
     scores what `score` gives it alone."""
-    from derbygraph.matching import Scoring, score
+    from derbygraph.matching import Scoring, score, words
 
     index = NameIndex.of(dataset)
     query = " ".join(query_words)
-    candidates, typos = index._candidates(query)
+    candidates, typos = index._candidates(words(query))
     scoring = Scoring(query, typos)
     for number in sorted(candidates) * 2:  # twice: the second time from what it kept
         entry = index.entries[number]
@@ -191,11 +191,11 @@ def test_one_scoring_of_a_query_scores_each_name_as_score_does(dataset, query_wo
 def test_the_candidates_hold_every_name_that_scores(dataset, query_words):
     """Only names holding at least half the query's words are scored: every name with a score
     above 0, out of all the index holds, is among them."""
-    from derbygraph.matching import score
+    from derbygraph.matching import score, words
 
     index = NameIndex.of(dataset)
     query = " ".join(query_words)
-    candidates, typos = index._candidates(query)
+    candidates, typos = index._candidates(words(query))
     scoring = [n for n, entry in enumerate(index.entries) if score(query, entry, typos) > 0]
     assert set(scoring) <= candidates, [index.entries[n].name for n in set(scoring) - candidates]
 
