@@ -108,6 +108,27 @@ def store(tmp_path_factory) -> str:
     return str(folder / "derbygraph-store")
 
 
+def query_workers(server_pid: int) -> list[int]:
+    """The query workers of the server `server_pid`: the children of its fork server (a child of
+    the server, `multiprocessing.forkserver`), which forks every worker."""
+    def children(pid: int) -> list[int]:
+        found = []
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                found += [int(p) for p in (task / "children").read_text().split()]
+            except OSError:
+                pass
+        return found
+
+    def forks_workers(pid: int) -> bool:
+        try:
+            return b"multiprocessing.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+
+    return [worker for forker in children(server_pid) if forks_workers(forker) for worker in children(forker)]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

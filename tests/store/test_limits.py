@@ -10,7 +10,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from conftest import Server
+from conftest import Server, query_workers
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 QUICK = "ASK { ?s a dg:NHSTrust }"
@@ -25,14 +25,6 @@ def limited(store):
 
 def sparql(server, query: str, **headers):
     return server.get("/sparql?query=" + urllib.parse.quote(query), headers)
-
-
-def worker_pids(server) -> list[int]:
-    children = Path(f"/proc/{server.process.pid}/task")
-    found = []
-    for task in children.iterdir():
-        found += [int(p) for p in (task / "children").read_text().split()]
-    return found
 
 
 def test_runaway_query_is_stopped_while_others_are_answered(limited):
@@ -64,7 +56,7 @@ def test_a_killed_worker_is_replaced(limited):
     thread = threading.Thread(target=lambda: outcome.update(zip(("status", "h", "body"), sparql(limited, RUNAWAY))))
     thread.start()
     time.sleep(0.5)
-    for pid in worker_pids(limited):
+    for pid in query_workers(limited.process.pid):
         os.kill(pid, signal.SIGKILL)
     thread.join(timeout=30)
     assert outcome["status"] == 503

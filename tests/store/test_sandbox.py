@@ -148,16 +148,20 @@ print("done")
 def test_a_worker_makes_no_socket_call_that_succeeds(store, listener, tmp_path):
     """strace on a real worker answering big SELECT, CONSTRUCT, DESCRIBE and SERVICE queries (by
     address and by host name, so the resolver is asked): every call that makes, names or reaches a
-    socket fails; only the server process (which made the pipe before the worker started) has any."""
+    socket fails; only the server process and its fork server (whose Unix socket hands a new
+    worker its pipes before the worker starts) have any."""
     strace = needs.program("strace", install="apt-get install strace")
     trace = tmp_path / "trace"
-    result = subprocess.run([strace, "-f", "-qq", "-o", str(trace), "-e", "trace=%network,seccomp",
+    result = subprocess.run([strace, "-f", "-qq", "-o", str(trace), "-e", "trace=%network,seccomp,execve",
                              sys.executable, "-c", WORKER_SCRIPT, store, str(listener.port)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0 and result.stdout.strip() == "done", result.stderr[-2000:]
     lines = trace.read_text().splitlines()
     server = lines[0].split()[0]
-    worker_calls = [line for line in lines if line.split()[0] != server and "seccomp(" not in line
+    forkers = {line.split()[0] for line in lines if "execve(" in line and "multiprocessing.forkserver" in line}
+    assert len(forkers) == 1  # the workers' fork server, started by the server
+    worker_calls = [line for line in lines if line.split()[0] not in {server, *forkers}
+                    and "seccomp(" not in line and "execve(" not in line
                     and "resumed>" not in line and "---" not in line  # signals delivered
                     and "+++" not in line]  # a process's end ("killed by SIGKILL" when the pool stops it)
     assert any(call.split()[1].startswith(("socket(", "connect(")) for call in worker_calls)  # the resolver and SERVICE tried

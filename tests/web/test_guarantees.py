@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import Server, derbygraph_command, free_port
+from conftest import Server, derbygraph_command, free_port, query_workers
 
 WORKER_MIB = 256
 LINEAGE = "/api/lineage?org=Derbyshire%20Healthcare"
@@ -163,11 +163,6 @@ def test_slow_connections_do_not_keep_new_clients_out(server):
             sock.close()
 
 
-def workers(server) -> list[int]:
-    return [pid for pid in family(server.process.pid)[1:]
-            if b"from multiprocessing.spawn" in Path(f"/proc/{pid}/cmdline").read_bytes()]
-
-
 def stopped(pid: int) -> bool:
     """Whether the kernel has put `pid` in the stopped state yet (SIGSTOP takes effect when the
     process is next scheduled, which on a busy machine can be after the next request arrives)."""
@@ -175,15 +170,15 @@ def stopped(pid: int) -> bool:
 
 
 def test_a_stopped_or_dead_idle_worker_costs_no_query(server):
-    (worker,) = workers(server)
+    (worker,) = query_workers(server.process.pid)
     os.kill(worker, signal.SIGSTOP)
     deadline = time.monotonic() + 10
     while not stopped(worker):
         assert time.monotonic() < deadline, "the worker never stopped"
         time.sleep(0.01)
     assert sparql(server, "ASK { ?s a dg:NHSTrust }")[0] == 200
-    assert not Path(f"/proc/{worker}").exists() or worker not in workers(server)  # replaced
-    (second,) = workers(server)
+    assert not Path(f"/proc/{worker}").exists() or worker not in query_workers(server.process.pid)  # replaced
+    (second,) = query_workers(server.process.pid)
     os.kill(second, signal.SIGKILL)
     time.sleep(0.2)
     assert sparql(server, "ASK { ?s a dg:NHSTrust }")[0] == 200
