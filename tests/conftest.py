@@ -352,27 +352,68 @@ def registry_files() -> Path:
     return folder
 
 
+def _import_registry(files: Path, folder: Path) -> None:
+    """The real files imported into `folder/ods.nt`, with the summary and seconds in `import.json`."""
+    from derbygraph.registry import import_files
+
+    started = time.perf_counter()
+    summary = import_files(files / "succ.csv", files / "etr.csv", folder / "ods.nt",
+                           listing=files / "trust-listing.csv")
+    (folder / "import.json").write_text(json.dumps([summary, time.perf_counter() - started]))
+
+
+_BACKGROUND: list[subprocess.Popen] = []
+
+
+def _build_registry_store(ods: Path, folder: Path, niceness: int = 0) -> None:
+    """`derbygraph build` of the built-in graph and `ods` into `folder/store`, at `niceness`."""
+    command = derbygraph_command() + ["build", "--store", str(folder / "store"), "--data", str(ods)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=(lambda: os.nice(niceness)) if niceness else None)
+    _BACKGROUND.append(process)
+    _, err = process.communicate(timeout=900)
+    if process.returncode != 0:
+        raise AssertionError(f"derbygraph {' '.join(command[1:])} failed:\n{err}")
+
+
+def pytest_collection_finish(session):
+    """Start building the registry store at once, in the background and at the lowest priority,
+    when the tests collected read it: it takes 40 s of a core, and built when its first test asked,
+    the other test process waited for it with nothing to do. Niced, it takes only time the tests
+    leave idle (and a test that waits for it leaves its core idle)."""
+    if not any("registry_store" in item.fixturenames for item in session.items):
+        return
+    files, factory = SHARED / "ods", session.config._tmp_path_factory
+    if not all((files / name).is_file() for name in ("succ.csv", "etr.csv", "trust-listing.csv")):
+        return  # the fixture skips, saying why
+
+    def build() -> None:
+        ods = built_once(factory, "ods", lambda folder: _import_registry(files, folder)) / "ods.nt"
+        built_once(factory, "registry-store", lambda folder: _build_registry_store(ods, folder, niceness=19))
+
+    threading.Thread(target=build, name="registry store", daemon=True).start()
+
+
+def pytest_sessionfinish(session):
+    """A background build another test process may still wait for is let finish, not orphaned.
+    (Ctrl+C reaches it with the tests: it runs in their process group.)"""
+    for process in _BACKGROUND:
+        process.wait()
+
+
 @pytest.fixture(scope="session")
 def registry_import(registry_files, tmp_path_factory):
     """(RDF file, summary, seconds) of importing the real files (the third listing too)."""
-    from derbygraph.registry import import_files
-
-    def make(folder: Path) -> None:
-        started = time.perf_counter()
-        summary = import_files(registry_files / "succ.csv", registry_files / "etr.csv", folder / "ods.nt",
-                               listing=registry_files / "trust-listing.csv")
-        (folder / "import.json").write_text(json.dumps([summary, time.perf_counter() - started]))
-
-    folder = built_once(tmp_path_factory, "ods", make)
+    folder = built_once(tmp_path_factory, "ods", lambda f: _import_registry(registry_files, f))
     summary, seconds = json.loads((folder / "import.json").read_text())
     return folder / "ods.nt", summary, seconds
 
 
 @pytest.fixture(scope="session")
 def registry_store(registry_import, tmp_path_factory) -> str:
-    """A store of the built-in graph and the registry, written (and so checked) by `derbygraph build`."""
-    folder = built_once(tmp_path_factory, "registry-store", lambda f: run_cli(
-        "build", "--store", str(f / "store"), "--data", str(registry_import[0]), check=True, timeout=900))
+    """A store of the built-in graph and the registry, written (and so checked) by `derbygraph build`
+    (started in the background by `pytest_collection_finish`, or here)."""
+    folder = built_once(tmp_path_factory, "registry-store", lambda f: _build_registry_store(registry_import[0], f))
     return str(folder / "store")
 
 
