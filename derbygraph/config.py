@@ -37,6 +37,8 @@ class Config:
     # The processes that run queries.
     workers: int = 4                   # query worker processes
     worker_memory: int = 1024 * MiB    # heap of one worker (RLIMIT_DATA); a worker past it is replaced
+    worker_niceness: int = 10          # a worker's CPU priority below the server's: when they compete for the
+    #                                    cores, the server's own short requests (lineage, pages, refusals) go first
     queue: int = 32                    # SPARQL requests that may wait for a worker; more get a fast 503
     client_share: int | None = None    # of those, the most one client (address) may hold; None: half the workers
     queue_wait: float = 5.0            # seconds a request waits for a worker or a slot; then 503 with Retry-After

@@ -128,13 +128,14 @@ def for_a_command(dataset, config: Config) -> "WorkerPool | InProcessExecutor":
 
 
 def _serve_queries(connection, store_path: str | None, config: Config, parser_tables: bytes) -> None:
-    """A worker's life: lock itself in, open the store (if it has one), load the parser the
-    server built, then answer (query, options) messages."""
+    """A worker's life: lower its priority (`Config.worker_niceness`), lock itself in, open the
+    store (if it has one), load the parser the server built, then answer (query, options) messages."""
     from . import sandbox
     from .dataset import Dataset
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the server's to handle
     try:
+        os.nice(config.worker_niceness)
         sandbox.lock_in(config.worker_memory)
         store = Dataset.open_store(Path(store_path)) if store_path else None
         sparqlgrammar.load(parser_tables)

@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from conftest import Server, derbygraph_command, free_port, query_workers
 
+from derbygraph.config import DEFAULT
+
 WORKER_MIB = 256
 LINEAGE = "/api/lineage?org=Derbyshire%20Healthcare"
 CROSS = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f"
@@ -182,6 +184,17 @@ def test_a_stopped_or_dead_idle_worker_costs_no_query(server):
     os.kill(second, signal.SIGKILL)
     time.sleep(0.2)
     assert sparql(server, "ASK { ?s a dg:NHSTrust }")[0] == 200
+
+
+def niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+def test_a_worker_yields_the_cores_to_the_server(server):
+    """Under load, the server's own requests (lineage, pages, refusals) come before queries."""
+    assert sparql(server, "ASK { ?s a dg:NHSTrust }")[0] == 200
+    (worker,) = query_workers(server.process.pid)
+    assert niceness(worker) == min(19, niceness(server.process.pid) + DEFAULT.worker_niceness) > niceness(server.process.pid)
 
 
 def test_the_host_header_is_never_echoed(server):
