@@ -108,18 +108,30 @@ def store(tmp_path_factory) -> str:
     return str(folder / "derbygraph-store")
 
 
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (of any of its threads), from /proc."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def family(pid: int) -> list[int]:
+    """A process and all its descendants."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children(current)
+    return found
+
+
 def query_workers(server_pid: int) -> list[int]:
     """The query workers of the server `server_pid`: the children of its fork server (a child of
     the server, `multiprocessing.forkserver`), which forks every worker."""
-    def children(pid: int) -> list[int]:
-        found = []
-        for task in Path(f"/proc/{pid}/task").glob("*"):
-            try:
-                found += [int(p) for p in (task / "children").read_text().split()]
-            except OSError:
-                pass
-        return found
-
     def forks_workers(pid: int) -> bool:
         try:
             return b"multiprocessing.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -366,10 +378,11 @@ _BACKGROUND: list[subprocess.Popen] = []
 
 
 def _build_registry_store(ods: Path, folder: Path, niceness: int = 0) -> None:
-    """`derbygraph build` of the built-in graph and `ods` into `folder/store`, at `niceness`."""
+    """`derbygraph build` of the built-in graph and `ods` into `folder/store`, `niceness` below this process."""
     command = derbygraph_command() + ["build", "--store", str(folder / "store"), "--data", str(ods)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               preexec_fn=(lambda: os.nice(niceness)) if niceness else None)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if niceness:  # set from here, not by preexec_fn (unsafe in a process with threads)
+        os.setpriority(os.PRIO_PROCESS, process.pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + niceness))
     _BACKGROUND.append(process)
     _, err = process.communicate(timeout=900)
     if process.returncode != 0:

@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import Server, derbygraph_command, free_port, query_workers
+from conftest import Server, derbygraph_command, family, free_port, query_workers
 
 from derbygraph.config import DEFAULT
 
@@ -38,20 +38,6 @@ def server(store):
 
 def sparql(server, query: str, **headers):
     return server.get("/sparql?query=" + urllib.parse.quote(query), headers)
-
-
-def family(pid: int) -> list[int]:
-    """A process and all its descendants."""
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            try:
-                todo += [int(p) for p in (task / "children").read_text().split()]
-            except OSError:
-                pass
-    return found
 
 
 def resident_mib(pids: list[int]) -> float:
