@@ -35,6 +35,9 @@ class BadStatement(BadInput):
 
 # Premises are followed down to words or rows; a chain longer than this is cut (none is near it).
 _DEPTH = 12
+# The graphs of what the dataset infers or derives, or writes of itself: a statement only in them
+# is not asserted.
+_NOT_ASSERTED = frozenset({vocab.GRAPH_INFERRED, vocab.GRAPH_DERIVED, vocab.GRAPH_META})
 
 
 def defined_in(graph: str) -> str:
@@ -51,6 +54,13 @@ def defined_in(graph: str) -> str:
     if graph == vocab.GRAPH_INFERRED:
         return "ontology/" + resources.ontology_file().name
     return graph
+
+
+def _defined_in(graphs: list[str]) -> str:
+    """The file that writes a statement held in `graphs` (sorted): the first graph that states it,
+    else the graph that infers or derives it."""
+    stated = [g for g in graphs if g not in (vocab.GRAPH_INFERRED, vocab.GRAPH_DERIVED)]
+    return defined_in((stated or graphs or [vocab.GRAPH_INFERRED])[0])
 
 
 def parse_term(text: str, role: str) -> ox.NamedNode | ox.Literal:
@@ -79,65 +89,72 @@ class WhyService:
     def __init__(self, dataset):
         self.dataset = dataset
 
-    def _ask(self, query: str, s, p, o) -> bool:
-        return bool(self.dataset.query(_bind(query, s, p, o)))
+    def explain(self, terms: tuple, seen: frozenset = frozenset()) -> dict:
+        """The statement with its basis: its sources, or what it was derived from (each explained
+        in turn), or the file of this dataset that writes it."""
+        return self._explain(terms, seen, {})
 
-    def sources(self, s, p, o) -> list[dict]:
-        found = []
-        for row in self.dataset.query(_bind("why-sources", s, p, o)):
+    def _explain(self, terms: tuple, seen: frozenset, known: dict) -> dict:
+        """`explain`, with `known` what was read of each statement of this answer: a premise
+        reached by two paths is read once."""
+        deadline.check()  # a few queries per statement; a long derivation stops at the deadline
+        if terms not in known:
+            known[terms] = self._read(terms)
+        answer, graphs, premises = known[terms]
+        if premises is None:  # words, rows or this dataset: the basis does not depend on the path
+            return answer
+        seen = seen | {terms}
+        premises = [] if len(seen) > _DEPTH else sorted(premises - seen, key=str)
+        answer = answer | {"basis": "derived", "derivedFrom": [self._explain(p, seen, known) for p in premises]}
+        if not premises:  # an axiom of the rules themselves (OWL 2 RL's, or the build's)
+            answer["definedIn"] = _defined_in(graphs)
+            answer["rule"] = ("an axiom of OWL 2 RL over the ontology" if answer["definedIn"].startswith("ontology/")
+                              else "a rule of the build")
+        return answer
+
+    def _read(self, terms) -> tuple[dict, list[str], set | None]:
+        """What the dataset says of one statement, whatever the path to it: its answer (whole where
+        the basis is words, rows or this dataset), the named graphs that hold it, and for a derived
+        statement the statements it follows from (else None)."""
+        graphs, sources = self._statement(terms)
+        s, p, o = terms
+        asserted = any(g not in _NOT_ASSERTED for g in graphs)
+        answer = {"statement": {"s": s.value, "p": p.value, "o": _show(o)}, "asserted": asserted, "sources": sources}
+        if asserted:
+            if any("record" not in source for source in sources):
+                return answer | {"basis": "words"}, graphs, None
+            if sources:
+                return answer | {"basis": "registry"}, graphs, None
+            rule = self._rule(terms)
+            if rule is not None:  # given by a rule this dataset states, from the words it reads
+                return answer | {"basis": "dataset", "rule": rule, "definedIn": "data/rules.ttl"}, graphs, None
+            return answer | {"basis": "dataset", "definedIn": _defined_in(graphs)}, graphs, None
+        if graphs == [vocab.GRAPH_META]:  # the dataset's version and date, as the build writes them
+            return answer | {"basis": "dataset", "definedIn": defined_in(vocab.GRAPH_META)}, graphs, None
+        return answer, graphs, (self._premises("why-derived-from", terms) or self._premises("why-rule-read", terms)
+                                or self._premises("why-entailed-from", terms))
+
+    def _statement(self, terms) -> tuple[list[str], list[dict]]:
+        """The named graphs that hold the statement, and its sources, in one query."""
+        graphs, sources = [], []
+        for row in self.dataset.query(_bind("why-statement", *terms)):
+            if row["g"] is not None:
+                graphs.append(row["g"].value)
+                continue
             source = {"iri": row["iri"].value, "title": _value(row["title"]) or row["iri"].value,
                       "quote": row["quote"].value}
             if row["record"] is not None:
                 line = _value(row["line"])
                 source.update(record=row["record"].value, line=int(line) if line else None)
-            found.append(source)
-        return sorted(found, key=lambda x: (x["iri"], x.get("line") or 0, x["quote"]))
+            sources.append(source)
+        return sorted(graphs), sorted(sources, key=lambda x: (x["iri"], x.get("line") or 0, x["quote"]))
 
     def _premises(self, query: str, terms) -> set:
         return {(r["s1"], r["p1"], r["o1"]) for r in self.dataset.query(_bind(query, *terms))}
 
-    def _statement(self, s, p, o) -> dict:
-        return {"statement": {"s": s.value, "p": p.value, "o": _show(o)},
-                "asserted": self._ask("why-asserted", s, p, o), "sources": self.sources(s, p, o)}
-
-    def explain(self, terms: tuple, seen: frozenset = frozenset()) -> dict:
-        """The statement with its basis: its sources, or what it was derived from (each explained
-        in turn), or the file of this dataset that writes it."""
-        deadline.check()  # a few queries per statement; a long derivation stops at the deadline
-        answer = self._statement(*terms)
-        if answer["asserted"]:
-            if any("record" not in source for source in answer["sources"]):
-                return answer | {"basis": "words"}
-            if answer["sources"]:
-                return answer | {"basis": "registry"}
-            rule = self._rule(terms)
-            if rule is not None:  # given by a rule this dataset states, from the words it reads
-                return answer | {"basis": "dataset", "rule": rule, "definedIn": "data/rules.ttl"}
-            return answer | {"basis": "dataset", "definedIn": self._defined_in(terms)}
-        if self._graphs(terms) == [vocab.GRAPH_META]:  # the dataset's version and date, as the build writes them
-            return answer | {"basis": "dataset", "definedIn": defined_in(vocab.GRAPH_META)}
-        seen = seen | {terms}
-        premises = [] if len(seen) > _DEPTH else sorted(
-            (self._premises("why-derived-from", terms) or self._premises("why-rule-read", terms)
-             or self._premises("why-entailed-from", terms)) - seen, key=str)
-        answer |= {"basis": "derived", "derivedFrom": [self.explain(premise, seen) for premise in premises]}
-        if not premises:  # an axiom of the rules themselves (OWL 2 RL's, or the build's)
-            answer["definedIn"] = self._defined_in(terms)
-            answer["rule"] = ("an axiom of OWL 2 RL over the ontology" if answer["definedIn"].startswith("ontology/")
-                              else "a rule of the build")
-        return answer
-
     def _rule(self, terms) -> str | None:
         found = [row["rule"].value for row in self.dataset.query(_bind("why-rule", *terms))]
         return min(found) if found else None
-
-    def _graphs(self, terms) -> list[str]:
-        return sorted(row["g"].value for row in self.dataset.query(_bind("why-graphs", *terms)))
-
-    def _defined_in(self, terms) -> str:
-        graphs = self._graphs(terms)
-        stated = [g for g in graphs if g not in (vocab.GRAPH_INFERRED, vocab.GRAPH_DERIVED)]
-        return defined_in((stated or graphs or [vocab.GRAPH_INFERRED])[0])
 
     def quotes_about(self, subject) -> dict[tuple[str, object], list[dict]]:
         """(predicate IRI, object) -> the quotations (or registry rows, with their `line`) each
@@ -155,7 +172,7 @@ class WhyService:
     def why(self, s: str, p: str, o: str) -> dict:
         """The contract's answer for one triple given as text; raises UnknownStatement or BadStatement."""
         terms = parse_term(s, "s"), parse_term(p, "p"), parse_term(o, "o")
-        if not self._ask("why-holds", *terms):
+        if not self.dataset.query(_bind("why-holds", *terms)):
             raise UnknownStatement(f"the dataset does not hold the statement {s} {p} {o}")
         return self.explain(terms)
 
