@@ -13,6 +13,7 @@ A store is recognised by construction, never by a file name alone:
 - A store is a folder whose manifest carries FORMAT and lists exactly the files in it. Opening
   checks every file against it and refuses any file or folder it does not list (a RocksDB log or
   table dropped in would be served), a changed or missing file: one clear line, never a crash.
+  (A dump, only ever sent to clients, is checked by size then and by checksum when first sent.)
 - `build --store DIR` writes a new version folder beside DIR and then points DIR at it with one
   rename of a new link over DIR (or, when DIR is a folder, one exchange rename): DIR is the old
   store or the new one at every instant, never missing. DIR must be absent, an empty folder, or a
@@ -35,6 +36,7 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -58,6 +60,12 @@ BUILDING = ".derbygraph-building"
 RENAME_EXCHANGE = 2  # renameat2 flag (linux/fs.h)
 AT_FDCWD = -100
 _HELD: dict[Path, int] = {}  # the versions this process has opened: kept while it lives
+
+
+# Files only ever sent to clients, never read by the engine or to answer: each is checked against
+# its checksum when first sent (`served_file`), not at every opening. At 1M they are a gigabyte of
+# the store's 2.8 GB: hashing them took 0.5 s of every start-up and every command.
+SENT_ONLY = (DUMPS + "/",)
 
 
 class StoreError(UserError):
@@ -338,8 +346,9 @@ def checked(path: Path) -> tuple[Path, dict]:
             raise StoreError(f"{path}: store holds {strays[0]}, which its build did not write"
                              f"{f' (and {len(strays) - 1} more)' if len(strays) > 1 else ''}; nothing is served "
                              f"from it: remove it, or {rebuild}")
-        for (name, expected), digest in zip(files.items(), _digests([store / name for name in files])):
-            if digest != expected["sha256"]:
+        read = [name for name in files if not name.startswith(SENT_ONLY)]
+        for name, digest in zip(read, _digests([store / name for name in read])):
+            if digest != files[name]["sha256"]:
                 raise StoreError(f"{path}: store is damaged: {name} does not match its checksum; {rebuild}")
     except (KeyError, TypeError, AttributeError):
         raise StoreError(f"{path}: store manifest is unreadable; {rebuild}") from None
@@ -363,7 +372,7 @@ def kept_answer(query: str) -> str:
 
 def served_file(path: Path, manifest: dict, name: str) -> Path:
     """A file of the folder to send to a client: listed in the manifest checked at opening, a
-    regular file (no link followed) of the size it had then."""
+    regular file (no link followed) of the size it had then, and a dump (`SENT_ONLY`) of its checksum."""
     entry = manifest["files"].get(name)
     file = Path(path) / name
     try:
@@ -371,6 +380,14 @@ def served_file(path: Path, manifest: dict, name: str) -> Path:
     except OSError:
         stat = None
     if entry is None or stat is None or not os.path.isfile(file) or os.path.islink(file) or \
-            stat.st_size != entry["size"]:
+            stat.st_size != entry["size"] or \
+            name.startswith(SENT_ONLY) and not _as_built(str(file), entry["sha256"], stat.st_ino, stat.st_mtime_ns):
         raise StoreError(f"{path}: {name} is not the file the store was built with; rebuild it")
     return file
+
+
+@functools.lru_cache(maxsize=32)
+def _as_built(file: str, sha256: str, inode: int, modified: int) -> bool:
+    """Whether a file sent only to clients has the checksum the manifest gives: hashed once while it
+    is the same file (the same inode, unmodified), at its first sending."""
+    return _digest(Path(file)) == sha256

@@ -71,6 +71,29 @@ def test_a_damaged_store_is_one_line(cli, built, tmp_path):
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+def test_a_damaged_dump_is_found_when_sent(cli, built, tmp_path):
+    """A dump is only ever sent to clients, so its checksum is checked when it is first sent, not at
+    every opening: the store still answers, the damaged dump is never sent, nor is the one that replaces it."""
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(built, copy)
+    dump = copy / "dumps" / "derbygraph.ttl"
+    data = bytearray(dump.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    dump.write_bytes(bytes(data))
+    answer = cli("query", "ASK { ?s ?p ?o }", "--store", str(copy))
+    assert answer.returncode == 0 and "true" in answer.stdout.lower(), answer.stderr
+    dataset = Dataset.open(copy)
+    assert dump_file(dataset, "nq")[0] == copy / "dumps" / "derbygraph.nq"  # the other dump is whole
+    with pytest.raises(StoreError, match="dumps/derbygraph.ttl"):
+        dump_file(dataset, "turtle")
+    data[len(data) // 2] ^= 0xFF
+    dump.unlink()
+    dump.write_bytes(bytes(data))  # the file as built, again (a new inode): sent
+    assert dump_file(dataset, "turtle")[0] == dump
+
+
 def test_a_planted_dump_is_not_served(built, tmp_path):
     import shutil
 
