@@ -48,7 +48,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from derbygraph.errors import UserError
+from derbygraph.errors import Failed, UserError
 
 MANIFEST = "manifest.json"
 ENGINE = "oxigraph"
@@ -70,6 +70,10 @@ SENT_ONLY = (DUMPS + "/",)
 
 class StoreError(UserError):
     """A store folder that cannot be opened or written; str() is one line for the user."""
+
+
+class NotAsBuilt(StoreError, Failed):
+    """A file of an opened store is no longer the one its build wrote: the server's fault, not the asker's."""
 
 
 def _versions(path: Path) -> str:
@@ -382,7 +386,7 @@ def served_file(path: Path, manifest: dict, name: str) -> Path:
     if entry is None or stat is None or not os.path.isfile(file) or os.path.islink(file) or \
             stat.st_size != entry["size"] or \
             name.startswith(SENT_ONLY) and not _as_built(str(file), entry["sha256"], stat.st_ino, stat.st_mtime_ns):
-        raise StoreError(f"{path}: {name} is not the file the store was built with; rebuild it")
+        raise NotAsBuilt(f"{path}: {name} is not the file the store was built with; rebuild it")
     return file
 
 

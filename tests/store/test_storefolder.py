@@ -73,8 +73,11 @@ def test_a_damaged_store_is_one_line(cli, built, tmp_path):
 
 def test_a_damaged_dump_is_found_when_sent(cli, built, tmp_path):
     """A dump is only ever sent to clients, so its checksum is checked when it is first sent, not at
-    every opening: the store still answers, the damaged dump is never sent, nor is the one that replaces it."""
+    every opening: the store still answers, and the damaged dump is never sent (500), the file as
+    built again is."""
     import shutil
+
+    from derbygraph.web.app import create_app
 
     copy = tmp_path / "copy"
     shutil.copytree(built, copy)
@@ -88,6 +91,8 @@ def test_a_damaged_dump_is_found_when_sent(cli, built, tmp_path):
     assert dump_file(dataset, "nq")[0] == copy / "dumps" / "derbygraph.nq"  # the other dump is whole
     with pytest.raises(StoreError, match="dumps/derbygraph.ttl"):
         dump_file(dataset, "turtle")
+    answer = create_app(dataset).test_client().get("/dumps/derbygraph.ttl")
+    assert answer.status_code == 500 and b"rebuild" in answer.data  # the server's fault, not the asker's
     data[len(data) // 2] ^= 0xFF
     dump.unlink()
     dump.write_bytes(bytes(data))  # the file as built, again (a new inode): sent
