@@ -385,13 +385,14 @@ def served_file(path: Path, manifest: dict, name: str) -> Path:
         stat = None
     if entry is None or stat is None or not os.path.isfile(file) or os.path.islink(file) or \
             stat.st_size != entry["size"] or \
-            name.startswith(SENT_ONLY) and not _as_built(str(file), entry["sha256"], stat.st_ino, stat.st_mtime_ns):
+            name.startswith(SENT_ONLY) and not _as_built(str(file), entry["sha256"], stat.st_ino, stat.st_ctime_ns):
         raise NotAsBuilt(f"{path}: {name} is not the file the store was built with; rebuild it")
     return file
 
 
 @functools.lru_cache(maxsize=32)
-def _as_built(file: str, sha256: str, inode: int, modified: int) -> bool:
+def _as_built(file: str, sha256: str, inode: int, changed: int) -> bool:
     """Whether a file sent only to clients has the checksum the manifest gives: hashed once while it
-    is the same file (the same inode, unmodified), at its first sending."""
+    is the same file, at its first sending. `changed` is the inode's change time, which every write
+    and every setting of the times moves, and which no program can set back."""
     return _digest(Path(file)) == sha256
