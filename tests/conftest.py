@@ -355,10 +355,13 @@ def listener():
 # --- the real NHS ODS registry files, imported and built once per session -----------------------
 
 
+REGISTRY_FILES = ("succ.csv", "etr.csv", "trust-listing.csv")  # in ../shared/ods/
+
+
 @pytest.fixture(scope="session")
 def registry_files() -> Path:
     folder = shared_dir("ods")
-    for name in ("succ.csv", "etr.csv", "trust-listing.csv"):
+    for name in REGISTRY_FILES:
         if not (folder / name).is_file():
             pytest.skip(f"{folder / name} is absent (the ODS registry files live in ../shared/ods/)")
     return folder
@@ -397,7 +400,7 @@ def pytest_collection_finish(session):
     if not any("registry_store" in item.fixturenames for item in session.items):
         return
     files, factory = SHARED / "ods", session.config._tmp_path_factory
-    if not all((files / name).is_file() for name in ("succ.csv", "etr.csv", "trust-listing.csv")):
+    if not all((files / name).is_file() for name in REGISTRY_FILES):
         return  # the fixture skips, saying why
 
     def build() -> None:

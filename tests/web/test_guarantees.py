@@ -151,10 +151,15 @@ def test_slow_connections_do_not_keep_new_clients_out(server):
             sock.close()
 
 
+def stat_fields(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command's name (state first, niceness 17th)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def stopped(pid: int) -> bool:
     """Whether the kernel has put `pid` in the stopped state yet (SIGSTOP takes effect when the
     process is next scheduled, which on a busy machine can be after the next request arrives)."""
-    return Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0] in (b"T", b"t")
+    return stat_fields(pid)[0] in ("T", "t")
 
 
 def test_a_stopped_or_dead_idle_worker_costs_no_query(server):
@@ -173,7 +178,7 @@ def test_a_stopped_or_dead_idle_worker_costs_no_query(server):
 
 
 def niceness(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+    return int(stat_fields(pid)[16])
 
 
 def test_a_worker_yields_the_cores_to_the_server(server):
@@ -261,7 +266,7 @@ def test_a_clean_stop(signum):
     assert scratch and not [p for p in scratch if p.exists()], scratch
     time.sleep(0.5)
     assert not [pid for pid in children if Path(f"/proc/{pid}").exists()
-                and Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0] != "Z"]
+                and stat_fields(pid)[0] != "Z"]
 
 
 def test_a_busy_port_is_found_before_any_build():
@@ -295,4 +300,4 @@ def test_a_stop_during_a_query_answers_it_503_without_a_traceback(signum):
     assert "Traceback" not in err and "stopped" in err, err
     time.sleep(0.5)
     assert not [pid for pid in children if Path(f"/proc/{pid}").exists()
-                and Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0] != "Z"]
+                and stat_fields(pid)[0] != "Z"]
