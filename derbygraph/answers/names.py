@@ -15,11 +15,12 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 import pyoxigraph as ox
 
-from derbygraph import dates, deadline, resources, vocab
+from derbygraph import dates, deadline, matching, resources, vocab
+from derbygraph.answers import indexes
 from derbygraph.answers.members import members
 from derbygraph.matching import (
     ACRONYM,
@@ -119,28 +120,38 @@ class NameIndex:
     """Every name of every organisation, searchable by forgiving word match."""
 
     def __init__(self, entries: list[Entry]):
-        self.entries = entries
-        self._by_token: dict[str, set[int]] = defaultdict(set)
-        self._names: dict[str, list[str]] = defaultdict(list)
-        self._periods: dict[str, list[int]] = defaultdict(list)
+        """The index of `entries`, in the order `from_dataset` gives them."""
+        by_token, names, periods, exact = defaultdict(list), defaultdict(list), defaultdict(list), {}
         for number, entry in enumerate(entries):
             for token in set(entry.core) | initials(entry):
-                self._by_token[token].add(number)
-            if entry.kind != "code" and entry.name not in self._names[entry.org]:
-                self._names[entry.org].append(entry.name)
+                by_token[token].append(number)
+            if entry.kind != "code" and entry.name not in names[entry.org]:
+                names[entry.org].append(entry.name)
             if entry.kind == "name" and entry.dated:
-                self._periods[entry.org].append(number)
-        for numbers in self._periods.values():  # oldest first: by the first day each may be in force
+                periods[entry.org].append(number)
+            exact.setdefault(" ".join(entry.tokens), number)  # the first entry of a name, as search orders them
+        for numbers in periods.values():  # oldest first: by the first day each may be in force
             numbers.sort(key=lambda n: (entries[n].window.possibly_from, entries[n].start or "", entries[n].name))
-        self._sorted_tokens = sorted(self._by_token)
-        self._exact: dict[tuple[str, ...], Entry] = {}
-        for entry in entries:  # the first entry of a name wins, as search's ordering would have it
-            self._exact.setdefault(entry.tokens, entry)
+        self._hold(entries, dict(by_token), dict(names), dict(periods), exact)
+
+    def _hold(self, entries: list[Entry], by_token: dict[str, list[int]], names: dict[str, list[str]],
+              periods: dict[str, list[int]], exact: dict[str, int]) -> None:
+        self.entries = entries
+        self._by_token = by_token  # a word (or initials) -> the entries holding it, in order
+        self._names = names        # an organisation -> its names, labels first
+        self._periods = periods    # an organisation -> its dated names, oldest first
+        self._exact = exact        # a name's words, space-separated -> its first entry
+        self._sorted_tokens = sorted(by_token)
 
     @classmethod
     def of(cls, dataset) -> "NameIndex":
-        """The dataset's index, made once and kept with it."""
-        return dataset.memo(cls.from_dataset)
+        """The dataset's index of organisations' names, made once and kept with it."""
+        return dataset.memo(_organisations)
+
+    @classmethod
+    def of_sites(cls, dataset) -> "NameIndex":
+        """The dataset's index of sites' names, made once and kept with it."""
+        return dataset.memo(_sites)
 
     @classmethod
     def from_dataset(cls, dataset, things: str = ORGANISATIONS) -> "NameIndex":
@@ -160,6 +171,34 @@ class NameIndex:
                                      row["end"].value if row["end"] else None, window))
         entries.sort(key=lambda e: (e.org, e.kind != "label", e.start or "", e.name))
         return cls(entries)
+
+    def state(self) -> dict:
+        """The index as JSON (`from_state` reads it back): each name's words once, the entries
+        naming them by number, and the lookups as made."""
+        spelt: dict[str, int] = {}
+        for entry in self.entries:
+            spelt.setdefault(entry.name, len(spelt))
+        firsts = {entry.name: entry for entry in reversed(self.entries)}
+        return {"names": [[name, firsts[name].tokens, firsts[name].core] for name in spelt],
+                "entries": [[e.org, spelt[e.name], e.kind, e.start, e.end,
+                             astuple(e.window) if e.window is not None else None] for e in self.entries],
+                "by_token": self._by_token, "names_of": self._names, "periods": self._periods, "exact": self._exact}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "NameIndex":
+        """The index `state` gave: nothing is worked out again."""
+        spelt = [(name, tuple(tokens), tuple(distinctive)) for name, tokens, distinctive in state["names"]]
+        windows: dict[tuple, dates.Window] = {}  # a name period's window, shared by its name and spellings
+        entries = []
+        for org, name, kind, start, end, window in state["entries"]:
+            if window is not None:
+                window = tuple(window)
+                window = windows.get(window) or windows.setdefault(window, dates.Window(*window))
+            text, tokens, distinctive = spelt[name]
+            entries.append(Entry(org, text, kind, tokens, distinctive, start, end, window))
+        index = cls.__new__(cls)
+        index._hold(entries, state["by_token"], state["names_of"], state["periods"], state["exact"])
+        return index
 
     def periods_of(self, org: str) -> list[Entry]:
         """The dated names of `org`, oldest first."""
@@ -193,12 +232,12 @@ class NameIndex:
             if len(token) >= 3:  # prefixes: "derb" finds "derbyshire"
                 at = bisect.bisect_left(self._sorted_tokens, token)
                 while at < len(self._sorted_tokens) and self._sorted_tokens[at].startswith(token):
-                    found |= self._by_token[self._sorted_tokens[at]]
+                    found.update(self._by_token[self._sorted_tokens[at]])
                     at += 1
             if token not in self._by_token:  # typos
                 typos[token] = close_words(token, self._sorted_tokens)
                 for close in typos[token]:
-                    found |= self._by_token[close]
+                    found.update(self._by_token[close])
             each.append(found)
         if not each:
             return set(), typos
@@ -268,9 +307,9 @@ class NameIndex:
         query = query.strip()
         if query in self._names:  # an organisation's IRI
             return Choice(query, Match(query, 1.0, self._names[query][0]))
-        exact = self._exact.get(tuple(words(query))) if at is None else None
+        exact = self._exact.get(" ".join(words(query))) if at is None else None
         if exact is not None:  # a name as written: no need to weigh every candidate
-            return Choice(query, Match(exact.org, 1.0, exact.name))
+            return Choice(query, Match(self.entries[exact].org, 1.0, self.entries[exact].name))
         found = self.search(query, limit, at, resolvable=True)
         if not found:
             return Choice(query, None)
@@ -287,6 +326,26 @@ class NameIndex:
     def resolve(self, query: str) -> Match | None:
         """The organisation a name, former name, acronym, code or IRI most likely means."""
         return self.choose(query).best
+
+def _made_from(things: str) -> str:
+    """What the index of the names of `things` is made from (`indexes.made_from`)."""
+    return indexes.made_from(f"names of {things}", (_names_query(things),), (__name__, matching.__name__, dates.__name__))
+
+
+def _organisations(dataset) -> NameIndex:
+    return indexes.kept_or_made(dataset, _made_from(ORGANISATIONS), NameIndex.from_state, NameIndex.from_dataset)
+
+
+def _sites(dataset) -> NameIndex:
+    return indexes.kept_or_made(dataset, _made_from(SITES), NameIndex.from_state,
+                                lambda dataset: NameIndex.from_dataset(dataset, SITES))
+
+
+def kept_indexes() -> dict:
+    """The name indexes a store folder keeps whole (`indexes`): what each is made from, and its state."""
+    return {_made_from(ORGANISATIONS): lambda dataset: NameIndex.of(dataset).state(),
+            _made_from(SITES): lambda dataset: NameIndex.of_sites(dataset).state()}
+
 
 def choose_lineage(service, query: str) -> Choice:
     """`NameIndex.choose` with the bodies of one lineage (of `service.dataset`) counted as one:

@@ -21,7 +21,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from derbygraph import dates, deadline, resources, vocab
+from derbygraph import dates, deadline, matching, resources, vocab
+from derbygraph.answers import indexes
 from derbygraph.answers.names import NameIndex, lineage_name_at
 from derbygraph.matching import core, words
 
@@ -75,29 +76,45 @@ class FieldIndex:
     district, and by address words."""
 
     def __init__(self, values: list[tuple[str, str, str]]):
-        self._exact: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # compacted value -> hits
-        self._addresses: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # word -> (org, field, value)
-        self._sizes: dict[str, int] = {}  # a worded value's distinct distinctive words
+        exact: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # compacted value -> hits
+        worded: dict[tuple[str, str, str], int] = {}  # an (org, field, value) matched by words -> its number
+        addresses: dict[str, list[int]] = defaultdict(list)  # word -> the worded values holding it
         for org, field, value in values:
             if field in WORDED:
+                number = worded.setdefault((org, field, value), len(worded))
                 for token in set(words(value)):
-                    self._addresses[token].append((org, field, value))
-                self._sizes[value] = max(1, len(set(core(words(value)))))
+                    addresses[token].append(number)
                 continue
-            self._exact[compact(value)].append((org, field, value))
+            exact[compact(value)].append((org, field, value))
             if field == "postcode" and district(value):
-                self._exact[district(value)].append((org, DISTRICT, value))
-        self._address_words = sorted(self._addresses)
+                exact[district(value)].append((org, DISTRICT, value))
+        sizes = [max(1, len(set(core(words(value))))) for _, _, value in worded]  # distinct distinctive words
+        self._hold(dict(exact), list(worded), dict(addresses), sizes)
+
+    def _hold(self, exact: dict[str, list], worded: list[tuple[str, str, str]], addresses: dict[str, list[int]],
+              sizes: list[int]) -> None:
+        self._exact, self._worded, self._addresses, self._sizes = exact, worded, addresses, sizes
+        self._address_words = sorted(addresses)
 
     @classmethod
     def of(cls, dataset) -> "FieldIndex":
         """The dataset's index, made once and kept with it."""
-        return dataset.memo(cls.from_dataset)
+        return dataset.memo(_fields)
 
     @classmethod
     def from_dataset(cls, dataset) -> "FieldIndex":
         return cls([(row["thing"].value, FIELDS[row["field"].value], row["value"].value)
                     for row in dataset.query(fields_query())])
+
+    def state(self) -> dict:
+        """The index as JSON (`from_state` reads it back)."""
+        return {"exact": self._exact, "worded": self._worded, "addresses": self._addresses, "sizes": self._sizes}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "FieldIndex":
+        index = cls.__new__(cls)
+        index._hold(state["exact"], [tuple(value) for value in state["worded"]], state["addresses"], state["sizes"])
+        return index
 
     def search(self, query: str) -> list[Hit]:
         """Every organisation a field matches, best first, each once."""
@@ -110,24 +127,25 @@ class FieldIndex:
         for org, field, value in self._exact.get(compact(query), []) if query.strip() else []:
             offer(Hit(org, SCORES[field], field, value))
         wanted = core(words(query))
-        for org, field, value, exact in self._address_matches(wanted):
-            cover = min(1.0, len(set(wanted)) / self._sizes[value])
+        for number, exact in self._address_matches(wanted):
+            org, field, value = self._worded[number]
+            cover = min(1.0, len(set(wanted)) / self._sizes[number])
             offer(Hit(org, round((WORDED_FROM + WORDED_SPAN * cover ** 0.5) * (1 if exact else PREFIXED), 4), field, value))
         return sorted(best.values(), key=lambda h: (-h.score, h.iri))
 
-    def _address_matches(self, wanted: list[str]):
-        """(org, field, value, every word exact) for addresses and sites holding every wanted word,
+    def _address_matches(self, wanted: list[str]) -> list[tuple[int, bool]]:
+        """(worded value, every word exact) for the addresses and sites holding every wanted word,
         whole or as the start of one of theirs (three letters or more)."""
         if not wanted:
             return []
-        found: dict[tuple[str, str, str], bool] = {}
+        found: dict[int, bool] = {}
         for number, token in enumerate(deadline.checked(wanted)):
-            here: dict[tuple[str, str, str], bool] = {}
+            here: dict[int, bool] = {}
             for word in self._words_like(token):
                 for key in self._addresses[word]:
                     here[key] = here.get(key, False) or word == token
             found = here if number == 0 else {k: found[k] and v for k, v in here.items() if k in found}
-        return [(org, field, value, exact) for (org, field, value), exact in found.items()]
+        return list(found.items())
 
     def _words_like(self, token: str) -> list[str]:
         if len(token) < 3:
@@ -137,6 +155,20 @@ class FieldIndex:
             like.append(self._address_words[at])
             at += 1
         return like
+
+
+def _fields(dataset) -> FieldIndex:
+    return indexes.kept_or_made(dataset, _made_from(), FieldIndex.from_state, FieldIndex.from_dataset)
+
+
+def _made_from() -> str:
+    """What the field index is made from (`indexes.made_from`)."""
+    return indexes.made_from("search fields", (fields_query(),), (__name__, matching.__name__))
+
+
+def kept_indexes() -> dict:
+    """The field index a store folder keeps whole (`indexes`): what it is made from, and its state."""
+    return {_made_from(): lambda dataset: FieldIndex.of(dataset).state()}
 
 
 def search(dataset, query: str, limit: int = 10, at: str | None = None) -> list[Hit]:

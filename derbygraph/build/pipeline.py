@@ -13,7 +13,7 @@ import itertools
 import json
 import time
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Mapping
 
 import pyoxigraph as ox
 
@@ -62,10 +62,11 @@ def build_dataset(extra: Iterable[Path] = (), progress: Progress | None = None) 
 
 
 def write_store(path: Path, extra: Iterable[Path] = (), progress: Progress | None = None,
-                keep: Iterable[str] = ()) -> Dataset:
+                keep: Iterable[str] = (), indexes: Mapping[str, Callable[[Dataset], object]] | None = None) -> Dataset:
     """Build, check, and write a store folder at `path` (see `storefolder.write`); the Dataset
     opened from it. The answers of the queries `keep` are kept in the folder, for every reader
-    that asks them (`Dataset.query`).
+    that asks them (`Dataset.query`), and so are `indexes`: for the text naming what each is made
+    from, what makes it from a Dataset, as JSON (read back by `Dataset.kept_index`).
 
     Any problem the checks find (`DataProblems`), or any failure (a broken file: `SourceError`; a
     full disk or a folder that is not ours: `StoreError`), leaves `path` untouched and says so.
@@ -73,7 +74,8 @@ def write_store(path: Path, extra: Iterable[Path] = (), progress: Progress | Non
     """
     path = Path(path)
     try:
-        storefolder.write(path, lambda folder: _build_into(folder, path, extra, progress, list(keep)), progress)
+        storefolder.write(path, lambda folder: _build_into(folder, path, extra, progress, list(keep), indexes or {}),
+                          progress)
     except SourceError as error:
         raise SourceError(f"{error}; {path} was left as it was") from None
     except OSError as error:
@@ -83,7 +85,7 @@ def write_store(path: Path, extra: Iterable[Path] = (), progress: Progress | Non
 
 
 def _build_into(folder: Path, path: Path, extra: Iterable[Path], progress: Progress | None,
-                keep: list[str]) -> None:
+                keep: list[str], indexes: Mapping[str, Callable[[Dataset], object]]) -> None:
     """Build and check into the new version folder: the store in memory, except what is derived
     for the answers alone (name windows, instants, event times) and the statement provenance
     (which the checks read by index lookups): these go straight into the on-disk store as they
@@ -101,7 +103,7 @@ def _build_into(folder: Path, path: Path, extra: Iterable[Path], progress: Progr
         raise DataProblems(problems, path)
     built = [disk, store]
     del store, disk  # from here only `built` holds them, so _fill can let each go
-    _fill(built, folder, progress, keep)
+    _fill(built, folder, progress, keep, indexes)
 
 
 # Quads handed to RocksDB's bulk loader at once: it holds about 0.9 kB a quad of what it is given
@@ -109,7 +111,8 @@ def _build_into(folder: Path, path: Path, extra: Iterable[Path], progress: Progr
 _LOAD_AT_ONCE = 250_000
 
 
-def _fill(built: list[ox.Store], folder: Path, progress: Progress | None, keep: list[str]) -> None:
+def _fill(built: list[ox.Store], folder: Path, progress: Progress | None, keep: list[str],
+          indexes: Mapping[str, Callable[[Dataset], object]]) -> None:
     """The store folder's files from `built`, the on-disk store holding what was derived apart
     and the store built in memory holding the rest: the dumps (written from memory, several
     times faster than from disk), the rest of the on-disk (RocksDB) store, then the VoID
@@ -144,10 +147,13 @@ def _fill(built: list[ox.Store], folder: Path, progress: Progress | None, keep: 
         progress(f"loaded the on-disk store ({time.perf_counter() - started:.2f} s)")
     written = Dataset(disk)
     (folder / storefolder.STATISTICS).write_text(json.dumps(dumps.count_statistics(written)), encoding="utf-8")
-    if keep:
+    if keep or indexes:
         (folder / storefolder.KEPT).mkdir()
     for query in keep:  # asked of the store as written, so a reader gets what the store would answer
         disk.query(query).serialize(str(folder / storefolder.kept_answer(query)), ox.QueryResultsFormat.JSON)
+    for made_from, make in indexes.items():  # made as a reader of the store would make them
+        with (folder / storefolder.kept_index(made_from)).open("x", encoding="utf-8") as stream:
+            json.dump(make(written), stream, separators=(",", ":"))
     del written, disk  # closed before the folder is checksummed and moved
     if progress:
         progress(f"wrote the store, dumps and statistics ({time.perf_counter() - started:.2f} s)")

@@ -20,11 +20,11 @@ from .group import DEFAULT_STORE, data_option, fail, main, open_dataset, open_re
 @click.option("--store", default=DEFAULT_STORE, show_default=True, metavar="DIR", help="Where to write the store.")
 def build(data: tuple[str, ...], store: str) -> None:
     """Load ontology + data (+ extra files), validate, infer, write a persistent store."""
-    from derbygraph.answers import kept_queries
+    from derbygraph.answers import kept_indexes, kept_queries
     from derbygraph.build import write_store
 
     click.echo(f"derbygraph build: {store}", err=True)
-    dataset = write_store(Path(store), [Path(p) for p in data], progress=progress, keep=kept_queries())
+    dataset = write_store(Path(store), [Path(p) for p in data], progress=progress, keep=kept_queries(), indexes=kept_indexes())
     click.echo(f"built {store}: {len(dataset)} quads, version {dataset.version}")
 
 

@@ -44,7 +44,7 @@ class Dataset:
         self.path = path          # the store folder, when the dataset was opened from one
         self.manifest = manifest  # its manifest, checked against its files at opening
         self._memos: dict = {}
-        self._memo_lock = threading.Lock()
+        self._memo_lock = threading.RLock()  # a made index may read another (bodies read the names)
 
     # --- opening (building is `build.build_dataset` and `build.write_store`) ------------
 
@@ -74,6 +74,15 @@ class Dataset:
             if kept in self._kept:
                 return rows.from_json(storefolder.served_file(self.path, self.manifest, kept).read_bytes())
         return rows.read(self.store.query(sparql, **options))
+
+    def kept_index(self, made_from: str):
+        """The index the build kept whole for `made_from` (`storefolder.kept_index`), as the JSON it
+        wrote; None when the folder keeps none (a store built in memory, a remote one, an older
+        build, or code that makes the index otherwise since)."""
+        kept = storefolder.kept_index(made_from)
+        if kept not in self._kept:
+            return None
+        return json.loads(storefolder.served_file(self.path, self.manifest, kept).read_bytes())
 
     @cached_property
     def _kept(self) -> frozenset[str]:
@@ -178,6 +187,12 @@ class Dataset:
             return self._memos[make]
         with deadline.paused(), self._memo_lock:  # made for every later request, not this one's
             if make not in self._memos:
-                self._memos[make] = make(self)
+                collecting = gc.isenabled()
+                gc.disable()  # it is many new containers and no garbage: each collection would walk them again
+                try:
+                    self._memos[make] = make(self)
+                finally:
+                    if collecting:
+                        gc.enable()
                 gc.freeze()
             return self._memos[make]

@@ -7,7 +7,9 @@
                              statistics.json the counts VoID publishes, computed once at build time
                              kept/           answers of whole queries that commands and start-ups read
                                              over the whole store (the registry's crosswalk facts, the
-                                             name index), as SPARQL JSON, each named by its query's digest
+                                             name index), as SPARQL JSON, each named by its query's
+                                             digest; and the indexes start-ups make of them, whole, as
+                                             JSON, each named by the digest of its queries and its code
 
 A store is recognised by construction, never by a file name alone:
 - A store is a folder whose manifest carries FORMAT and lists exactly the files in it. Opening
@@ -372,6 +374,13 @@ def kept_answer(query: str) -> str:
     """The file of the folder that keeps the answer of `query`: named by the digest of its exact
     text, so a query changed since the build is never answered from it."""
     return f"{KEPT}/{hashlib.sha256(query.encode('utf-8')).hexdigest()[:32]}.srj"
+
+
+def kept_index(made_from: str) -> str:
+    """The file of the folder that keeps an index whole: named by the digest of `made_from`, text
+    naming everything the index is made from (its queries and the code that makes it), so an index
+    whose making changed since the build is never read from it."""
+    return f"{KEPT}/{hashlib.sha256(made_from.encode('utf-8')).hexdigest()[:32]}.json"
 
 
 def served_file(path: Path, manifest: dict, name: str) -> Path:

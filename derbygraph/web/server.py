@@ -42,7 +42,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 from waitress.task import ThreadedTaskDispatcher
 
-from derbygraph.answers import kept_queries
+from derbygraph.answers import kept_indexes, kept_queries
 from derbygraph.answers.names import NameIndex
 from derbygraph.config import Config
 from derbygraph.errors import BadInput
@@ -89,7 +89,7 @@ def scratch_store(extra: list[Path], progress):
 
     scratch = Path(tempfile.mkdtemp(prefix="derbygraph-"))
     try:
-        yield write_store(scratch / "store", extra, progress=progress, keep=kept_queries())
+        yield write_store(scratch / "store", extra, progress=progress, keep=kept_queries(), indexes=kept_indexes())
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -30,14 +30,15 @@ def test_the_answers_a_store_keeps_are_the_stores_own_and_only_for_the_same_text
     import json
     from pathlib import Path
 
-    from derbygraph.answers import kept_queries
+    from derbygraph.answers import kept_indexes, kept_queries
     from derbygraph.answers.names import name_queries
     from derbygraph.store import storefolder
     from derbygraph.store.dataset import Dataset
 
     dataset = Dataset.open(Path(store))
     kept = [name for name in dataset.manifest["files"] if name.startswith(storefolder.KEPT + "/")]
-    assert sorted(kept) == sorted({storefolder.kept_answer(q) for q in kept_queries()})
+    assert sorted(kept) == sorted({storefolder.kept_answer(q) for q in kept_queries()} |
+                                  {storefolder.kept_index(made) for made in kept_indexes()})
     for query in kept_queries():
         from_store = dataset.store.query(query)
         read = dataset.query(query)

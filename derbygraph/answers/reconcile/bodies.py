@@ -15,9 +15,10 @@ Everything is read with two whole queries the first time it is needed.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 
-from derbygraph import dates, resources, vocab
+from derbygraph import dates, matching, resources, vocab
+from derbygraph.answers import indexes, names
 from derbygraph.answers.names import NameIndex
 
 
@@ -59,15 +60,22 @@ class Body:
 class Bodies:
     """Every organisation's body, lineage, life and codes, read once."""
 
-    def __init__(self, dataset):
-        self.dataset = dataset
-        self._of: dict[str, str] = {}
-        self.bodies: dict[str, Body] = {}
+    def __init__(self, bodies: dict[str, Body], of: dict[str, str]):
+        self.bodies = bodies  # a body's key (`Body.iri`) -> the body
+        self._of = of         # an organisation -> the key of its body
         self._lineages: dict[str, list[str]] = defaultdict(list)
-        self._read()
+        for key, body in bodies.items():
+            self._lineages[body.lineage].append(key)
 
-    def _read(self) -> None:
-        rows = list(self.dataset.query(resources.sparql(__file__, "organisations")))
+    @classmethod
+    def of_dataset(cls, dataset) -> "Bodies":
+        """The dataset's bodies, made once and kept with it."""
+        return dataset.memo(_bodies)
+
+    @classmethod
+    def from_dataset(cls, dataset) -> "Bodies":
+        """The bodies, read with two whole queries (and the name index)."""
+        rows = list(dataset.query(resources.sparql(__file__, "organisations")))
         same: dict[str, str] = {}
         registry = vocab.ID + "ods/"
         for row in rows:  # a registry code asserted the same as a documents' body is that body
@@ -75,14 +83,16 @@ class Bodies:
             if row["same"] is not None and org.startswith(registry) and not row["same"].value.startswith(registry):
                 same[org] = row["same"].value
         opened: dict[str, tuple] = {}
+        bodies: dict[str, Body] = {}
+        of: dict[str, str] = {}
         for row in rows:
             org = row["org"].value
             key = same.get(org, org)
-            self._of[org] = key
-            body = self.bodies.get(key)
+            of[org] = key
+            body = bodies.get(key)
             if body is None:
                 lineage = row["lineage"].value if row["lineage"] is not None else key
-                body = self.bodies[key] = Body(key, lineage)
+                body = bodies[key] = Body(key, lineage)
             if org not in body.members:
                 body.members.append(org)
             if row["code"] is not None:
@@ -94,33 +104,21 @@ class Bodies:
                     body.codes.append(code)
                 if org == key:
                     opened[key] = (code.opened, code.closed)
-        self._date(opened)
-        for key, body in self.bodies.items():
+        _date(dataset, bodies, of, opened)
+        for key, body in bodies.items():
             body.members.sort(key=lambda m: (m != key, m))
-            self._lineages[body.lineage].append(key)
+        return cls(bodies, of)
 
-    def _date(self, opened: dict[str, tuple]) -> None:
-        """Each body's life from its name periods, its own code's dates and its changes."""
-        starts, ends, open_ended = defaultdict(list), defaultdict(list), set()
-        for key, (start, end) in opened.items():  # a code open with no close may have been succeeded
-            starts[key] += [start] if start else []
-            ends[key] += [end] if end else []
-        for key in self.bodies:
-            for period in NameIndex.of(self.dataset).periods_of(key):
-                if period.start:
-                    starts[key].append(period.start)
-                    if not period.end:
-                        open_ended.add(key)
-                if period.end:
-                    ends[key].append(period.end)
-        for row in self.dataset.query(resources.sparql(__file__, "changes")):
-            key = self._of.get(row["org"].value)
-            if key is not None and key == row["org"].value:
-                (starts if row["role"].value.endswith("resultingOrganization") else ends)[key].append(row["date"].value)
-        for key, body in self.bodies.items():
-            body.dated = bool(starts[key] or ends[key])
-            body.start = min(starts[key], default=None)
-            body.end = None if key in open_ended or not ends[key] else max(ends[key])
+    def state(self) -> dict:
+        """The bodies as JSON (`from_state` reads them back)."""
+        return {"bodies": [[b.iri, b.lineage, b.members, [astuple(c) for c in b.codes], b.start, b.end, b.dated]
+                           for b in self.bodies.values()], "of": self._of}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "Bodies":
+        bodies = {key: Body(key, lineage, members, [Code(*code) for code in codes], start, end, dated)
+                  for key, lineage, members, codes, start, end, dated in state["bodies"]}
+        return cls(bodies, state["of"])
 
     def of(self, org: str) -> Body | None:
         """The body an organisation (a documents' body or a registry code) belongs to."""
@@ -154,3 +152,42 @@ def _overlap(body: Body, code: Code) -> bool:
     if body.end and code.opened and not dates.after(body.end, code.opened):
         return False
     return not (body.start and code.closed and not dates.after(code.closed, body.start))
+
+
+def _date(dataset, bodies: dict[str, Body], of: dict[str, str], opened: dict[str, tuple]) -> None:
+    """Each body's life from its name periods, its own code's dates and its changes."""
+    starts, ends, open_ended = defaultdict(list), defaultdict(list), set()
+    for key, (start, end) in opened.items():  # a code open with no close may have been succeeded
+        starts[key] += [start] if start else []
+        ends[key] += [end] if end else []
+    for key in bodies:
+        for period in NameIndex.of(dataset).periods_of(key):
+            if period.start:
+                starts[key].append(period.start)
+                if not period.end:
+                    open_ended.add(key)
+            if period.end:
+                ends[key].append(period.end)
+    for row in dataset.query(resources.sparql(__file__, "changes")):
+        key = of.get(row["org"].value)
+        if key is not None and key == row["org"].value:
+            (starts if row["role"].value.endswith("resultingOrganization") else ends)[key].append(row["date"].value)
+    for key, body in bodies.items():
+        body.dated = bool(starts[key] or ends[key])
+        body.start = min(starts[key], default=None)
+        body.end = None if key in open_ended or not ends[key] else max(ends[key])
+
+
+def _made_from() -> str:
+    """What the bodies are made from (`indexes.made_from`): their queries, and the name index's."""
+    return indexes.made_from("reconciliation bodies", tuple(resources.sparql(__file__, name) for name in ("organisations", "changes")),
+                             (__name__, names.__name__, matching.__name__, dates.__name__))
+
+
+def _bodies(dataset) -> Bodies:
+    return indexes.kept_or_made(dataset, _made_from(), Bodies.from_state, Bodies.from_dataset)
+
+
+def kept_indexes() -> dict:
+    """The bodies a store folder keeps whole (`indexes`): what they are made from, and their state."""
+    return {_made_from(): lambda dataset: Bodies.of_dataset(dataset).state()}

@@ -77,11 +77,11 @@ class ReconcileService:
 
     @cached_property
     def sites(self) -> NameIndex:
-        return NameIndex.from_dataset(self.dataset, SITES)
+        return NameIndex.of_sites(self.dataset)
 
     @cached_property
     def bodies(self) -> Bodies:
-        return Bodies(self.dataset)
+        return Bodies.of_dataset(self.dataset)
 
     @cached_property
     def types(self) -> Kinds:
