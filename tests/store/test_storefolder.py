@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -69,6 +70,41 @@ def test_a_damaged_store_is_one_line(cli, built, tmp_path):
     result = cli("query", "ASK { ?s ?p ?o }", "--store", str(copy))
     assert result.returncode == 1 and "damaged" in result.stderr and biggest.name in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_file_changed_in_place_with_its_times_set_back_is_refused(cli, tmp_path):
+    """Opening reads no checksum of a file the build hashed and nothing changed since; a file
+    written in place (same inode, same size, its times set back) is hashed, and refused."""
+    path = tmp_path / "store"
+    write_store(path)
+    biggest = max((Dataset.open(path).path / "oxigraph").iterdir(), key=lambda p: p.stat().st_size)
+    times = biggest.stat()
+    with biggest.open("r+b") as stream:
+        stream.seek(times.st_size // 2)
+        byte = stream.read(1)
+        stream.seek(times.st_size // 2)
+        stream.write(bytes([byte[0] ^ 0xFF]))
+    os.utime(biggest, ns=(times.st_atime_ns, times.st_mtime_ns))
+    assert biggest.stat().st_ino == times.st_ino and biggest.stat().st_size == times.st_size
+    result = cli("query", "ASK { ?s ?p ?o }", "--store", str(path))
+    assert result.returncode == 1 and "damaged" in result.stderr and biggest.name in result.stderr
+
+
+def test_only_a_file_the_build_did_not_hash_as_it_is_is_hashed_at_opening(built, tmp_path, monkeypatch):
+    import shutil
+
+    from derbygraph.store import storefolder
+
+    hashed = []
+    digest = storefolder._digest
+    monkeypatch.setattr(storefolder, "_digest", lambda file: hashed.append(file.name) or digest(file))
+    Dataset.open(built)
+    assert hashed == []  # every file as the build hashed it
+    copy = tmp_path / "copy"
+    shutil.copytree(built, copy)  # other inodes: every file read is hashed
+    Dataset.open(copy)
+    files = Dataset.open(built).manifest["files"]
+    assert sorted(hashed) == sorted(Path(name).name for name in files if not name.startswith("dumps/"))
 
 
 def test_a_damaged_dump_is_found_when_sent(cli, built, tmp_path):
