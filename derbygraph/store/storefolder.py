@@ -12,9 +12,11 @@
                                              JSON, each named by the digest of its queries and its code
 
 A store is recognised by construction, never by a file name alone:
-- A store is a folder whose manifest carries FORMAT and lists exactly the files in it. Opening
-  checks every file against it and refuses any file or folder it does not list (a RocksDB log or
-  table dropped in would be served), a changed or missing file: one clear line, never a crash.
+- A store is a folder whose manifest carries FORMAT and lists exactly the files in it, each with
+  its size, SHA-256, inode and change time as the build hashed it. Opening checks every file
+  against it (hashing those that are no longer the very file the build hashed) and refuses any
+  file or folder it does not list (a RocksDB log or table dropped in would be served), a changed
+  or missing file: one clear line, never a crash.
   (A dump, only ever sent to clients, is checked by size then and by checksum when first sent.)
 - `build --store DIR` writes a new version folder beside DIR and then points DIR at it with one
   rename of a new link over DIR (or, when DIR is a folder, one exchange rename): DIR is the old
