@@ -175,13 +175,11 @@ class NameIndex:
     def state(self) -> dict:
         """The index as JSON (`from_state` reads it back): each name's words once, the entries
         naming them by number, and the lookups as made."""
-        spelt: dict[str, int] = {}  # a name -> its number among the names (its words are the same in every entry)
-        names = []
+        spelt: dict[str, int] = {}
         for entry in self.entries:
-            if entry.name not in spelt:
-                spelt[entry.name] = len(names)
-                names.append([entry.name, entry.tokens, entry.core])
-        return {"names": names,
+            spelt.setdefault(entry.name, len(spelt))
+        firsts = {entry.name: entry for entry in reversed(self.entries)}
+        return {"names": [[name, firsts[name].tokens, firsts[name].core] for name in spelt],
                 "entries": [[e.org, spelt[e.name], e.kind, e.start, e.end,
                              astuple(e.window) if e.window is not None else None] for e in self.entries],
                 "by_token": self._by_token, "names_of": self._names, "periods": self._periods, "exact": self._exact}
@@ -328,7 +326,6 @@ class NameIndex:
     def resolve(self, query: str) -> Match | None:
         """The organisation a name, former name, acronym, code or IRI most likely means."""
         return self.choose(query).best
-
 
 def _made_from(things: str) -> str:
     """What the index of the names of `things` is made from (`indexes.made_from`)."""
