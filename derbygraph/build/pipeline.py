@@ -153,7 +153,9 @@ def _fill(built: list[ox.Store], folder: Path, progress: Progress | None, keep: 
         disk.query(query).serialize(str(folder / storefolder.kept_answer(query)), ox.QueryResultsFormat.JSON)
     for made_from, make in indexes.items():  # made as a reader of the store would make them
         with (folder / storefolder.kept_index(made_from)).open("x", encoding="utf-8") as stream:
-            json.dump(make(written), stream, separators=(",", ":"))
+            # json.dumps, not json.dump: only the one-shot encoder is C (json.dump streams
+            # through the pure-Python one, 1.6 s of the registry's 24 s build)
+            stream.write(json.dumps(make(written), separators=(",", ":")))
     del written, disk  # closed before the folder is checksummed and moved
     if progress:
         progress(f"wrote the store, dumps and statistics ({time.perf_counter() - started:.2f} s)")
