@@ -43,7 +43,7 @@ def shared_dir(name: str) -> Path:
 def pytest_xdist_auto_num_workers(config) -> int:
     """`-n auto`: one test process more than there are cores. A tenth of the suite's time is spent
     waiting (time limits and deadlines running out, answers left unread on purpose), and a core
-    would stand idle meanwhile: on 2 cores, 3 processes ran the suite in 164-180 s, 2 in 190-208 s,
+    would stand idle meanwhile: on 2 cores, 3 processes ran the suite in 164-192 s, 2 in 190-208 s,
     with the same results."""
     return len(os.sched_getaffinity(0)) + 1
 
