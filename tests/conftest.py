@@ -40,6 +40,7 @@ def shared_dir(name: str) -> Path:
     return path
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: `-p no:xdist` runs without it
 def pytest_xdist_auto_num_workers(config) -> int:
     """`-n auto`: one test process more than there are cores. A tenth of the suite's time is spent
     waiting (time limits and deadlines running out, answers left unread on purpose), and a core

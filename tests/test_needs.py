@@ -29,3 +29,13 @@ def test_a_missing_dependency_fails_only_in_ci(tmp_path, ci, outcome):
     assert outcome in result.stdout, result.stdout[-2000:]
     assert "needs the Python package derbygraph_no_such_package" in result.stdout
     assert "needs derbygraph-no-such-program (apt-get install nothing)" in result.stdout
+
+
+def test_the_suite_runs_without_pytest_xdist():
+    """`-p no:xdist`, or a clone without the package: the suite's hook for pytest-xdist
+    (`tests/conftest.py`) is optional, not an error that stops every test."""
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist",
+                             "--collect-only", "-q", "tests/test_shorten.py"],
+                            cwd=root, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "2 tests collected" in result.stdout, result.stdout[-2000:] + result.stderr[-2000:]

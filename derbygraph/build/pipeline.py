@@ -154,7 +154,7 @@ def _fill(built: list[ox.Store], folder: Path, progress: Progress | None, keep: 
     for made_from, make in indexes.items():  # made as a reader of the store would make them
         with (folder / storefolder.kept_index(made_from)).open("x", encoding="utf-8") as stream:
             # json.dumps, not json.dump: only the one-shot encoder is C (json.dump streams
-            # through the pure-Python one, 1.6 s of the registry's 24 s build)
+            # through the pure-Python one: 0.25 s against 0.06 s for the registry's name index)
             stream.write(json.dumps(make(written), separators=(",", ":")))
     del written, disk  # closed before the folder is checksummed and moved
     if progress:

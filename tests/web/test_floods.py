@@ -111,7 +111,9 @@ def lineage_during_flood(server, path: str, body: bytes | None, headers: dict) -
 
 # --- the costliest requests the limits admit, on the registry (21,084 codes): stopped at the deadline
 
-DEADLINE = 2  # seconds (`--answer-timeout` and `--queue-wait`; 5 by default): each costly request holds the flood as long, and waits as long for its turn
+# seconds (`--answer-timeout` and `--queue-wait`; 5 by default): each costly request holds the
+# flood as long, and waits as long for its turn
+DEADLINE = 2
 
 
 def typos(seed: int) -> str:
@@ -122,7 +124,8 @@ def typos(seed: int) -> str:
 
 @pytest.fixture(scope="module")
 def registry_server(registry_store):
-    running = Server("--store", registry_store, "--workers", "1", "--answer-timeout", str(DEADLINE), "--queue-wait", str(DEADLINE))
+    running = Server("--store", registry_store, "--workers", "1", "--answer-timeout", str(DEADLINE),
+                     "--queue-wait", str(DEADLINE))
     yield running
     running.stop()
 
