@@ -3,7 +3,8 @@
 The index is built once when a dataset is opened: a token table over rdfs:label, the names of
 name periods (and their variant spellings, with the dates each was borne), acronyms and codes.
 A lookup touches only the entries that share a token (or a token prefix) with the query, never
-every label.
+every label, and a search scores first the names that can score most (by how many of the query's
+words each holds, and how many words it has), stopping once the rest could not be listed.
 
 The matching policy lives here and nowhere else: how close is "the name itself", when a best
 match is too close to the next one to pick silently (`choose`), and what the pages, the CLI and the
@@ -142,6 +143,7 @@ class NameIndex:
         self._periods = periods    # an organisation -> its dated names, oldest first
         self._exact = exact        # a name's words, space-separated -> its first entry
         self._sorted_tokens = sorted(by_token)
+        self._sizes = [len(entry.core) for entry in entries]  # each name's distinctive words: its score's bound
 
     @classmethod
     def of(cls, dataset) -> "NameIndex":
@@ -219,10 +221,12 @@ class NameIndex:
     def organisations(self) -> list[str]:
         return sorted(self._names)
 
-    def _candidates(self, tokens: list[str], every_word: bool = False) -> tuple[set[int], dict[str, frozenset[str]]]:
+    def _candidates(self, tokens: list[str], every_word: bool = False) \
+            -> tuple[set[int], dict[str, frozenset[str]], dict[int, int]]:
         """Entries sharing a word, a word's prefix or a likely typo with the query's `tokens` (with
         `every_word`, with each of its words; else with at least half its words, as a name must
-        to score at all: `matching.Scoring`); and the typos."""
+        to score at all: `matching.Scoring`); the typos; and how many of the query's words (as
+        often as typed) each entry holds, as its word, a prefix or a typo (`_bound` reads it)."""
         each: list[set[int]] = []
         typos: dict[str, frozenset[str]] = {}
         wanted = core(tokens)
@@ -240,27 +244,38 @@ class NameIndex:
                     found.update(self._by_token[close])
             each.append(found)
         if not each:
-            return set(), typos
-        if every_word:
-            return set.intersection(*each), typos
-        needed = max(1, (len(wanted) + 1) // 2)
-        if needed == 1:
-            return set.union(*each), typos
-        # A name scores only if at least half the query's words (counted as often as typed) are
-        # among its words, prefixes or typos, so only those are scored (at 1M triples, a full name's
-        # common words "community", "health", "services" found 24,000 names, most sharing one).
+            return set(), typos, {}
         times = Counter(wanted)
         held: Counter = Counter()
         for token, found in deadline.checked(zip(searched, each)):
             for _ in range(times[token]):
                 held.update(found)  # counted in C: a common word holds tens of thousands of names
-        return {number for number, count in held.items() if count >= needed}, typos
+        if every_word:
+            return set.intersection(*each), typos, held
+        needed = max(1, (len(wanted) + 1) // 2)
+        if needed == 1:
+            return set.union(*each), typos, held
+        # A name scores only if at least half the query's words (counted as often as typed) are
+        # among its words, prefixes or typos, so only those are scored (at 1M triples, a full name's
+        # common words "community", "health", "services" found 24,000 names, most sharing one).
+        return {number for number, count in held.items() if count >= needed}, typos, held
+
+    def _levels(self, candidates: set[int], held: dict[int, int], n: int) -> tuple[dict[float, list[int]], dict]:
+        """The candidates by the most each can score (`_bound`), so that the best are scored first;
+        and that bound of each shape (words held, distinctive words)."""
+        numbers = list(candidates)
+        shapes = list(zip(map(held.__getitem__, numbers), map(self._sizes.__getitem__, numbers)))
+        bounds = {shape: _bound(*shape, n) for shape in set(shapes)}
+        levels: dict[float, list[int]] = defaultdict(list)
+        for number, shape in zip(numbers, shapes):
+            levels[bounds[shape]].append(number)
+        return levels, bounds
 
     def scored(self, query: str) -> list[tuple[Entry, float]]:
         """Every name matching `query` with its score, best first: each name of an organisation on
         its own, for a caller that weighs each name's dates (reconciliation)."""
         tokens = words(query)
-        candidates, typos = self._candidates(tokens)
+        candidates, typos, _ = self._candidates(tokens)
         scoring = Scoring(tokens, typos)
         found = ((self.entries[number], scoring.of(self.entries[number])) for number in deadline.checked(candidates))
         return sorted((f for f in found if f[1] > 0), key=lambda f: (-f[1], f[0].org, f[0].name))
@@ -275,25 +290,49 @@ class NameIndex:
         """
         best: dict[str, tuple[tuple, int, bool]] = {}  # organisation -> (rank, entry number, borne then)
         tokens = words(query)
+        wanted = core(tokens)
         # A name lacking one of the query's words scores at most 0.25 + 0.4 (n - 1) / n (`score`),
         # below RESOLVE_AT for n <= 2 words: then only the names holding every word can resolve,
         # and they are all there is to score (a two-word name among 100,000 is a few entries).
-        candidates, typos = self._candidates(tokens, every_word=resolvable and len(core(tokens)) <= 2)
+        candidates, typos, held = self._candidates(tokens, every_word=resolvable and len(wanted) <= 2)
         scoring = Scoring(tokens, typos)
-        for number in deadline.checked(candidates):
-            entry = self.entries[number]
-            value = scoring.of(entry)
-            if value <= 0:
-                continue
-            borne = at is not None and entry.borne_at(at)
-            # An organisation's match is its best as the list ranks them (good enough to resolve,
-            # borne then, score), and among equals a name as the sources give it before a variant,
-            # then the first in the index's order (its label, then its names oldest first): not
-            # whichever the candidate set, ordered by the process's string hashing, met first.
-            rank = (value >= RESOLVE_AT, borne, value, entry.kind != "variant", -number)
-            held = best.get(entry.org)
-            if held is None or rank > held[0]:
-                best[entry.org] = (rank, number, borne)
+
+        def listed(key: tuple) -> bool:
+            """Whether a match ranked `key` (good enough to resolve, borne then, score) could still
+            be listed: not once `limit` organisations rank above anything it could be."""
+            if resolvable and key[0]:
+                return False
+            found = [(not rank[0], not borne, -rank[2]) for rank, _, borne in best.values() if rank[0] or not resolvable]
+            return len(found) < limit or heapq.nsmallest(limit, found)[-1] >= key
+
+        levels, shaped = self._levels(candidates, held, len(wanted)) if wanted else ({1.0: candidates}, {})
+        bounds = sorted(levels, reverse=True)
+        for level, bound in enumerate(bounds):
+            if not listed((bound < RESOLVE_AT, at is None, -bound)):
+                # the rest score at most `bound`, but a name whose initials a one-word query is
+                # (`matching.ACRONYM`): those hold the word as an initialism, so are among its own entries
+                rest, word = set(bounds[level:]), wanted[0]
+                numbers = [n for n in self._by_token.get(word, ()) if shaped[held[n], self._sizes[n]] in rest
+                           and word in initials(self.entries[n])] \
+                    if len(wanted) == 1 and listed((ACRONYM < RESOLVE_AT, at is None, -ACRONYM)) else []
+            else:
+                numbers = levels[bound]
+            for number in deadline.checked(numbers):
+                entry = self.entries[number]
+                value = scoring.of(entry)
+                if value <= 0:
+                    continue
+                borne = at is not None and entry.borne_at(at)
+                # An organisation's match is its best as the list ranks them (good enough to resolve,
+                # borne then, score), and among equals a name as the sources give it before a variant,
+                # then the first in the index's order (its label, then its names oldest first): not
+                # whichever the candidate set, ordered by the process's string hashing, met first.
+                rank = (value >= RESOLVE_AT, borne, value, entry.kind != "variant", -number)
+                kept = best.get(entry.org)
+                if kept is None or rank > kept[0]:
+                    best[entry.org] = (rank, number, borne)
+            if numbers is not levels[bound]:
+                break
         # only the few listed become matches (a common word's thousands of organisations do not)
         ranked = heapq.nsmallest(limit, ((not rank[0], not borne, -rank[2], self.entries[number].name, org, number)
                                          for org, (rank, number, borne) in best.items() if rank[0] or not resolvable))
@@ -326,6 +365,18 @@ class NameIndex:
     def resolve(self, query: str) -> Match | None:
         """The organisation a name, former name, acronym, code or IRI most likely means."""
         return self.choose(query).best
+
+
+def _bound(held: int, size: int, n: int) -> float:
+    """The most a name with `size` distinctive words, holding `held` of a query's `n` (as words,
+    prefixes or typos), can score (`matching.Scoring`): its words as the query's, each weighing 1.
+    Every special score (the name itself, its distinctive words, a code) needs `size <= n`; the
+    initials of a one-word query are looked for apart (`search`)."""
+    if size <= n:
+        return 1.0
+    # written as `Scoring._score` writes it, so that a name holding every word exactly scores its bound to the bit
+    return round((0.5 if held >= n else 0.25) + 0.4 * (min(held, n) / n) * min(1.0, held / size) ** 0.5, 4)
+
 
 def _made_from(things: str) -> str:
     """What the index of the names of `things` is made from (`indexes.made_from`)."""

@@ -179,7 +179,7 @@ def test_one_scoring_of_a_query_scores_each_name_as_score_does(dataset, query_wo
 
     index = NameIndex.of(dataset)
     query = " ".join(query_words)
-    candidates, typos = index._candidates(words(query))
+    candidates, typos, _ = index._candidates(words(query))
     scoring = Scoring(query, typos)
     for number in sorted(candidates) * 2:  # twice: the second time from what it kept
         entry = index.entries[number]
@@ -195,9 +195,71 @@ def test_the_candidates_hold_every_name_that_scores(dataset, query_words):
 
     index = NameIndex.of(dataset)
     query = " ".join(query_words)
-    candidates, typos = index._candidates(words(query))
+    candidates, typos, _ = index._candidates(words(query))
     scoring = [n for n, entry in enumerate(index.entries) if score(query, entry, typos) > 0]
     assert set(scoring) <= candidates, [index.entries[n].name for n in set(scoring) - candidates]
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(WORDS + ["derbyshre", "helthcare", "dhcft", "dchs", "mental", "mental"]), min_size=1, max_size=6))
+def test_no_name_scores_above_its_bound(dataset, query_words):
+    """The search scores the names most likely to be listed first and stops when the rest cannot
+    be (`names._bound`): that is exact only if no name scores above the bound of its shape, the
+    initials of a one-word query apart."""
+    from derbygraph.matching import Scoring, core, initials, words
+
+    index = NameIndex.of(dataset)
+    tokens = words(" ".join(query_words))
+    wanted = core(tokens)
+    candidates, typos, held = index._candidates(tokens)
+    scoring = Scoring(tokens, typos)
+    for number in candidates:
+        entry = index.entries[number]
+        if wanted and not (len(wanted) == 1 and wanted[0] in initials(entry)):
+            assert scoring.of(entry) <= names._bound(held[number], len(entry.core), len(wanted)), (tokens, entry.name)
+
+
+def _every_candidate_scored(index, query: str, limit: int, at: str | None, resolvable: bool) -> list[tuple]:
+    """What `NameIndex.search` lists, from every candidate scored (the search before its bound):
+    (organisation, score, name, borne then) of each."""
+    from derbygraph.matching import RESOLVE_AT, Scoring, core, words
+
+    tokens = words(query)
+    candidates, typos, _ = index._candidates(tokens, every_word=resolvable and len(core(tokens)) <= 2)
+    scoring, best = Scoring(tokens, typos), {}
+    for number in candidates:
+        entry = index.entries[number]
+        value = scoring.of(entry)
+        borne = at is not None and entry.borne_at(at)
+        rank = (value >= RESOLVE_AT, borne, value, entry.kind != "variant", -number)
+        if value > 0 and (entry.org not in best or rank > best[entry.org][0]):
+            best[entry.org] = (rank, number, borne)
+    ranked = sorted((not rank[0], not borne, -rank[2], index.entries[number].name, org)
+                    for org, (rank, number, borne) in best.items() if rank[0] or not resolvable)[:limit]
+    return [(org, -minus_score, name, not not_borne) for _, not_borne, minus_score, name, org in ranked]
+
+
+def test_the_search_lists_what_scoring_every_candidate_lists(registry_dataset):
+    """On the registry's thousands of names, asked as researchers type them (whole, two words, one
+    word, its start, a typo, initials; with a date, as `choose` asks, a few at a time): the same
+    list, in the same order, as scoring every candidate gives."""
+    import random
+
+    from derbygraph.matching import core, words
+
+    index = NameIndex.of(registry_dataset)
+    rng = random.Random(29)
+    queries = []
+    for entry in rng.sample([e for e in index.entries if e.kind != "code"], 120):
+        distinctive = core(words(entry.name)) or ["trust"]
+        word = max(distinctive, key=len)
+        cut = rng.randrange(1, max(2, len(word) - 1))
+        queries += [entry.name, " ".join(distinctive[:2]), word, word[:4], word[:cut] + word[cut + 1:],
+                    "".join(w[0] for w in distinctive)]
+    for number, query in enumerate(queries):
+        at, resolvable, limit = [(None, False, 10), ("2005", False, 10), ("1998-04", True, 8), (None, True, 3)][number % 4]
+        found = [(m.iri, m.score, m.name, m.borne_at) for m in index.search(query, limit, at=at, resolvable=resolvable)]
+        assert found == _every_candidate_scored(index, query, limit, at, resolvable), (query, at, resolvable)
 
 
 def test_among_equal_names_the_first_in_the_index_is_the_match():
