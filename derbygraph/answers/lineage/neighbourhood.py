@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from derbygraph import resources
+from derbygraph import resources, vocab
 from derbygraph.store.dataset import Dataset
 from derbygraph.store.memory import DEFAULT, Quad, QuadIndex
 
+# The roles an event's sources state besides those of `dg:participant` (`statements.rq`).
+STATED = [ox.NamedNode(vocab.RDF + "type"), ox.NamedNode(vocab.DG + "originalSite"),
+          ox.NamedNode(vocab.DG + "resultingSite")]
 
-def _ask(dataset: Dataset, name: str, **values: list[ox.NamedNode]):
-    return dataset.query(resources.sparql(__file__, name, **{
-        variable: " ".join(str(term) for term in terms) for variable, terms in values.items()}))
+
+def _ask(dataset: Dataset, name: str, roles: list[ox.NamedNode] = (), **values: list[ox.NamedNode]):
+    """The rows of `name`.rq with `values` written in as VALUES lists, and `roles` as an IN list."""
+    return dataset.query(resources.sparql(
+        __file__, name, roles=", ".join(str(term) for term in roles),
+        **{variable: " ".join(str(term) for term in terms) for variable, terms in values.items()}))
 
 
 def _quads(rows) -> list[Quad]:
@@ -37,4 +43,6 @@ def neighbourhood(dataset: Dataset, start: ox.NamedNode, shared: QuadIndex) -> D
     known = set(bodies)
     things = bodies + [row["thing"] for row in _ask(dataset, "things", bodies=bodies)
                        if isinstance(row["thing"], ox.NamedNode) and row["thing"] not in known]
-    return Dataset(QuadIndex(_quads(_ask(dataset, "statements", things=things)), shared))
+    roles = STATED + [quad.subject for quad in shared.quads_for_pattern(
+        None, ox.NamedNode(vocab.RDFS + "subPropertyOf"), ox.NamedNode(vocab.DG + "participant"))]
+    return Dataset(QuadIndex(_quads(_ask(dataset, "statements", roles=roles, things=things)), shared))
