@@ -43,6 +43,9 @@ RESOLVE_AT = 0.5
 EXACT_AT = 0.95
 # The initials of a name ("DHCFT"): sure enough to pick, not so sure as the name itself.
 ACRONYM = 0.9
+# What a query word weighs when a name holds it only as the start of a word ("derb"), or as a
+# likely typo of one: in tenths, which a search's bound on a score counts exactly (`names._bound`).
+PREFIX_TENTHS, TYPO_TENTHS = 8, 6
 # A best match this close to the next organisation's is a tie: the user is asked, or told.
 TIE_WITHIN = 0.05
 
@@ -91,9 +94,9 @@ def _token_weight(query_token: str, name_tokens: tuple[str, ...], typos: frozens
         if token == query_token:
             return 1.0
         if len(query_token) >= 3 and token.startswith(query_token):
-            best = max(best, 0.8)
+            best = max(best, PREFIX_TENTHS / 10)
         elif token in typos:
-            best = max(best, 0.6)
+            best = max(best, TYPO_TENTHS / 10)
     return best
 
 

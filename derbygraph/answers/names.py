@@ -17,6 +17,7 @@ import bisect
 import heapq
 from collections import Counter, defaultdict
 from dataclasses import astuple, dataclass
+from itertools import repeat
 
 import pyoxigraph as ox
 
@@ -28,6 +29,7 @@ from derbygraph.matching import (
     EXACT_AT,
     RESOLVE_AT,
     TIE_WITHIN,
+    TYPO_TENTHS,
     Entry,
     Scoring,
     close_words,
@@ -222,12 +224,14 @@ class NameIndex:
         return sorted(self._names)
 
     def _candidates(self, tokens: list[str], every_word: bool = False) \
-            -> tuple[set[int], dict[str, frozenset[str]], dict[int, int]]:
+            -> tuple[set[int], dict[str, frozenset[str]], Counter, Counter]:
         """Entries sharing a word, a word's prefix or a likely typo with the query's `tokens` (with
         `every_word`, with each of its words; else with at least half its words, as a name must
-        to score at all: `matching.Scoring`); the typos; and how many of the query's words (as
-        often as typed) each entry holds, as its word, a prefix or a typo (`_bound` reads it)."""
+        to score at all: `matching.Scoring`); the typos; how many of the query's words (as often
+        as typed) each entry holds, as its word, a prefix or a typo; and, in tenths, how much less
+        than words the typos it holds weigh (`matching.TYPO_TENTHS`): what `_bound` reads."""
         each: list[set[int]] = []
+        typed: list[set[int]] = []  # the entries each word finds only as a typo
         typos: dict[str, frozenset[str]] = {}
         wanted = core(tokens)
         searched = list(set(wanted) or set(tokens))
@@ -238,33 +242,42 @@ class NameIndex:
                 while at < len(self._sorted_tokens) and self._sorted_tokens[at].startswith(token):
                     found.update(self._by_token[self._sorted_tokens[at]])
                     at += 1
+            typo = set()
             if token not in self._by_token:  # typos
                 typos[token] = close_words(token, self._sorted_tokens)
                 for close in typos[token]:
-                    found.update(self._by_token[close])
+                    typo.update(self._by_token[close])
+                typo -= found
+                found |= typo
             each.append(found)
+            typed.append(typo)
         if not each:
-            return set(), typos, {}
+            return set(), typos, Counter(), Counter()
         times = Counter(wanted)
-        held: Counter = Counter()
-        for token, found in deadline.checked(zip(searched, each)):
+        held, short = Counter(), Counter()
+        for token, found, typo in deadline.checked(zip(searched, each, typed)):
             for _ in range(times[token]):
                 held.update(found)  # counted in C: a common word holds tens of thousands of names
+                for _ in range(10 - TYPO_TENTHS):
+                    short.update(typo)  # a typo is a rare word's few names
         if every_word:
-            return set.intersection(*each), typos, held
+            return set.intersection(*each), typos, held, short
         needed = max(1, (len(wanted) + 1) // 2)
         if needed == 1:
-            return set.union(*each), typos, held
+            return set.union(*each), typos, held, short
         # A name scores only if at least half the query's words (counted as often as typed) are
         # among its words, prefixes or typos, so only those are scored (at 1M triples, a full name's
         # common words "community", "health", "services" found 24,000 names, most sharing one).
-        return {number for number, count in held.items() if count >= needed}, typos, held
+        return {number for number, count in held.items() if count >= needed}, typos, held, short
 
-    def _levels(self, candidates: set[int], held: dict[int, int], n: int) -> tuple[dict[float, list[int]], dict]:
+    def _levels(self, candidates: set[int], held: Counter, short: Counter, n: int) \
+            -> tuple[dict[float, list[int]], dict]:
         """The candidates by the most each can score (`_bound`), so that the best are scored first;
-        and that bound of each shape (words held, distinctive words)."""
+        and that bound of each shape (words held, tenths short, distinctive words)."""
         numbers = list(candidates)
-        shapes = list(zip(map(held.__getitem__, numbers), map(self._sizes.__getitem__, numbers)))
+        # (a Counter's missing key is a call into Python: `get` stays in C)
+        shapes = list(zip(map(held.__getitem__, numbers), map(short.get, numbers, repeat(0)),
+                          map(self._sizes.__getitem__, numbers)))
         bounds = {shape: _bound(*shape, n) for shape in set(shapes)}
         levels: dict[float, list[int]] = defaultdict(list)
         for number, shape in zip(numbers, shapes):
@@ -275,7 +288,7 @@ class NameIndex:
         """Every name matching `query` with its score, best first: each name of an organisation on
         its own, for a caller that weighs each name's dates (reconciliation)."""
         tokens = words(query)
-        candidates, typos, _ = self._candidates(tokens)
+        candidates, typos, _, _ = self._candidates(tokens)
         scoring = Scoring(tokens, typos)
         found = ((self.entries[number], scoring.of(self.entries[number])) for number in deadline.checked(candidates))
         return sorted((f for f in found if f[1] > 0), key=lambda f: (-f[1], f[0].org, f[0].name))
@@ -294,7 +307,7 @@ class NameIndex:
         # A name lacking one of the query's words scores at most 0.25 + 0.4 (n - 1) / n (`score`),
         # below RESOLVE_AT for n <= 2 words: then only the names holding every word can resolve,
         # and they are all there is to score (a two-word name among 100,000 is a few entries).
-        candidates, typos, held = self._candidates(tokens, every_word=resolvable and len(wanted) <= 2)
+        candidates, typos, held, short = self._candidates(tokens, every_word=resolvable and len(wanted) <= 2)
         scoring = Scoring(tokens, typos)
 
         def listed(key: tuple) -> bool:
@@ -305,14 +318,14 @@ class NameIndex:
             found = [(not rank[0], not borne, -rank[2]) for rank, _, borne in best.values() if rank[0] or not resolvable]
             return len(found) < limit or heapq.nsmallest(limit, found)[-1] >= key
 
-        levels, shaped = self._levels(candidates, held, len(wanted)) if wanted else ({1.0: candidates}, {})
+        levels, shaped = self._levels(candidates, held, short, len(wanted)) if wanted else ({1.0: candidates}, {})
         bounds = sorted(levels, reverse=True)
         for level, bound in enumerate(bounds):
             if not listed((bound < RESOLVE_AT, at is None, -bound)):
                 # the rest score at most `bound`, but a name whose initials a one-word query is
                 # (`matching.ACRONYM`): those hold the word as an initialism, so are among its own entries
                 rest, word = set(bounds[level:]), wanted[0]
-                numbers = [n for n in self._by_token.get(word, ()) if shaped[held[n], self._sizes[n]] in rest
+                numbers = [n for n in self._by_token.get(word, ()) if shaped[held[n], short.get(n, 0), self._sizes[n]] in rest
                            and word in initials(self.entries[n])] \
                     if len(wanted) == 1 and listed((ACRONYM < RESOLVE_AT, at is None, -ACRONYM)) else []
             else:
@@ -367,15 +380,20 @@ class NameIndex:
         return self.choose(query).best
 
 
-def _bound(held: int, size: int, n: int) -> float:
-    """The most a name with `size` distinctive words, holding `held` of a query's `n` (as words,
-    prefixes or typos), can score (`matching.Scoring`): its words as the query's, each weighing 1.
-    Every special score (the name itself, its distinctive words, a code) needs `size <= n`; the
-    initials of a one-word query are looked for apart (`search`)."""
+def _bound(held: int, short: int, size: int, n: int) -> float:
+    """The most a name with `size` distinctive words can score (`matching.Scoring`) when it holds
+    `held` of a query's `n` words (as words, prefixes or typos), the typos among them weighing
+    `short` tenths less than words (a prefix is counted as a word: its tenths, counted for the
+    thousands of names a common word's prefix finds, cost more than they save). Every special
+    score (the name itself, its distinctive words, a code) needs `size <= n`; the initials of a
+    one-word query are looked for apart (`search`)."""
     if size <= n:
         return 1.0
-    # written as `Scoring._score` writes it, so that a name holding every word exactly scores its bound to the bit
-    return round((0.5 if held >= n else 0.25) + 0.4 * (min(held, n) / n) * min(1.0, held / size) ** 0.5, 4)
+    # written as `Scoring._score` writes it, so that a name holding every word exactly scores its
+    # bound to the bit; a hair above it (far below the rounding) where a typo weighs in,
+    # whose weights `_score` sums in another order
+    coverage = (10 * min(held, n) - short) / (10 * n) + (1e-9 if short else 0)
+    return round((0.5 if held >= n else 0.25) + 0.4 * coverage * min(1.0, held / size) ** 0.5, 4)
 
 
 def _made_from(things: str) -> str:
