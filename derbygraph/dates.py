@@ -66,7 +66,7 @@ def next_day(day: str) -> str:
     return (datetime.date.fromisoformat(day) + datetime.timedelta(days=1)).isoformat()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Window:
     """When a name (or any interval) is in force, in days: the one rule, stated once.
 

@@ -64,7 +64,7 @@ def core(tokens: list[str]) -> list[str]:
     return [t for t in tokens if t not in STOP_WORDS]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     org: str
     name: str
