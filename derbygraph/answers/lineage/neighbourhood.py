@@ -15,7 +15,8 @@ from derbygraph import resources, vocab
 from derbygraph.store.dataset import Dataset
 from derbygraph.store.memory import DEFAULT, Quad, QuadIndex
 
-# The roles an event's sources state besides those of `dg:participant` (`statements.rq`).
+# What `statements.rq` reads of a thing in the graphs of its sources besides the roles of
+# `dg:participant` (listed from the constants): its types, and a site's roles in a succession.
 STATED = [ox.NamedNode(vocab.RDF + "type"), ox.NamedNode(vocab.DG + "originalSite"),
           ox.NamedNode(vocab.DG + "resultingSite")]
 
