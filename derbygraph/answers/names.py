@@ -145,6 +145,10 @@ class NameIndex:
         self._periods = periods    # an organisation -> its dated names, oldest first
         self._exact = exact        # a name's words, space-separated -> its first entry
         self._sorted_tokens = sorted(by_token)
+        # the words a typo may mean: the names' own words, not their initials (which a score never
+        # reads as words: at 5M generated triples 6,874 of 85,070 tokens, so a typo is looked up
+        # among a twelfth of them)
+        self._words = sorted({word for entry in entries for word in entry.core})
         self._sizes = [len(entry.core) for entry in entries]  # each name's distinctive words: its score's bound
 
     @classmethod
@@ -244,7 +248,7 @@ class NameIndex:
                     at += 1
             typo = set()
             if token not in self._by_token:  # typos
-                typos[token] = close_words(token, self._sorted_tokens)
+                typos[token] = close_words(token, self._words)
                 for close in typos[token]:
                     typo.update(self._by_token[close])
                 typo -= found

@@ -276,3 +276,24 @@ def test_among_equal_names_the_first_in_the_index_is_the_match():
     entries[5], entries[11] = entry("org:a", "Alpha Kingsway Trust"), entry("org:a", "Beta Kingsway Trust")
     [match] = NameIndex(entries).search("kingsway")
     assert (match.iri, match.name) == ("org:a", "Alpha Kingsway Trust")
+
+
+def test_a_typo_means_a_word_of_a_name_however_many_initials_are_as_close():
+    """A misspelt word is looked for among the names' own words, not their initials (which a score
+    never reads as words): nine names whose initials are as close to "walwck" as "walwick" is, and
+    sort after it, once took all eight of the typo's places, and the search found nothing."""
+    from derbygraph.matching import Entry, core, words
+
+    def entry(org: str, name: str) -> Entry:
+        tokens = tuple(words(name))
+        return Entry(org, name, "name", tokens, tuple(core(list(tokens))))
+
+    places = {"w": "Wirksworth", "a": "Ashbourne", "l": "Longford", "x": "Xenia", "y": "Youlgreave",
+              "z": "Zouch", "c": "Cromford", "k": "Kedleston"}
+    close = ["walxwck", "walywck", "walzwck", "waxlwck", "wyalwck", "wzalwck", "xwalwck", "ywalwck", "zwalwck"]
+    entries = [entry(f"org:{spelt}", " ".join(places[letter] for letter in spelt) + " Trust") for spelt in close]
+    entries.append(entry("org:walwick", "Walwick Community NHS Trust"))
+    index = NameIndex(entries)
+    assert all(spelt in index._by_token for spelt in close)  # the initials are indexed, for "DCHS"
+    assert [match.iri for match in index.search("walwck community")][:1] == ["org:walwick"]
+    assert [match.iri for match in index.search("walwck")] == ["org:walwick"]
