@@ -44,7 +44,8 @@ EXACT_AT = 0.95
 # The initials of a name ("DHCFT"): sure enough to pick, not so sure as the name itself.
 ACRONYM = 0.9
 # What a query word weighs when a name holds it only as the start of a word ("derb"), or as a
-# likely typo of one: in tenths, which a search's bound on a score counts exactly (`names._bound`).
+# likely typo of one: in tenths, so that a search's bound on a score counts a typo's weight exactly
+# (`names._bound`; a prefix it counts as a whole word).
 PREFIX_TENTHS, TYPO_TENTHS = 8, 6
 # A best match this close to the next organisation's is a tie: the user is asked, or told.
 TIE_WITHIN = 0.05
