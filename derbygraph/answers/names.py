@@ -388,10 +388,13 @@ def _bound(held: int, short: int, size: int, n: int) -> float:
     """The most a name with `size` distinctive words can score (`matching.Scoring`) when it holds
     `held` of a query's `n` words (as words, prefixes or typos), the typos among them weighing
     `short` tenths less than words (a prefix is counted as a word: its tenths, counted for the
-    thousands of names a common word's prefix finds, cost more than they save). Every special
-    score (the name itself, its distinctive words, a code) needs `size <= n`; the initials of a
-    one-word query are looked for apart (`search`)."""
-    if size <= n:
+    thousands of names a common word's prefix finds, cost more than they save). A special score
+    (the name itself, its distinctive words, a code) needs a one-word query, or a name of as many
+    distinctive words as the query that holds every one of them and no typo: the other names of a
+    full name's few words are bounded as any other name (at 5M generated triples, a full name's
+    common words found thousands of short names, all bounded at 1.0 and all scored); the initials
+    of a one-word query are looked for apart (`search`)."""
+    if size <= n and (n == 1 or (size == n and held >= n and not short)):
         return 1.0
     # written as `Scoring._score` writes it, so that a name holding every word exactly scores its
     # bound to the bit; a hair above it (far below the rounding) where a typo weighs in,
