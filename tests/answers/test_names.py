@@ -179,9 +179,9 @@ def test_one_scoring_of_a_query_scores_each_name_as_score_does(dataset, query_wo
 
     index = NameIndex.of(dataset)
     query = " ".join(query_words)
-    candidates, typos, _, _ = index._candidates(words(query))
+    tiers, typos, _ = index._candidates(words(query))
     scoring = Scoring(query, typos)
-    for number in sorted(candidates) * 2:  # twice: the second time from what it kept
+    for number in sorted(set().union(*tiers.values())) * 2:  # twice: the second time from what it kept
         entry = index.entries[number]
         assert scoring.of(entry) == score(query, entry, typos), (query, entry.name)
 
@@ -195,7 +195,8 @@ def test_the_candidates_hold_every_name_that_scores(dataset, query_words):
 
     index = NameIndex.of(dataset)
     query = " ".join(query_words)
-    candidates, typos, _, _ = index._candidates(words(query))
+    tiers, typos, _ = index._candidates(words(query))
+    candidates = set().union(*tiers.values())
     scoring = [n for n, entry in enumerate(index.entries) if score(query, entry, typos) > 0]
     assert set(scoring) <= candidates, [index.entries[n].name for n in set(scoring) - candidates]
 
@@ -206,11 +207,11 @@ def _above_their_bounds(index: NameIndex, tokens: list[str]) -> list[str]:
     from derbygraph.matching import Scoring, core, initials
 
     wanted = core(tokens)
-    candidates, typos, held, short = index._candidates(tokens)
+    tiers, typos, short = index._candidates(tokens)
     scoring = Scoring(tokens, typos)
-    return [entry.name for entry, number in ((index.entries[n], n) for n in candidates)
+    return [entry.name for held, numbers in tiers.items() for entry, number in ((index.entries[n], n) for n in numbers)
             if wanted and not (len(wanted) == 1 and wanted[0] in initials(entry))
-            and scoring.of(entry) > names._bound(held[number], short[number], len(entry.core), len(wanted))]
+            and scoring.of(entry) > names._bound(held, short[number], len(entry.core), len(wanted))]
 
 
 @settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -238,9 +239,9 @@ def _every_candidate_scored(index, query: str, limit: int, at: str | None, resol
     from derbygraph.matching import RESOLVE_AT, Scoring, core, words
 
     tokens = words(query)
-    candidates, typos, _, _ = index._candidates(tokens, every_word=resolvable and len(core(tokens)) <= 2)
+    tiers, typos, _ = index._candidates(tokens, every_word=resolvable and len(core(tokens)) <= 2)
     scoring, best = Scoring(tokens, typos), {}
-    for number in candidates:
+    for number in set().union(*tiers.values()):
         entry = index.entries[number]
         value = scoring.of(entry)
         borne = at is not None and entry.borne_at(at)
