@@ -134,7 +134,7 @@ def _found_by_fields(text: str) -> list[dict]:
     that names none: the search box takes a postcode as well as a name."""
     dataset = current_app.config["DATASET"]
     return [{"iri": hit.iri, "label": dataset.label(iri(hit.iri)), "field": hit.field, "matched": hit.matched}
-            for hit in FieldIndex.of(dataset).search(text)[:FOUND_BY_FIELDS]]
+            for hit in FieldIndex.of(dataset).search(text, FOUND_BY_FIELDS)]
 
 
 def _wording(answer: dict) -> dict:

@@ -311,3 +311,23 @@ def test_a_typo_means_a_word_of_a_name_however_many_initials_are_as_close():
     assert all(spelt in index._by_token for spelt in close)  # the initials are indexed, for "DCHS"
     assert [match.iri for match in index.search("walwck community")][:1] == ["org:walwick"]
     assert [match.iri for match in index.search("walwck")] == ["org:walwick"]
+
+
+@pytest.mark.parametrize("kept", [False, True])
+def test_a_word_that_is_another_names_initials_finds_that_name(kept):
+    """"ABC" is a word of "ABC Health" and the initials of "Ash Bank Care": asked for the one best
+    match, the initials (0.9) outrank the word in a longer name (0.78), though the search looks
+    for initials only among the names its bound has not yet reached; so also from a kept index."""
+    from derbygraph.matching import ACRONYM, Entry, core, words
+
+    def entry(org: str, name: str) -> Entry:
+        tokens = tuple(words(name))
+        return Entry(org, name, "name", tokens, tuple(core(list(tokens))))
+
+    index = NameIndex([entry("org:word", "ABC Health"), entry("org:initials", "Ash Bank Care"),
+                       entry("org:other", "Derby Care")])
+    if kept:
+        index = NameIndex.from_state(index.state())
+    assert [(m.iri, m.score) for m in index.search("abc", 1)] == [("org:initials", ACRONYM)]
+    assert [m.iri for m in index.search("abc")] == ["org:initials", "org:word"]
+    assert [m.iri for m in index.search("dc", 1)] == ["org:other"]  # initials and no name's word
