@@ -322,9 +322,12 @@ class NameIndex:
         tokens = words(query)
         tiers, typos, _ = self._candidates(tokens)
         scoring = Scoring(tokens, typos)
-        found = ((self.entries[number], scoring.of(self.entries[number]))
+        # among equal names of one organisation, the first in the index's order (its label, then
+        # its names oldest first): reconciliation keeps the first of equals, whatever the sets' order
+        found = ((number, scoring.of(self.entries[number]))
                  for numbers in tiers.values() for number in deadline.checked(numbers))
-        return sorted((f for f in found if f[1] > 0), key=lambda f: (-f[1], f[0].org, f[0].name))
+        return [(self.entries[number], value) for number, value in
+                sorted((f for f in found if f[1] > 0), key=lambda f: (-f[1], self.entries[f[0]].org, self.entries[f[0]].name, f[0]))]
 
     def search(self, query: str, limit: int = 10, at: str | None = None, resolvable: bool = False) -> list[Match]:
         """Organisations whose names match `query`, best first, one match per organisation (with

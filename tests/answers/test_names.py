@@ -331,3 +331,18 @@ def test_a_word_that_is_another_names_initials_finds_that_name(kept):
     assert [(m.iri, m.score) for m in index.search("abc", 1)] == [("org:initials", ACRONYM)]
     assert [m.iri for m in index.search("abc")] == ["org:initials", "org:word"]
     assert [m.iri for m in index.search("dc", 1)] == ["org:other"]  # initials and no name's word
+
+
+def test_equal_names_of_one_organisation_are_scored_in_the_index_order():
+    """Reconciliation keeps the first of equal names (`scored`): an organisation's label and the
+    name period it comes from come in the index's order (the label first), not in the order a set
+    of entry numbers 5 and 11 is met (11 first)."""
+    from derbygraph.matching import Entry, core, words
+
+    def entry(org: str, name: str, kind: str) -> Entry:
+        tokens = tuple(words(name))
+        return Entry(org, name, kind, tokens, tuple(core(list(tokens))))
+
+    entries = [entry(f"org:{n}", f"Other Place {n} Trust", "label") for n in range(12)]
+    entries[5], entries[11] = entry("org:a", "Kingsway Trust", "label"), entry("org:a", "Kingsway Trust", "name")
+    assert [found.kind for found, _ in NameIndex(entries).scored("kingsway")] == ["label", "name"]
