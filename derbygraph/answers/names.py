@@ -322,12 +322,14 @@ class NameIndex:
         tokens = words(query)
         tiers, typos, _ = self._candidates(tokens)
         scoring = Scoring(tokens, typos)
-        # among equal names of one organisation, the first in the index's order (its label, then
-        # its names oldest first): reconciliation keeps the first of equals, whatever the sets' order
-        found = ((number, scoring.of(self.entries[number]))
+        # among equal names of one organisation, as `search` ranks them: a name as the sources give
+        # it before a variant, then the first in the index's order (its label, then its names oldest
+        # first); reconciliation keeps the first of equals, whatever the order sets are met in
+        found = ((self.entries[number], number, scoring.of(self.entries[number]))
                  for numbers in tiers.values() for number in deadline.checked(numbers))
-        return [(self.entries[number], value) for number, value in
-                sorted((f for f in found if f[1] > 0), key=lambda f: (-f[1], self.entries[f[0]].org, self.entries[f[0]].name, f[0]))]
+        ranked = sorted((f for f in found if f[2] > 0),
+                        key=lambda f: (-f[2], f[0].org, f[0].name, f[0].kind == "variant", f[1]))
+        return [(entry, value) for entry, _, value in ranked]
 
     def search(self, query: str, limit: int = 10, at: str | None = None, resolvable: bool = False) -> list[Match]:
         """Organisations whose names match `query`, best first, one match per organisation (with

@@ -333,10 +333,12 @@ def test_a_word_that_is_another_names_initials_finds_that_name(kept):
     assert [m.iri for m in index.search("dc", 1)] == ["org:other"]  # initials and no name's word
 
 
-def test_equal_names_of_one_organisation_are_scored_in_the_index_order():
-    """Reconciliation keeps the first of equal names (`scored`): an organisation's label and the
-    name period it comes from come in the index's order (the label first), not in the order a set
-    of entry numbers 5 and 11 is met (11 first)."""
+def test_equal_names_of_one_organisation_are_scored_as_the_search_ranks_them():
+    """Reconciliation keeps the first of equal names (`scored`), and a variant spelling shows the
+    body's label where a name shows itself: equal names come as the search ranks them, a name as
+    the sources give it before a variant, then in the index's order (the label first), not in the
+    order a set of entry numbers 3, 5 and 11 is met (11 first, as the registry's "Oldham NHS
+    Trust" once came as its variant)."""
     from derbygraph.matching import Entry, core, words
 
     def entry(org: str, name: str, kind: str) -> Entry:
@@ -344,5 +346,6 @@ def test_equal_names_of_one_organisation_are_scored_in_the_index_order():
         return Entry(org, name, kind, tokens, tuple(core(list(tokens))))
 
     entries = [entry(f"org:{n}", f"Other Place {n} Trust", "label") for n in range(12)]
-    entries[5], entries[11] = entry("org:a", "Kingsway Trust", "label"), entry("org:a", "Kingsway Trust", "name")
-    assert [found.kind for found, _ in NameIndex(entries).scored("kingsway")] == ["label", "name"]
+    entries[3], entries[5], entries[11] = (entry("org:a", "Kingsway Trust", "variant"), entry("org:a", "Kingsway Trust", "label"),
+                                           entry("org:a", "Kingsway Trust", "name"))
+    assert [found.kind for found, _ in NameIndex(entries).scored("kingsway")] == ["label", "name", "variant"]
