@@ -4,7 +4,7 @@ the CLI and the reconciliation service use it."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from derbygraph.answers import names
@@ -222,6 +222,27 @@ def test_no_name_scores_above_its_bound(dataset, query_words):
     from derbygraph.matching import words
 
     assert _above_their_bounds(NameIndex.of(dataset), words(" ".join(query_words))) == []
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(WORDS + ["derbyshre", "helthcare", "derb", "chest", "mental", "health", "care"]), min_size=1, max_size=6))
+def test_the_candidates_come_once_each_best_bound_first(registry_dataset, query_words):
+    """`_levels` hands the search every candidate once, in groups of one bound, the best first:
+    the search stops at the first group that cannot be listed, so a name handed over after a
+    lower group could be missed. The registry's names of many sizes and shapes split its tiers."""
+    from derbygraph.matching import core, words
+
+    index = NameIndex.of(registry_dataset)
+    tokens = words(" ".join(query_words))
+    tiers, _, short = index._candidates(tokens)
+    held = {number: count for count, numbers in tiers.items() for number in numbers}
+    n = len(core(tokens))
+    assume(n > 0)  # a query of only "the", "nhs"...: its candidates are scored as one group, not by `_levels`
+    levels = list(index._levels(tiers, short, n))
+    assert [bound for bound, _ in levels] == sorted((bound for bound, _ in levels), reverse=True)
+    assert sorted(number for _, numbers in levels for number in numbers) == sorted(held)
+    for bound, numbers in levels:
+        assert {names._bound(held[number], short.get(number, 0), index._sizes[number], n) for number in numbers} == {bound}
 
 
 def test_no_name_scores_above_its_bound_when_a_name_is_asked_whole(dataset):
