@@ -19,6 +19,7 @@ from derbygraph.store.memory import DEFAULT, Quad, QuadIndex
 # `dg:participant` (listed from the constants): its types, and a site's roles in a succession.
 STATED = [ox.NamedNode(vocab.RDF + "type"), ox.NamedNode(vocab.DG + "originalSite"),
           ox.NamedNode(vocab.DG + "resultingSite")]
+HAS_SOURCE, HAS_SELECTOR, EXACT = (ox.NamedNode(vocab.OA + name) for name in ("hasSource", "hasSelector", "exact"))
 
 
 def _ask(dataset: Dataset, name: str, roles: list[ox.NamedNode] = (), **values: list[ox.NamedNode]):
@@ -29,8 +30,16 @@ def _ask(dataset: Dataset, name: str, roles: list[ox.NamedNode] = (), **values: 
 
 
 def _quads(rows) -> list[Quad]:
-    """Statements in the default graph, and stated types and roles in the graphs of their sources."""
-    return [Quad(s, p, o, g or DEFAULT) for s, p, o, g in rows]
+    """Statements in the default graph, and stated types and roles in the graphs of their sources;
+    a quotation's row is its three statements (`statements.rq`)."""
+    quads = []
+    for s, p, o, g, quote, source, selector, exact in rows:
+        if quote is None:
+            quads.append(Quad(s, p, o, g or DEFAULT))
+        else:
+            quads += [Quad(quote, HAS_SOURCE, source, DEFAULT), Quad(quote, HAS_SELECTOR, selector, DEFAULT),
+                      Quad(selector, EXACT, exact, DEFAULT)]
+    return quads
 
 
 def constants(dataset: Dataset) -> QuadIndex:
@@ -40,10 +49,14 @@ def constants(dataset: Dataset) -> QuadIndex:
 
 def neighbourhood(dataset: Dataset, start: ox.NamedNode, shared: QuadIndex) -> Dataset:
     """A Dataset holding everything the lineage of `start` reads (with `shared`, from `constants`)."""
-    bodies = [row["body"] for row in _ask(dataset, "bodies", start=[start])] or [start]
-    known = set(bodies)
-    things = bodies + [row["thing"] for row in _ask(dataset, "things", bodies=bodies)
-                       if isinstance(row["thing"], ox.NamedNode) and row["thing"] not in known]
+    found = _ask(dataset, "bodies", start=[start])
+    bodies = list(dict.fromkeys(row["body"] for row in found)) or [start]
+    members = [row["body"] for row in found if row["member"] is not None] or [start]
+    read = _ask(dataset, "things", bodies=bodies, members=members)
+    things = list(dict.fromkeys(bodies + [row["thing"] for row in read if isinstance(row["thing"], ox.NamedNode)]))
+    known = set(things)
+    named = list(dict.fromkeys(row["named"] for row in read
+                               if isinstance(row["named"], ox.NamedNode) and row["named"] not in known))
     roles = STATED + [quad.subject for quad in shared.quads_for_pattern(
         None, ox.NamedNode(vocab.RDFS + "subPropertyOf"), ox.NamedNode(vocab.DG + "participant"))]
-    return Dataset(QuadIndex(_quads(_ask(dataset, "statements", roles=roles, things=things)), shared))
+    return Dataset(QuadIndex(_quads(_ask(dataset, "statements", roles=roles, things=things, named=named)), shared))
