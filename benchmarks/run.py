@@ -13,7 +13,8 @@ one run and on the same data:
             `oxigraph serve-read-only` and `rdflib-endpoint serve` until they answer
   --data    `derbygraph serve --data FILE` until it answers (builds into a temp store first)
   API       /api/lineage and /api/search latency, one client, p50/p99 over a few hundred
-            varied names drawn from the generated graph
+            varied names drawn from the generated graph; the lineages twice, as first asked
+            after start-up (the disk's pages may be cold) and again (warm)
   SPARQL    throughput and p50/p99 latency with 4 concurrent keep-alive clients, per query:
             a point lookup, two label searches, and the lineage path query in two shapes
   memory    PSS summed over each server and all its processes (/proc/PID/smaps_rollup),
@@ -545,8 +546,9 @@ def bench_size(label: str, args, work_dir: Path, logs: Path) -> dict:
     server.sample_memory()
     dg["pss_idle_mb"] = round(server.pss())
     log(f"{label}: /api/lineage x{len(work['lineage'])}, /api/search x{len(work['search'])}")
-    dg["lineage"] = sequential(server.port, [f"/api/lineage?{urllib.parse.urlencode({'org': q})}"
-                                             for q in work["lineage"]], args.api_budget)
+    lineages = [f"/api/lineage?{urllib.parse.urlencode({'org': q})}" for q in work["lineage"]]
+    dg["lineage"] = sequential(server.port, lineages, args.api_budget)
+    dg["lineage_again"] = sequential(server.port, lineages, args.api_budget)
     dg["search"] = sequential(server.port, [f"/api/search?{urllib.parse.urlencode({'q': q})}"
                                             for q in work["search"]], args.api_budget)
     dg["sparql"] = sparql_suite(server.port, "/sparql", work, args)
@@ -674,9 +676,9 @@ def report(result: dict) -> str:
         sd = result["serve_data"]
         rows.append(["`serve --data FILE` until /sparql | /api/search", f"{_fmt(sd['sparql_s'], ' s')} | "
                      f"{_fmt(sd['search_s'], ' s')}", "", "", "", ""])
-    for api in ("lineage", "search"):
+    for api, said in (("lineage", "lineage"), ("lineage_again", "lineage, again"), ("search", "search")):
         a = dg.get(api, {})
-        rows.append([f"/api/{api} p50 | p99 (1 client, n={a.get('n', 0)})",
+        rows.append([f"/api/{said} p50 | p99 (1 client, n={a.get('n', 0)})",
                      f"{_fmt(a.get('p50_ms'), ' ms')} | {_fmt(a.get('p99_ms'), ' ms')}", "", "", "", ""])
     for kind in QUERIES:
         d, o, r = (x.get("sparql", {}).get(kind, {}) for x in (dg, ox, rd))
@@ -737,6 +739,7 @@ def verdicts(result: dict) -> list[str]:
 
     check("/api/lineage p50", dg.get("lineage", {}).get("p50_ms"), 5, unit=" ms")
     check("/api/lineage p99 (issue #16: the embedded lineage under 15 ms)", dg.get("lineage", {}).get("p99_ms"), 15, unit=" ms")
+    check("/api/lineage p99, asked again", dg.get("lineage_again", {}).get("p99_ms"), 15, unit=" ms")
     check("/api/search p50", dg.get("search", {}).get("p50_ms"), 20, unit=" ms")
     sp = dg.get("sparql", {})
     for kind in ("point", "lineage-label", "lineage-iri"):
