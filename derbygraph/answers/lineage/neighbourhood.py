@@ -1,8 +1,9 @@
 """The part of the graph one lineage reads, fetched in a few whole queries.
 
 The lineage is worked out over a small in-memory copy of its neighbourhood: `bodies.rq` names the
-bodies linked to it, `things.rq` what the answer reads about them, `statements.rq` every statement
-about those, and `constants.rq` (once) what every lineage reads. An embedded store and a remote one
+bodies linked to it (and which are its own), `things.rq` what the answer reads about them,
+`statements.rq` every statement the answer reads about those (of another body's names, only what
+names it on a date), and `constants.rq` (once) what every lineage reads. An embedded store and a remote one
 answer the same queries, so the answer is the same. The copy is a `QuadIndex` of the rows' own
 terms, not a store: filling a pyoxigraph store and reading it back cost more than the queries.
 """
