@@ -53,7 +53,7 @@ def neighbourhood(dataset: Dataset, start: ox.NamedNode, shared: QuadIndex) -> D
     found = _ask(dataset, "bodies", start=[start])
     bodies = list(dict.fromkeys(row["body"] for row in found)) or [start]
     members = [row["body"] for row in found if row["member"] is not None] or [start]
-    read = _ask(dataset, "things", bodies=bodies, members=members)
+    read = _ask(dataset, "things", bodies=bodies, members=members, others=[b for b in bodies if b not in members])
     things = list(dict.fromkeys(bodies + [row["thing"] for row in read if isinstance(row["thing"], ox.NamedNode)]))
     known = set(things)
     named = list(dict.fromkeys(row["named"] for row in read
