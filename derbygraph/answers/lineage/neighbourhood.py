@@ -54,10 +54,16 @@ def neighbourhood(dataset: Dataset, start: ox.NamedNode, shared: QuadIndex) -> D
     bodies = list(dict.fromkeys(row["body"] for row in found)) or [start]
     members = [row["body"] for row in found if row["member"] is not None] or [start]
     read = _ask(dataset, "things", bodies=bodies, members=members, others=[b for b in bodies if b not in members])
-    things = list(dict.fromkeys(bodies + [row["thing"] for row in read if isinstance(row["thing"], ox.NamedNode)]))
-    known = set(things)
-    named = list(dict.fromkeys(row["named"] for row in read
-                               if isinstance(row["named"], ox.NamedNode) and row["named"] not in known))
+    things = _unique([row["thing"] for row in read])
+    agents = _unique(bodies + [row["agent"] for row in read], things)
+    named = _unique([row["named"] for row in read], things + agents)
     roles = STATED + [quad.subject for quad in shared.quads_for_pattern(
         None, ox.NamedNode(vocab.RDFS + "subPropertyOf"), ox.NamedNode(vocab.DG + "participant"))]
-    return Dataset(QuadIndex(_quads(_ask(dataset, "statements", roles=roles, things=things, named=named)), shared))
+    rows = _ask(dataset, "statements", roles=roles, things=things, agents=agents, named=named)
+    return Dataset(QuadIndex(_quads(rows), shared))
+
+
+def _unique(terms: list, read_more: list = ()) -> list[ox.NamedNode]:
+    """The IRIs among `terms`, each once, but those read more fully as one of `read_more`."""
+    skipped = set(read_more)
+    return [term for term in dict.fromkeys(terms) if isinstance(term, ox.NamedNode) and term not in skipped]
