@@ -3,8 +3,8 @@
 The lineage is worked out over a small in-memory copy of its neighbourhood: `bodies.rq` names the
 bodies linked to it (and which are its own), `things.rq` what the answer reads about them,
 `statements.rq` every statement the answer reads about those (of another body's names, only what
-names it on a date), and `constants.rq` (once) what every lineage reads. An embedded store and a remote one
-answer the same queries, so the answer is the same. The copy is a `QuadIndex` of the rows' own
+names it on a date), and `constants.rq` (once) what every lineage reads. An embedded store and a
+remote one answer the same queries, so the answer is the same. The copy is a `QuadIndex` of the rows' own
 terms, not a store: filling a pyoxigraph store and reading it back cost more than the queries.
 """
 
@@ -16,7 +16,7 @@ from derbygraph import resources, vocab
 from derbygraph.store.dataset import Dataset
 from derbygraph.store.memory import DEFAULT, Quad, QuadIndex
 
-# What `statements.rq` reads of a thing in the graphs of its sources besides the roles of
+# What `statements.rq` reads of an event in the graphs of its sources besides the roles of
 # `dg:participant` (listed from the constants): its types, and a site's roles in a succession.
 STATED = [ox.NamedNode(vocab.RDF + "type"), ox.NamedNode(vocab.DG + "originalSite"),
           ox.NamedNode(vocab.DG + "resultingSite")]
