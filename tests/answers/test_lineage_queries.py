@@ -79,13 +79,14 @@ def test_the_neighbourhood_holds_all_the_registrys_lineages_read(registry_datase
 
 
 def test_every_statement_a_lineage_reads_is_in_its_neighbourhood(registry_dataset):
-    """Read by read, not only answer by answer: the neighbourhood leaves out what no answer reads (an
-    other body's sources, say), and an answer may come out the same without a statement it read."""
+    """Read by read, not only answer by answer: the neighbourhood leaves out what no answer reads
+    (another body's sources, say), and an answer may come out the same without a statement it read."""
     constants = neighbourhood.constants(registry_dataset)
     found = bodies(registry_dataset, 40) + [org for org in bodies(registry_dataset) if "/ods/" not in org]
     for org in found:
         near = neighbourhood.neighbourhood(registry_dataset, iri(org), constants)
-        History(Dataset(BothStores(registry_dataset.store, near.store))).answer(org, org)
+        for at in (None, "2005"):
+            History(Dataset(BothStores(registry_dataset.store, near.store))).answer(org, org, at)
 
 
 def test_a_lineage_is_a_handful_of_queries(registry_dataset):
